@@ -1,0 +1,38 @@
+# filmcolor: `make demo` and `make test` set everything up on a fresh machine, then run.
+# Everything installs into .venv inside the repo; the system Python is left alone.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+# The CPU build of torch; pinned first so the package's `torch>=2.4` is already met and pip
+# does not fetch a multi-GB CUDA build. Override for a GPU machine: make setup TORCH=torch
+TORCH  ?= torch==2.13.0
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup ffmpeg test demo bench clean
+
+setup: ffmpeg $(VENV)/.installed
+
+ffmpeg:
+	@command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || { \
+	  echo "ffmpeg not found: installing it with apt-get"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq ffmpeg >/dev/null; } || { \
+	  echo "could not install ffmpeg: install it yourself (apt-get install ffmpeg, or conda install -c conda-forge ffmpeg)"; exit 1; }
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	touch $@
+
+test: setup
+	$(PY) -m pytest -q
+
+demo: setup
+	$(PY) -m pipelines.demo $(if $(PAIR),--pair $(PAIR))
+
+bench: setup
+	$(PY) -m pipelines.bench $(if $(PAIR),--pair $(PAIR))
+
+clean:
+	rm -rf $(VENV) demo bench .pytest_cache

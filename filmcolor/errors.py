@@ -1,0 +1,21 @@
+"""The one exception type users see: a message that names the file and says what to do."""
+
+
+class FilmcolorError(Exception):
+    """A problem with the user's input or settings; the CLI prints it as one line and exits 1."""
+
+
+class VideoError(FilmcolorError):
+    """A file that cannot be read or written as the video it should be."""
+
+
+class AlignmentError(FilmcolorError):
+    """Two releases that cannot be aligned reliably."""
+
+
+class DatasetError(FilmcolorError):
+    """An aligned dataset that is missing, malformed or too small."""
+
+
+class ModelError(FilmcolorError):
+    """A model file that is missing or cannot be used."""

@@ -1,0 +1,63 @@
+"""Shot cuts with PySceneDetect's content detector, fed frames we already decoded.
+
+The aligner and the renderer both hold small frames in hand; running scenedetect's own video
+backend would decode the film a second time, so frames are passed to the detector directly.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable
+
+import cv2
+import numpy as np
+from scenedetect import ContentDetector, FrameTimecode
+
+
+class CutDetector:
+    """Feeds frames to scenedetect's ContentDetector one batch at a time and collects the cuts.
+
+    ``cuts`` lists the index of the first frame of every shot after the first. ``min_shot``
+    (seconds) keeps flashes from being taken for cuts. Grey frames are scored on luma alone:
+    their hue and saturation never change and would dilute the score.
+    """
+
+    def __init__(self, fps: Fraction, gray: bool, threshold: float = 27.0, min_shot: float = 0.4):
+        self.fps = Fraction(fps)
+        min_len = max(1, round(min_shot * self.fps))
+        self._detector = ContentDetector(threshold=threshold, min_scene_len=min_len, luma_only=gray)
+        self._index = 0
+        self.cuts: list[int] = []
+
+    def update(self, frames: np.ndarray) -> None:
+        """Process a batch of uint8 frames, grey (n, h, w) or RGB (n, h, w, 3)."""
+        for frame in frames:
+            bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR if frame.ndim == 2 else cv2.COLOR_RGB2BGR)
+            found = self._detector.process_frame(FrameTimecode(self._index, self.fps), bgr)
+            self.cuts.extend(tc.frame_num for tc in found)
+            self._index += 1
+
+    def finish(self) -> list[int]:
+        """Flush the detector and return the sorted cut list."""
+        if self._index:
+            found = self._detector.post_process(FrameTimecode(self._index - 1, self.fps))
+            self.cuts.extend(tc.frame_num for tc in found)
+        self.cuts = sorted({c for c in self.cuts if 0 < c < self._index})
+        return self.cuts
+
+
+def detect_cuts(batches: Iterable[np.ndarray], fps: Fraction, threshold: float = 27.0) -> list[int]:
+    """Cut list (first frame of each new shot) of a stream of frame batches."""
+    detector = None
+    for batch in batches:
+        detector = detector or CutDetector(fps, gray=batch.ndim == 3, threshold=threshold)
+        detector.update(batch)
+    return detector.finish() if detector else []
+
+
+def shot_ids(n: int, cuts: Iterable[int]) -> np.ndarray:
+    """Shot number of each of ``n`` frames, given the cut list."""
+    ids = np.zeros(n, np.int32)
+    for c in cuts:
+        ids[c:] += 1
+    return ids

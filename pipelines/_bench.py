@@ -1,0 +1,67 @@
+"""What the benchmarks share: timing a command with its peak memory, the default film pair, the JSON line."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+DEMO_PAIR = Path("demo") / "pair"
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory of a process and all its descendants, from /proc."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (FileNotFoundError, ProcessLookupError, StopIteration):
+            continue
+    return total
+
+
+def measure(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return its wall time (s) and the peak memory of its process tree (MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.02)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}")
+    return elapsed, peak / 1024
+
+
+def filmcolor_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "filmcolor", "-q", *map(str, args)]
+
+
+def default_pair(pair: str | None) -> Path:
+    """The pair given, or the one the demo generates (made now if missing)."""
+    if pair:
+        return Path(pair)
+    if not (DEMO_PAIR / "color.mp4").exists():
+        from filmcolor.synthetic import make_film_pair
+
+        make_film_pair(DEMO_PAIR)
+    return DEMO_PAIR
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def emit(record: dict) -> None:
+    """The benchmark's last line: its figures as one JSON object."""
+    print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))

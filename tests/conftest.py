@@ -1,0 +1,42 @@
+"""Synthetic paired films, made once per test session with ffmpeg and numpy."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from filmcolor.synthetic import FilmSpec, make_film_pair
+
+
+def _pair(factory, name: str, spec: FilmSpec) -> Path:
+    out = factory.mktemp(name)
+    make_film_pair(out, spec)
+    return out
+
+
+@pytest.fixture(scope="session")
+def easy_pair(tmp_path_factory) -> Path:
+    """Same frame rate and framing; the intros differ."""
+    return _pair(tmp_path_factory, "easy", FilmSpec(seed=1))
+
+
+@pytest.fixture(scope="session")
+def hard_pair(tmp_path_factory) -> Path:
+    """Colour at 25 fps (PAL speed-up), zoomed 8%, one shot missing; B&W letterboxed."""
+    spec = FilmSpec(seed=2, color_fps=Fraction(25), color_zoom=1.08, bw_letterbox=12, drop_shot=2, bw_intro=30)
+    return _pair(tmp_path_factory, "hard", spec)
+
+
+@pytest.fixture(scope="session")
+def other_film(tmp_path_factory) -> Path:
+    """A different film altogether."""
+    return _pair(tmp_path_factory, "other", FilmSpec(seed=7, shots=4))
+
+
+def truth(pair: Path) -> tuple[np.ndarray, np.ndarray]:
+    t = json.loads((pair / "truth.json").read_text())
+    return np.array(t["bw"]["frames"]), np.array(t["color"]["frames"])

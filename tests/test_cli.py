@@ -1,0 +1,53 @@
+import subprocess
+
+import pytest
+
+from filmcolor.cli import main
+
+
+def _run(capsys, *argv):
+    code = main(["-q", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_line_error(code, err, *words):
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 1 and len(lines) == 1 and lines[0].startswith("filmcolor: error:"), err
+    assert "Traceback" not in err
+    for w in words:
+        assert w in lines[0]
+
+
+@pytest.mark.parametrize("command", ["align"])
+def test_help_explains_every_option(capsys, command):
+    with pytest.raises(SystemExit) as e:
+        main([command, "--help"])
+    assert e.value.code == 0
+    assert "--overwrite" in capsys.readouterr().out
+
+
+def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, other_film):
+    color = easy_pair / "color.mp4"
+    text = tmp_path / "notes.mp4"
+    text.write_text("hello")
+    audio = tmp_path / "audio.m4a"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.5", str(audio)], check=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(color.read_bytes()[:20000])
+    cases = [
+        (tmp_path / "missing.mp4", "missing.mp4"),
+        (text, "notes.mp4"),
+        (audio, "no video stream"),
+        (cut, "cut.mp4"),
+    ]
+    for bad, word in cases:
+        _one_line_error(*_run(capsys, "align", bad, color, "-o", tmp_path / "out")[::2], word)
+    _one_line_error(*_run(capsys, "align", easy_pair / "bw.mp4", other_film / "color.mp4", "-o", tmp_path / "out")[::2], "no reliable match")
+    assert not (tmp_path / "out").exists()
+
+
+def test_align_then_refuses_to_overwrite(capsys, tmp_path, easy_pair):
+    code, out, _ = _run(capsys, "align", easy_pair / "bw.mp4", easy_pair / "color.mp4", "-o", tmp_path / "a")
+    assert code == 0 and "aligned" in out
+    _one_line_error(*_run(capsys, "align", easy_pair / "bw.mp4", easy_pair / "color.mp4", "-o", tmp_path / "a")[::2], "--overwrite")

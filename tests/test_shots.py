@@ -1,0 +1,16 @@
+from filmcolor.shots import detect_cuts, shot_ids
+from filmcolor.video import FrameReader, probe
+
+import json
+
+
+def test_cuts_found_in_grey_and_colour_releases(easy_pair):
+    truth = json.loads((easy_pair / "truth.json").read_text())
+    for name in ("bw", "color"):
+        info = probe(easy_pair / f"{name}.mp4")
+        cuts = detect_cuts(FrameReader(info, size=(96, 96), gray=name == "bw"), info.fps)
+        assert cuts == truth[name]["cuts"]
+
+
+def test_shot_ids_count_cuts():
+    assert shot_ids(6, [2, 4]).tolist() == [0, 0, 1, 1, 2, 2]
