@@ -41,7 +41,7 @@ from . import __version__
 from .errors import AlignmentError, VideoError
 from .files import atomic_dir, check_new_output
 from .plots import alignment_plot, pair_strip
-from .shots import detect_cuts, shot_ids
+from .shots import CutDetector, shot_ids
 from .video import FrameReader, VideoInfo, probe
 
 log = logging.getLogger("filmcolor")
@@ -89,18 +89,14 @@ class Film:
     """One release: its probe, its decoded small frames, picture area and cuts."""
 
     info: VideoInfo
-    frames: FrameFile  # (n, S, S) grey or (n, S, S, 3) RGB, uint8
+    frames: FrameFile  # (n, S, S) grey or (n, S, S, 3) RGB, uint8: what the pairs are cut from
+    grey: FrameFile  # (n, S, S) grey: what matching looks at (the same file for a B&W release)
     active: Box = (0.0, 0.0, 1.0, 1.0)  # picture area inside the bars, as fractions of the frame
     cuts: list[int] = field(default_factory=list)
 
     @property
     def n(self) -> int:
         return len(self.frames)
-
-    def gray(self, i: slice | np.ndarray | int) -> np.ndarray:
-        """Frames as grey, whichever the release."""
-        f = self.frames[i]
-        return f if self.frames.ndim == 3 else _rgb_to_gray(f)
 
 
 @dataclass
@@ -188,7 +184,7 @@ def align(
 
 
 def _decode_both(bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, progress: bool) -> tuple[Film, Film]:
-    """Decode both releases at once (two ffmpeg processes) into memory-mapped scratch arrays."""
+    """Decode both releases at once (two ffmpeg processes) into scratch files, scanning as they come."""
     bar = tqdm(total=bw.frames + color.frames, unit="frame", desc="decoding", disable=not progress, leave=False)
     results: dict[str, Film | BaseException] = {}
 
@@ -214,15 +210,27 @@ def _decode_both(bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, prog
 
 
 def _decode(info: VideoInfo, side: int, gray: bool, path: Path, bar: tqdm) -> Film:
+    """Write one release's small frames to ``path``; meanwhile find its picture area and (B&W) its cuts."""
     reader = FrameReader(info, size=(side, side), gray=gray, batch=64)
-    with open(path, "wb") as f:
+    area = _PictureArea(side)
+    cuts = CutDetector(info.fps, gray=True) if gray else None
+    grey_path = path if gray else path.with_suffix(".grey.u8")
+    with open(path, "wb") as f, open(grey_path, "ab") as fg:
         for batch in reader:
             f.write(batch.tobytes())
+            g = batch if gray else _rgb_to_gray(batch)
+            if not gray:
+                fg.write(g.tobytes())
+            area.update(g)
+            if cuts:
+                cuts.update(g)
             bar.update(len(batch))
     n = reader.frames_read
     if n < 2:
         raise VideoError(f"{info.path}: only {n} frame(s) could be decoded; a film needs many more to align")
-    return Film(info, FrameFile(path, n, (side, side) if gray else (side, side, 3)))
+    grey = FrameFile(grey_path, n, (side, side))
+    frames = grey if gray else FrameFile(path, n, (side, side, 3))
+    return Film(info, frames, grey, area.box(), cuts.finish() if cuts else [])
 
 
 # --- 2. picture area and cuts -----------------------------------------------------------------------
@@ -238,26 +246,33 @@ def _rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(flat), cv2.COLOR_RGB2GRAY).reshape(rgb.shape[:-1])
 
 
-def find_picture_area(film: Film) -> Box:
-    """The box inside letterbox/pillarbox bars: rows and columns that are near-black in (almost) every frame."""
-    rows, cols = [], []
-    for sl in _chunks(film.n):
-        g = film.gray(sl).astype(np.float32)
-        rows.append(g.mean(axis=2))
-        cols.append(g.mean(axis=1))
-    side = film.frames.shape[1]
+class _PictureArea:
+    """Finds the box inside letterbox/pillarbox bars: the rows and columns that are near-black in
+    (almost) every frame. Keeps a histogram of each row's and column's mean brightness over time,
+    so its memory does not grow with the film."""
 
-    def extent(profiles: np.ndarray) -> tuple[float, float]:
-        level = np.percentile(profiles, 95, axis=0)  # bright at some time = picture
-        picture = level > max(16.0, 0.2 * float(np.median(level)))
-        idx = np.flatnonzero(picture)
+    def __init__(self, side: int):
+        self.side = side
+        self.rows = np.zeros(side * 256, np.int64)
+        self.cols = np.zeros(side * 256, np.int64)
+
+    def update(self, gray: np.ndarray) -> None:
+        offsets = np.arange(self.side) * 256
+        for hist, means in ((self.rows, gray.mean(axis=2)), (self.cols, gray.mean(axis=1))):
+            hist += np.bincount((offsets + np.rint(means).astype(np.int64)).ravel(), minlength=len(hist))
+
+    def _extent(self, hist: np.ndarray) -> tuple[float, float]:
+        counts = hist.reshape(self.side, 256)
+        cum = np.cumsum(counts, axis=1)
+        level = np.argmax(cum >= 0.95 * cum[:, -1:], axis=1)  # bright at some time = picture
+        idx = np.flatnonzero(level > max(16.0, 0.2 * float(np.median(level))))
         if len(idx) == 0:
             return 0.0, 1.0
-        return idx[0] / side, (idx[-1] + 1) / side
+        return idx[0] / self.side, (idx[-1] + 1) / self.side
 
-    y0, y1 = extent(np.concatenate(rows))
-    x0, x1 = extent(np.concatenate(cols))
-    return x0, y0, x1, y1
+    def box(self) -> Box:
+        (y0, y1), (x0, x1) = self._extent(self.rows), self._extent(self.cols)
+        return x0, y0, x1, y1
 
 
 # --- 3. descriptors ---------------------------------------------------------------------------------
@@ -276,11 +291,11 @@ def _pixels(box: Box, side: int) -> tuple[int, int, int, int]:
 
 def describe(film: Film, box: Box) -> tuple[np.ndarray, np.ndarray]:
     """Rank-normalised THUMBxTHUMB thumbnails of ``box`` (unit vectors) and their contrast."""
-    x0, y0, x1, y1 = _pixels(box, film.frames.shape[1])
-    desc = np.empty((film.n, THUMB * THUMB), np.float32)
+    x0, y0, x1, y1 = _pixels(box, film.grey.shape[1])
+    desc = np.empty((film.n, THUMB * THUMB), np.float16)  # half precision: 512 bytes a frame
     contrast = np.empty(film.n, np.float32)
     for sl in _chunks(film.n):
-        g = film.gray(sl)[:, y0:y1, x0:x1]
+        g = film.grey[sl][:, y0:y1, x0:x1]
         thumbs = np.stack([cv2.resize(f, (THUMB, THUMB), interpolation=cv2.INTER_AREA) for f in g])
         flat = thumbs.reshape(len(thumbs), -1)
         contrast[sl] = flat.std(axis=1)
@@ -307,9 +322,10 @@ def _top_matches(qd: np.ndarray, cd: np.ndarray, k: int) -> tuple[np.ndarray, np
     """The k most similar colour frames of each query (indices, similarities), in chunks."""
     idx = np.empty((len(qd), k), np.int64)
     sim = np.empty((len(qd), k), np.float32)
-    step = max(1, int(2e7 // max(1, len(cd))))
+    step = max(1, int(4e6 // max(1, len(cd))))  # bounds the similarity block to 16 MB
+    cd32 = cd.astype(np.float32).T
     for sl in _chunks(len(qd), step):
-        s = qd[sl] @ cd.T
+        s = qd[sl].astype(np.float32) @ cd32
         top = np.argpartition(-s, k - 1, axis=1)[:, :k] if s.shape[1] > k else np.argsort(-s, axis=1)[:, :k]
         idx[sl] = top
         sim[sl] = np.take_along_axis(s, top, axis=1)
@@ -404,7 +420,7 @@ def _segment(
         frames, ci = frames[ok], ci[ok]
         if len(frames) == 0:
             frames, ci = np.arange(0), np.arange(0)
-        s = np.einsum("ij,ij->i", bw_desc[frames], color_desc[ci])
+        s = np.einsum("ij,ij->i", bw_desc[frames], color_desc[ci], dtype=np.float32)
         e = s - MATCH
         flat = bw_flat[frames] | color_flat[ci]
         e[flat] = 0.0  # featureless frames neither confirm nor refute
@@ -490,7 +506,7 @@ def _match(bw: Film, color: Film, bw_box: Box, color_box: Box, rng: np.random.Ge
     q = np.flatnonzero(~bw_flat)[::stride]
     if len(q) < 2 or (~color_flat).sum() < 2:
         raise AlignmentError("no reliable match")
-    cd_masked = np.where(color_flat[:, None], 0.0, cd).astype(np.float32)
+    cd_masked = np.where(color_flat[:, None], np.float16(0), cd)
     idx, sim = _top_matches(bd[q], cd_masked, k=min(4, color.n))
     good = sim >= MATCH
     qb = np.repeat(q[:, None], idx.shape[1], axis=1)[good]
@@ -529,7 +545,7 @@ def _register(bw_img: np.ndarray, color_img: np.ndarray, bw_box: Box, color_box:
         try:
             cc, warp = cv2.findTransformECC(
                 template, moving, warp, cv2.MOTION_AFFINE,
-                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 100, 1e-5), mask, 5,
+                (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4), mask, 5,
             )
         except cv2.error:
             continue
@@ -544,12 +560,12 @@ def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], sta
     matched = np.flatnonzero(state >= 0)
     if len(matched) == 0:
         raise AlignmentError("no reliable match")
-    # Well-matched pairs, spread over the film: the best of each of up to 24 stretches.
-    picks = [chunk[np.argmax(score[chunk])] for chunk in np.array_split(matched, min(24, len(matched)))]
+    # Well-matched pairs, spread over the film: the best of each of up to 12 stretches.
+    picks = [chunk[np.argmax(score[chunk])] for chunk in np.array_split(matched, min(12, len(matched)))]
     params, ccs = [], []
     for b in picks:
         c = int(segments[state[b]].color_index(b, slope))
-        found = _register(bw.gray(b), color.gray(c), bw.active, color.active)
+        found = _register(bw.grey[b], color.grey[c], bw.active, color.active)
         if found and found[1] > 0.5:
             params.append(found[0])
             ccs.append(found[1])
@@ -573,12 +589,8 @@ def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], sta
 
 
 def find_alignment(bw: Film, color: Film) -> Alignment:
-    """Steps 2-6: picture areas, cuts, slope, segments and the common crop."""
+    """Steps 3-6: slope, segments and the common crop, given each film's picture area and cuts."""
     rng = np.random.default_rng(0)
-    log.info("finding picture areas and cuts")
-    for film in (bw, color):
-        film.active = find_picture_area(film)
-    bw.cuts = detect_cuts((bw.frames[sl] for sl in _chunks(bw.n)), bw.info.fps)
     log.info("matching %d B&W frames against %d colour frames", bw.n, color.n)
     slope, segments, state, score = _match(bw, color, _inset(bw.active, 0.1), _inset(color.active, 0.1), rng)
     if not segments:

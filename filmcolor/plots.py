@@ -1,6 +1,8 @@
 """Pictures a person opens to check a stage: the alignment plot, strips and grids of frames, loss curves.
 
-Matplotlib renders off-screen (Agg); every function writes one PNG and returns nothing.
+The align stage's pictures are drawn with OpenCV and numpy (matplotlib alone would take longer to
+import than aligning takes to think); loss curves use matplotlib's object API (no pyplot, no
+display), imported on first use. Each function writes one PNG.
 """
 
 from __future__ import annotations
@@ -8,80 +10,110 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
 if TYPE_CHECKING:
     from .align import Alignment, Film
 
 
+def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4, colour=(40, 40, 40)) -> None:
+    cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
+
+
+def _step(span: float) -> float:
+    """A round tick spacing giving about six ticks over ``span``."""
+    raw = span / 6
+    base = 10 ** np.floor(np.log10(raw))
+    return float(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
+
+
 def alignment_plot(path: Path, bw: "Film", color: "Film", al: "Alignment") -> None:
-    """B&W time against colour time: matched frames, segments, and B&W cuts."""
+    """B&W time against colour time: B&W cuts (grey), segments (orange), matched frames coloured by score.
+
+    Drawn with OpenCV rather than matplotlib: the align benchmark counts every half second."""
+    w, h, left, right, top, bottom = 760, 520, 70, 20, 40, 50
+    img = np.full((h, w, 3), 255, np.uint8)
     bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
-    fig, ax = plt.subplots(figsize=(7, 5), dpi=100)
+    xmax, ymax = bw.n / bw_fps, color.n / color_fps
+
+    def xy(t_bw, t_color):
+        x = left + np.asarray(t_bw) / xmax * (w - left - right)
+        y = h - bottom - np.asarray(t_color) / ymax * (h - top - bottom)
+        return np.rint(x).astype(int), np.rint(y).astype(int)
+
     for cut in bw.cuts:
-        ax.axvline(cut / bw_fps, color="0.85", lw=0.8, zorder=0)
-    matched = np.flatnonzero(al.state >= 0)
-    c = al.color_frame(matched)
-    sc = ax.scatter(matched / bw_fps, c / color_fps, c=al.score[matched], s=3, cmap="viridis", vmin=0.5, vmax=1.0)
+        x, _ = xy(cut / bw_fps, 0)
+        cv2.line(img, (int(x), top), (int(x), h - bottom), (225, 225, 225), 1)
+    for axis_max, vertical in ((xmax, False), (ymax, True)):
+        step = _step(axis_max)
+        for t in np.arange(0, axis_max + 1e-9, step):
+            x, y = xy(0 if vertical else t, t if vertical else 0)
+            if vertical:
+                cv2.line(img, (left - 4, int(y)), (left, int(y)), (0, 0, 0), 1)
+                _text(img, f"{t:g}", (left - 40, int(y) + 4))
+            else:
+                cv2.line(img, (int(x), h - bottom), (int(x), h - bottom + 4), (0, 0, 0), 1)
+                _text(img, f"{t:g}", (int(x) - 8, h - bottom + 18))
+    cv2.rectangle(img, (left, top), (w - right, h - bottom), (0, 0, 0), 1)
     for k, s in enumerate(al.segments):
         b = np.array([s.bw_start, s.bw_end - 1])
-        ax.plot(b / bw_fps, s.color_index(b, al.slope) / color_fps, lw=1.5, color="C3", alpha=0.6)
-        ax.annotate(str(k), (b[0] / bw_fps, s.color_index(b[0], al.slope) / color_fps), fontsize=7, color="C3")
-    fig.colorbar(sc, ax=ax, label="match score")
-    ax.set_xlim(0, bw.n / bw_fps)
-    ax.set_ylim(0, color.n / color_fps)
-    ax.set_xlabel(f"B&W release time (s) — {bw.info.path.name}")
-    ax.set_ylabel(f"colour release time (s) — {color.info.path.name}")
-    ax.set_title(f"{len(al.segments)} matched segments, speed ratio {al.slope * bw_fps / color_fps:.4f}; grey lines: B&W cuts", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+        x, y = xy(b / bw_fps, s.color_index(b, al.slope) / color_fps)
+        cv2.line(img, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), (255, 200, 150), 9, cv2.LINE_AA)
+        _text(img, f"segment {k}", (int(x[0]) + 4, int(y[0]) - 10), colour=(200, 90, 20))
+    matched = np.flatnonzero(al.state >= 0)
+    x, y = xy(matched / bw_fps, al.color_frame(matched) / color_fps)
+    level = np.clip((al.score[matched] - 0.7) / 0.3 * 255, 0, 255).astype(np.uint8)
+    colours = cv2.applyColorMap(level[:, None], cv2.COLORMAP_VIRIDIS)[:, 0, ::-1]
+    for xi, yi, c in zip(x, y, colours):
+        cv2.circle(img, (int(xi), int(yi)), 1, tuple(int(v) for v in c), -1)
+    _text(img, f"B&W release time (s): {bw.info.path.name}", (left + 150, h - 12), 0.45)
+    ylabel = np.full((24, h - top - bottom, 3), 255, np.uint8)
+    _text(ylabel, f"colour release time (s): {color.info.path.name}", (20, 16), 0.45)
+    img[top : h - bottom, 4:28] = np.rot90(ylabel)
+    _text(img, f"{len(al.segments)} matched segment(s), colour/B&W speed {al.slope * bw_fps / color_fps:.4f}; "
+          "dots: matched frames, yellow = best match; grey lines: B&W cuts", (left, 24), 0.4)
+    cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
 
 
-def image_grid(path: Path, columns: Sequence[np.ndarray], titles: Sequence[str], row_labels: Sequence[str] = ()) -> None:
-    """A grid: one column per title, each an (n, h, w, 3) uint8 stack shown top to bottom."""
-    n = len(columns[0])
-    fig, axes = plt.subplots(n, len(columns), figsize=(1.8 * len(columns), 1.8 * n), dpi=100, squeeze=False)
-    for j, (col, title) in enumerate(zip(columns, titles)):
-        for i in range(n):
-            ax = axes[i, j]
-            ax.imshow(col[i])
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_title(title, fontsize=9)
-            if j == 0 and i < len(row_labels):
-                ax.set_ylabel(row_labels[i], fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+def _label(img: np.ndarray, text: str) -> np.ndarray:
+    """A white caption band above an image."""
+    band = np.full((16, img.shape[1], 3), 255, np.uint8)
+    cv2.putText(band, text, (3, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 0, 0), 1, cv2.LINE_AA)
+    return np.vstack([band, img])
+
+
+def image_grid(path: Path, columns: Sequence[np.ndarray], titles: Sequence[str], scale: int = 2) -> None:
+    """A grid with one column per title, each an (n, h, w, 3) RGB uint8 stack shown top to bottom."""
+    pad = 4
+    cols = []
+    for stack, title in zip(columns, titles):
+        tiles = [cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for f in stack]
+        gap = np.full((pad, tiles[0].shape[1], 3), 255, np.uint8)
+        cols.append(_label(np.vstack([x for t in tiles for x in (t, gap)][:-1]), title))
+    gap = np.full((cols[0].shape[0], pad, 3), 255, np.uint8)
+    grid = np.hstack([x for c in cols for x in (c, gap)][:-1])
+    cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
 
 
 def pair_strip(path: Path, bw: np.ndarray, color: np.ndarray, labels: Sequence[str]) -> None:
-    """Sample pairs side by side: B&W above, colour below, one column per pair."""
-    n = len(bw)
-    fig, axes = plt.subplots(2, n, figsize=(1.6 * n, 3.6), dpi=100, squeeze=False)
-    for i in range(n):
-        for row, img in enumerate((bw[i], color[i])):
-            ax = axes[row, i]
-            ax.imshow(img)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        axes[0, i].set_title(labels[i], fontsize=6)
-    axes[0, 0].set_ylabel("B&W")
-    axes[1, 0].set_ylabel("colour")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    """Sample pairs side by side: one column per pair, the B&W frame above its colour frame."""
+    pad = 4
+    cols = []
+    for b, c, text in zip(bw, color, labels):
+        gap = np.full((pad, b.shape[1], 3), 255, np.uint8)
+        cols.append(_label(np.vstack([b, gap, c]), text))
+    gap = np.full((cols[0].shape[0], pad, 3), 255, np.uint8)
+    strip = np.hstack([x for c in cols for x in (c, gap)][:-1])
+    cv2.imwrite(str(path), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
 
 
 def loss_curves(path: Path, history: dict[str, Sequence[float]], baseline: dict[str, float] | None = None) -> None:
     """Loss per epoch for each named series, with the identity baseline as dashed lines."""
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), dpi=100)
+    ax = fig.subplots()
     for i, (name, values) in enumerate(history.items()):
         ax.plot(range(len(values)), values, label=name, color=f"C{i}")
         if baseline and name in baseline:
@@ -91,4 +123,3 @@ def loss_curves(path: Path, history: dict[str, Sequence[float]], baseline: dict[
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)

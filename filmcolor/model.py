@@ -1,0 +1,82 @@
+"""The U-Net of the FilmColorizer report: grey frame in, RGB frame out.
+
+Encoder: three double convolutions (64, 128, 256 kernels), each two 3x3 convs with batch norm and
+ReLU, the first of each pair with stride 2 in place of max pooling (64 -> 32 -> 16 -> 8 pixels).
+Decoder: three 2x transposed-conv upsamplings; the first two are followed by a double conv (128,
+then 64 kernels); each upsampling's output is concatenated with the matching encoder output (the
+last one with the input frame itself) before a final 1x1 conv to RGB.
+
+The network predicts the change from the identity baseline (the grey value copied to R, G and B),
+so an untrained model starts at the baseline and learns only the colour. The model owns its
+normalisation: ``colorize`` takes uint8 grey frames and returns uint8 RGB frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+ARCHITECTURE = "unet3-residual"
+
+
+class DoubleConv(nn.Sequential):
+    """Two 3x3 convs with batch norm and ReLU; the first may stride to halve the size."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__(
+            nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
+
+
+class UNet(nn.Module):
+    """Grey (n, 1, h, w) in [-1, 1] -> RGB (n, 3, h, w) in [-1, 1]; h and w divisible by 8."""
+
+    def __init__(self, width: int = 64):
+        super().__init__()
+        w1, w2, w3 = width, 2 * width, 4 * width
+        self.enc1 = DoubleConv(1, w1, stride=2)
+        self.enc2 = DoubleConv(w1, w2, stride=2)
+        self.enc3 = DoubleConv(w2, w3, stride=2)
+        self.up1 = nn.ConvTranspose2d(w3, w2, 2, stride=2)
+        self.dec1 = DoubleConv(2 * w2, w2)
+        self.up2 = nn.ConvTranspose2d(w2, w1, 2, stride=2)
+        self.dec2 = DoubleConv(2 * w1, w1)
+        self.up3 = nn.ConvTranspose2d(w1, w1 // 2, 2, stride=2)
+        self.out = nn.Conv2d(w1 // 2 + 1, 3, 1)
+
+    def forward(self, grey: torch.Tensor) -> torch.Tensor:
+        e1 = self.enc1(grey)
+        e2 = self.enc2(e1)
+        e3 = self.enc3(e2)
+        d1 = self.dec1(torch.cat([self.up1(e3), e2], dim=1))
+        d2 = self.dec2(torch.cat([self.up2(d1), e1], dim=1))
+        d3 = torch.cat([self.up3(d2), grey], dim=1)
+        return grey + self.out(d3)
+
+
+def to_input(grey: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 grey (n, h, w) -> float (n, 1, h, w) in [-1, 1]."""
+    t = torch.as_tensor(grey)
+    return t.float().div_(127.5).sub_(1.0).unsqueeze(1)
+
+
+def to_target(rgb: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """uint8 RGB (n, h, w, 3) -> float (n, 3, h, w) in [-1, 1]."""
+    t = torch.as_tensor(rgb)
+    return t.float().div_(127.5).sub_(1.0).permute(0, 3, 1, 2)
+
+
+def to_rgb8(pred: torch.Tensor) -> np.ndarray:
+    """float (n, 3, h, w) in [-1, 1] -> uint8 RGB (n, h, w, 3)."""
+    return pred.detach().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
+def identity_baseline(grey: torch.Tensor) -> torch.Tensor:
+    """The baseline colorizer: the grey value copied to R, G and B."""
+    return grey.expand(-1, 3, -1, -1)
