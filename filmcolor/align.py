@@ -29,6 +29,7 @@ import json
 import logging
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -163,7 +164,8 @@ def align(
     out = Path(out)
     if size < 8 or every < 1 or fps <= 0:
         raise ValueError("size must be >= 8, every >= 1 and fps > 0")
-    bw_info, color_info = probe(bw), probe(color)
+    with ThreadPoolExecutor(2) as pool:
+        bw_info, color_info = pool.map(probe, (bw, color))
     for info in (bw_info, color_info):
         if info.frames < 2:
             raise VideoError(f"{info.path}: has {info.frames} frame(s); a film needs many more to align")
@@ -172,8 +174,10 @@ def align(
         scratch = tmp / "scratch"
         scratch.mkdir()
         side = max(128, 2 * size)
+        log.debug("decoding both releases")
         bw_film, color_film = _decode_both(bw_info, color_info, side, scratch, progress)
         alignment = find_alignment(bw_film, color_film)
+        log.debug("writing the pairs")
         manifest, n_pairs = _write_dataset(tmp, bw_film, color_film, alignment, size, Fraction(fps).limit_denominator(1001), every)
         del bw_film, color_film
         shutil.rmtree(scratch)
@@ -222,8 +226,8 @@ def _decode(info: VideoInfo, side: int, gray: bool, path: Path, bar: tqdm) -> Fi
             if not gray:
                 fg.write(g.tobytes())
             area.update(g)
-            if cuts:
-                cuts.update(g)
+            if cuts:  # at half size: as reliable for cuts, four times cheaper
+                cuts.update(g.reshape(len(g), side // 2, 2, side // 2, 2).mean(axis=(2, 4), dtype=np.float32).astype(np.uint8))
             bar.update(len(batch))
     n = reader.frames_read
     if n < 2:
@@ -291,13 +295,10 @@ def _pixels(box: Box, side: int) -> tuple[int, int, int, int]:
 
 def describe(film: Film, box: Box) -> tuple[np.ndarray, np.ndarray]:
     """Rank-normalised THUMBxTHUMB thumbnails of ``box`` (unit vectors) and their contrast."""
-    x0, y0, x1, y1 = _pixels(box, film.grey.shape[1])
     desc = np.empty((film.n, THUMB * THUMB), np.float16)  # half precision: 512 bytes a frame
     contrast = np.empty(film.n, np.float32)
     for sl in _chunks(film.n):
-        g = film.grey[sl][:, y0:y1, x0:x1]
-        thumbs = np.stack([cv2.resize(f, (THUMB, THUMB), interpolation=cv2.INTER_AREA) for f in g])
-        flat = thumbs.reshape(len(thumbs), -1)
+        flat = _crop_resize(film.grey[sl], box, THUMB).reshape(sl.stop - sl.start, -1)
         contrast[sl] = flat.std(axis=1)
         ranks = _ranks(flat)
         ranks -= ranks.mean(axis=1, keepdims=True)
@@ -519,7 +520,28 @@ def _match(bw: Film, color: Film, bw_box: Box, color_box: Box, rng: np.random.Ge
     slope = _fit_slope(b1[keep].astype(float), c1[keep].astype(float), s1[keep].astype(float), rng)
     candidates = _offset_candidates(qb.astype(float), qc.astype(float), qs.astype(float), slope, fps / stride)
     segments, state, score = _segment(bd, bw_flat, cd, color_flat, slope, candidates, bw.cuts, fps)
+    if slope != 1.0:
+        _refine_phase(segments, score, bd, cd, slope)
     return slope, segments, state, score
+
+
+def _refine_phase(segments: list[Segment], score: np.ndarray, bd: np.ndarray, cd: np.ndarray, slope: float) -> None:
+    """Sub-frame offsets for a slope other than 1: where a frame-rate conversion repeats or drops
+    frames, which colour frame is nearest a B&W frame depends on the conversion's phase."""
+    for seg in segments:
+        frames = np.arange(seg.bw_start, seg.bw_end)
+        best = None
+        for phase in np.arange(-0.5, 0.5, 0.0625):
+            ci = np.rint(frames * slope + seg.offset + phase).astype(np.int64)
+            if ci.min() < 0 or ci.max() >= len(cd):
+                continue
+            sim = np.einsum("ij,ij->i", bd[frames], cd[ci], dtype=np.float32)
+            if best is None or sim.mean() > best[1].mean() + 1e-4:
+                best = (phase, sim)
+        if best is not None:
+            seg.offset += float(best[0])
+            score[frames] = best[1]
+            seg.score = float(best[1].mean())
 
 
 # --- 6. crop ---------------------------------------------------------------------------------------------
@@ -614,6 +636,7 @@ def _no_match(bw: Film, color: Film) -> AlignmentError:
 
 
 def _crop_resize(frames: np.ndarray, box: Box, size: int) -> np.ndarray:
+    """Crop ``box`` out of a stack of frames (n, h, w[, 3]) and area-resample each to size x size."""
     x0, y0, x1, y1 = _pixels(box, frames.shape[1])
     return np.stack([cv2.resize(f[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA) for f in frames])
 
@@ -654,8 +677,8 @@ def _write_dataset(out: Path, bw: Film, color: Film, al: Alignment, size: int, f
         "fps": float(fps),
         "every": every,
         "pairs": int(len(b)),
-        "speed_ratio": al.slope,
-        "time_ratio": al.slope * bw_fps / color_fps,
+        "speed_ratio": color_fps / (al.slope * bw_fps),  # how much faster the colour release plays the picture
+        "frame_ratio": al.slope,  # colour frames per B&W frame
         "segments": [
             {
                 "bw_start": s.bw_start,

@@ -39,7 +39,7 @@ def _cmd_align(args: argparse.Namespace) -> None:
     m = result.manifest
     print(
         f"aligned {result.pairs} pairs into {result.out}/ "
-        f"(speed ratio {m['time_ratio']:.4f}, {len(m['segments'])} segment(s), "
+        f"(colour plays at {m['speed_ratio']:.4f}x the B&W speed, {len(m['segments'])} segment(s), "
         f"B&W crop {m['crop']['bw']}, colour crop {m['crop']['color']}, confidence {m['confidence']:.2f})"
     )
     print(f"check {result.out / 'alignment.png'} and {result.out / 'samples.png'}; next: filmcolor train {result.out}")
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
-    logging.basicConfig(level=level, format="filmcolor: %(message)s")
+    fmt = "filmcolor [%(relativeCreated)6.0f ms]: %(message)s" if args.verbose else "filmcolor: %(message)s"
+    logging.basicConfig(level=level, format=fmt)
     log.setLevel(level)
     try:
         args.func(args)

@@ -71,7 +71,7 @@ def alignment_plot(path: Path, bw: "Film", color: "Film", al: "Alignment") -> No
     ylabel = np.full((24, h - top - bottom, 3), 255, np.uint8)
     _text(ylabel, f"colour release time (s): {color.info.path.name}", (20, 16), 0.45)
     img[top : h - bottom, 4:28] = np.rot90(ylabel)
-    _text(img, f"{len(al.segments)} matched segment(s), colour/B&W speed {al.slope * bw_fps / color_fps:.4f}; "
+    _text(img, f"{len(al.segments)} matched segment(s), colour plays at {color_fps / (al.slope * bw_fps):.4f}x the B&W speed; "
           "dots: matched frames, yellow = best match; grey lines: B&W cuts", (left, 24), 0.4)
     cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
 

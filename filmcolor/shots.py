@@ -11,7 +11,6 @@ from typing import Iterable
 
 import cv2
 import numpy as np
-from scenedetect import ContentDetector, FrameTimecode
 
 
 class CutDetector:
@@ -23,6 +22,9 @@ class CutDetector:
     """
 
     def __init__(self, fps: Fraction, gray: bool, threshold: float = 27.0, min_shot: float = 0.4):
+        from scenedetect import ContentDetector, FrameTimecode  # imported here: it takes a fifth of a second
+
+        self._timecode = FrameTimecode
         self.fps = Fraction(fps)
         min_len = max(1, round(min_shot * self.fps))
         self._detector = ContentDetector(threshold=threshold, min_scene_len=min_len, luma_only=gray)
@@ -33,14 +35,14 @@ class CutDetector:
         """Process a batch of uint8 frames, grey (n, h, w) or RGB (n, h, w, 3)."""
         for frame in frames:
             bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR if frame.ndim == 2 else cv2.COLOR_RGB2BGR)
-            found = self._detector.process_frame(FrameTimecode(self._index, self.fps), bgr)
+            found = self._detector.process_frame(self._timecode(self._index, self.fps), bgr)
             self.cuts.extend(tc.frame_num for tc in found)
             self._index += 1
 
     def finish(self) -> list[int]:
         """Flush the detector and return the sorted cut list."""
         if self._index:
-            found = self._detector.post_process(FrameTimecode(self._index - 1, self.fps))
+            found = self._detector.post_process(self._timecode(self._index - 1, self.fps))
             self.cuts.extend(tc.frame_num for tc in found)
         self.cuts = sorted({c for c in self.cuts if 0 < c < self._index})
         return self.cuts

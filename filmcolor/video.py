@@ -9,6 +9,7 @@ Needs the ffmpeg and ffprobe binaries (5.1 or newer) on PATH.
 from __future__ import annotations
 
 import collections
+import fcntl
 import logging
 import shutil
 import threading
@@ -157,6 +158,14 @@ class _StderrTail:
         return self.lines[-1] if self.lines else "ffmpeg gave no reason"
 
 
+def _widen_pipe(pipe, size: int = 1 << 20) -> None:
+    """Give a pipe a 1 MB buffer (Linux), so ffmpeg is not stopped every 64 KB to wait for the reader."""
+    try:
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except OSError:
+        pass
+
+
 class FrameReader:
     """Streams decoded frames of a video as uint8 batches, optionally cropped and resized by ffmpeg.
 
@@ -197,6 +206,7 @@ class FrameReader:
             .global_args("-nostdin", "-loglevel", "error")
             .run_async(pipe_stdout=True, pipe_stderr=True)
         )
+        _widen_pipe(self._proc.stdout)
         self._stderr = _StderrTail(self._proc.stderr)
 
     @property

@@ -44,7 +44,7 @@ def test_writes_memory_mapped_arrays_manifest_and_report(easy_aligned):
     assert bw.shape == (result.pairs, 64, 64) and color.shape == (result.pairs, 64, 64, 3)
     assert bw.dtype == color.dtype == np.uint8
     m = json.loads((out / "manifest.json").read_text())
-    for key in ("inputs", "speed_ratio", "segments", "crop", "confidence", "filmcolor_version"):
+    for key in ("inputs", "speed_ratio", "frame_ratio", "segments", "crop", "confidence", "filmcolor_version"):
         assert key in m
     assert (out / "alignment.png").stat().st_size > 1000 and (out / "samples.png").stat().st_size > 1000
     assert not (out / "scratch").exists()
@@ -58,7 +58,7 @@ def test_speed_change_zoom_letterbox_and_missing_shot(hard_pair, tmp_path):
     result = align(hard_pair / "bw.mp4", hard_pair / "color.mp4", tmp_path / "out")
     _check_against_truth(hard_pair, tmp_path / "out", min_coverage=0.95)
     m = result.manifest
-    assert m["time_ratio"] == pytest.approx(24 / 25)
+    assert m["speed_ratio"] == pytest.approx(25 / 24) and m["frame_ratio"] == 1.0
     assert len(m["segments"]) == 2  # the missing shot splits the film in two
     # The B&W crop sits inside the 12-pixel bars; the colour crop is the B&W one zoomed by 8%.
     x, y, w, h = m["crop"]["bw"]
@@ -97,3 +97,21 @@ def test_one_frame_video_is_refused(easy_pair, tmp_path):
     with pytest.raises(VideoError, match="1 frame"):
         align(one, easy_pair / "color.mp4", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
+    """A colour release converted 24 -> 30 fps repeats every fourth frame: slope 1.25, not a speed-up."""
+    color30 = tmp_path / "color30.mp4"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(easy_pair / "color.mp4"), "-vf", "fps=30",
+                    "-c:v", "libx264", "-crf", "14", str(color30)], check=True)
+    result = align(easy_pair / "bw.mp4", color30, tmp_path / "out")
+    assert result.alignment.slope == 1.25
+    # Which source frame each 30 fps frame shows: the original colour frame it is nearest to.
+    from filmcolor.video import FrameReader, probe
+
+    small = [np.concatenate(list(FrameReader(probe(p), size=(24, 24), gray=True))).reshape(-1, 576).astype(float)
+             for p in (easy_pair / "color.mp4", color30)]
+    nearest = np.array([np.abs(small[0] - f).mean(axis=1).argmin() for f in small[1]])
+    tb, tc = truth(easy_pair)
+    b, c = _pairs(tmp_path / "out")
+    assert (tb[b] == tc[nearest[c]]).mean() >= 0.99
