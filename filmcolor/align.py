@@ -43,7 +43,7 @@ from .errors import AlignmentError, VideoError
 from .files import atomic_dir, check_new_output
 from .plots import alignment_plot, pair_strip
 from .shots import CutDetector, shot_ids
-from .video import FrameReader, VideoInfo, probe
+from .video import FrameReader, PictureArea, VideoInfo, probe
 
 log = logging.getLogger("filmcolor")
 
@@ -215,8 +215,8 @@ def _decode_both(bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, prog
 
 def _decode(info: VideoInfo, side: int, gray: bool, path: Path, bar: tqdm) -> Film:
     """Write one release's small frames to ``path``; meanwhile find its picture area and (B&W) its cuts."""
-    reader = FrameReader(info, size=(side, side), gray=gray, batch=64)
-    area = _PictureArea(side)
+    reader = FrameReader(info, size=(side, side), pix_fmt="gray" if gray else "rgb24", batch=64)
+    area = PictureArea(side)
     cuts = CutDetector(info.fps, gray=True) if gray else None
     grey_path = path if gray else path.with_suffix(".grey.u8")
     with open(path, "wb") as f, open(grey_path, "ab") as fg:
@@ -248,35 +248,6 @@ def _chunks(n: int, step: int = 512):
 def _rgb_to_gray(rgb: np.ndarray) -> np.ndarray:
     flat = rgb.reshape(-1, 1, 3)
     return cv2.cvtColor(np.ascontiguousarray(flat), cv2.COLOR_RGB2GRAY).reshape(rgb.shape[:-1])
-
-
-class _PictureArea:
-    """Finds the box inside letterbox/pillarbox bars: the rows and columns that are near-black in
-    (almost) every frame. Keeps a histogram of each row's and column's mean brightness over time,
-    so its memory does not grow with the film."""
-
-    def __init__(self, side: int):
-        self.side = side
-        self.rows = np.zeros(side * 256, np.int64)
-        self.cols = np.zeros(side * 256, np.int64)
-
-    def update(self, gray: np.ndarray) -> None:
-        offsets = np.arange(self.side) * 256
-        for hist, means in ((self.rows, gray.mean(axis=2)), (self.cols, gray.mean(axis=1))):
-            hist += np.bincount((offsets + np.rint(means).astype(np.int64)).ravel(), minlength=len(hist))
-
-    def _extent(self, hist: np.ndarray) -> tuple[float, float]:
-        counts = hist.reshape(self.side, 256)
-        cum = np.cumsum(counts, axis=1)
-        level = np.argmax(cum >= 0.95 * cum[:, -1:], axis=1)  # bright at some time = picture
-        idx = np.flatnonzero(level > max(16.0, 0.2 * float(np.median(level))))
-        if len(idx) == 0:
-            return 0.0, 1.0
-        return idx[0] / self.side, (idx[-1] + 1) / self.side
-
-    def box(self) -> Box:
-        (y0, y1), (x0, x1) = self._extent(self.rows), self._extent(self.cols)
-        return x0, y0, x1, y1
 
 
 # --- 3. descriptors ---------------------------------------------------------------------------------

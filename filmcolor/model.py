@@ -7,15 +7,21 @@ then 64 kernels); each upsampling's output is concatenated with the matching enc
 last one with the input frame itself) before a final 1x1 conv to RGB.
 
 The network predicts the change from the identity baseline (the grey value copied to R, G and B),
-so an untrained model starts at the baseline and learns only the colour. The model owns its
+so an untrained model starts at the baseline and learns only the colour. After training, the
+strength of its colour is calibrated on held-out frames (``chroma_gain``, stored with the weights). The model owns its
 normalisation: ``colorize`` takes uint8 grey frames and returns uint8 RGB frames.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import torch
 from torch import nn
+
+from .errors import ModelError
 
 ARCHITECTURE = "unet3-residual"
 
@@ -49,6 +55,9 @@ class UNet(nn.Module):
         self.dec2 = DoubleConv(2 * w1, w1)
         self.up3 = nn.ConvTranspose2d(w1, w1 // 2, 2, stride=2)
         self.out = nn.Conv2d(w1 // 2 + 1, 3, 1)
+        # Strength of the predicted colour around its own luma, set after training on held-out
+        # frames (see training.calibrate); 1 while training.
+        self.register_buffer("chroma_gain", torch.ones(()))
 
     def forward(self, grey: torch.Tensor) -> torch.Tensor:
         e1 = self.enc1(grey)
@@ -57,7 +66,20 @@ class UNet(nn.Module):
         d1 = self.dec1(torch.cat([self.up1(e3), e2], dim=1))
         d2 = self.dec2(torch.cat([self.up2(d1), e1], dim=1))
         d3 = torch.cat([self.up3(d2), grey], dim=1)
-        return grey + self.out(d3)
+        rgb = grey + self.out(d3)
+        if self.training:
+            return rgb
+        luma = luminance(rgb)
+        return luma + self.chroma_gain * (rgb - luma)
+
+
+_LUMA = (0.299, 0.587, 0.114)
+
+
+def luminance(rgb: torch.Tensor) -> torch.Tensor:
+    """BT.601 luma (n, 1, h, w) of an RGB batch (n, 3, h, w)."""
+    w = torch.tensor(_LUMA, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
+    return (rgb * w).sum(dim=1, keepdim=True)
 
 
 def to_input(grey: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -80,3 +102,55 @@ def to_rgb8(pred: torch.Tensor) -> np.ndarray:
 def identity_baseline(grey: torch.Tensor) -> torch.Tensor:
     """The baseline colorizer: the grey value copied to R, G and B."""
     return grey.expand(-1, 3, -1, -1)
+
+
+RUNS = Path("runs")
+
+
+@dataclass
+class LoadedModel:
+    """A trained network ready for inference, with what it was trained on."""
+
+    net: UNet
+    size: int  # frame side it was trained at
+    path: Path
+    hparams: dict
+
+
+def latest_run(root: Path = RUNS, needs: str = "best.ckpt") -> Path | None:
+    """The most recently modified run folder under ``root`` that holds ``needs``."""
+    runs = [p.parent for p in root.glob(f"*/{needs}")]
+    return max(runs, key=lambda p: (p / needs).stat().st_mtime) if runs else None
+
+
+def load_model(path: str | Path | None = None) -> LoadedModel:
+    """Load a checkpoint written by ``filmcolor train``: a .ckpt file, a run folder, or (None) the latest run.
+
+    Only the network's weights and hyperparameters are read; Lightning is not needed to colorize.
+    Checkpoints are pickles: load only your own or ones you trust.
+    """
+    if path is None:
+        run = latest_run()
+        if run is None:
+            raise ModelError(f"no trained model under {RUNS}/: run `filmcolor train` first, or pass --model RUN_OR_CKPT")
+        path = run / "best.ckpt"
+    path = Path(path)
+    if path.is_dir():
+        path = path / "best.ckpt"
+    if not path.exists():
+        raise ModelError(f"{path}: no such model file; pass a run folder or a .ckpt written by `filmcolor train`")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        hp = dict(ckpt["hyper_parameters"])
+        state = {k[len("net."):]: v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
+    except Exception as e:  # a truncated file, another program's checkpoint, not a checkpoint at all
+        raise ModelError(f"{path}: not a filmcolor model ({type(e).__name__}: {e})") from None
+    if hp.get("architecture") != ARCHITECTURE:
+        raise ModelError(f"{path}: model architecture {hp.get('architecture')!r} is not {ARCHITECTURE!r}; "
+                         "it was made by another filmcolor version or another program")
+    net = UNet(hp.get("width", 64))
+    try:
+        net.load_state_dict(state)
+    except RuntimeError as e:
+        raise ModelError(f"{path}: its weights do not fit the network ({str(e).splitlines()[0]})") from None
+    return LoadedModel(net.eval(), int(hp["size"]), path, hp)

@@ -31,6 +31,15 @@ class CutDetector:
         self._index = 0
         self.cuts: list[int] = []
 
+    @property
+    def latency(self) -> int:
+        """How many frames after a cut the detector may take to report it."""
+        return self._detector.event_buffer_length
+
+    @property
+    def frames_seen(self) -> int:
+        return self._index
+
     def update(self, frames: np.ndarray) -> None:
         """Process a batch of uint8 frames, grey (n, h, w) or RGB (n, h, w, 3)."""
         for frame in frames:

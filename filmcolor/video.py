@@ -169,9 +169,12 @@ def _widen_pipe(pipe, size: int = 1 << 20) -> None:
 class FrameReader:
     """Streams decoded frames of a video as uint8 batches, optionally cropped and resized by ffmpeg.
 
+    ``pix_fmt`` is ``rgb24`` (frames (h, w, 3)), ``gray`` ((h, w), full-range luma) or ``yuv420p``
+    ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out).
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
-    ``duration`` (seconds) select an excerpt. Use as an iterator of batches; ``frames_read`` counts
-    what came out. The decoder is checked at the end: a file that stops early (truncated) raises.
+    ``duration`` (seconds) select an excerpt; ``keyframes`` decodes only the keyframes (fast).
+    Use as an iterator of batches; ``frames_read`` counts what came out. The decoder is checked at
+    the end: a file that stops early (truncated) raises.
     """
 
     def __init__(
@@ -179,19 +182,24 @@ class FrameReader:
         info: VideoInfo,
         *,
         size: tuple[int, int] | None = None,
-        gray: bool = False,
+        pix_fmt: str = "rgb24",
         crop: tuple[int, int, int, int] | None = None,
         start: float | None = None,
         duration: float | None = None,
+        keyframes: bool = False,
         batch: int = 32,
     ):
         self.info = info
         self.width, self.height = size or (crop[2:] if crop else info.size)
-        self.channels = 1 if gray else 3
+        self.frame_shape = {
+            "rgb24": (self.height, self.width, 3),
+            "gray": (self.height, self.width),
+            "yuv420p": (self.height * 3 // 2, self.width),
+        }[pix_fmt]
         self.batch = batch
         self.frames_read = 0
-        self._excerpt = start is not None or duration is not None
-        input_args = {}
+        self._excerpt = start is not None or duration is not None or keyframes
+        input_args = {"skip_frame": "nokey"} if keyframes else {}
         if start:
             input_args["ss"] = start
         if duration:
@@ -202,19 +210,15 @@ class FrameReader:
         if size:
             stream = stream.filter("scale", size[0], size[1], flags="area")
         self._proc = (
-            stream.output("pipe:", format="rawvideo", pix_fmt="gray" if gray else "rgb24", fps_mode="passthrough")
+            stream.output("pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough")
             .global_args("-nostdin", "-loglevel", "error")
             .run_async(pipe_stdout=True, pipe_stderr=True)
         )
         _widen_pipe(self._proc.stdout)
         self._stderr = _StderrTail(self._proc.stderr)
 
-    @property
-    def frame_shape(self) -> tuple[int, ...]:
-        return (self.height, self.width) if self.channels == 1 else (self.height, self.width, 3)
-
     def __iter__(self) -> Iterator[np.ndarray]:
-        frame_bytes = self.width * self.height * self.channels
+        frame_bytes = int(np.prod(self.frame_shape))
         try:
             while True:
                 buf = bytearray(frame_bytes * self.batch)
@@ -259,7 +263,8 @@ class FrameReader:
 
 
 class VideoWriter:
-    """Encodes RGB frames written to it into a video file, copying audio from another file.
+    """Encodes frames written to it (RGB, or I420 with ``source_pix_fmt="yuv420p"``) into a video
+    file, copying audio from another file.
 
     ``audio_from`` names a file whose audio streams are carried over (stream copy when the
     container allows, AAC otherwise), cut to ``audio_start``/``audio_duration`` for excerpts.
@@ -280,14 +285,17 @@ class VideoWriter:
         crf: int | None = 18,
         preset: str | None = "medium",
         pix_fmt: str = "yuv420p",
+        source_pix_fmt: str = "rgb24",
         container: str | None = None,
     ):
         self.path = Path(path)
         self.width, self.height = width, height
-        video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=str(fps))
+        video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt=source_pix_fmt, s=f"{width}x{height}", framerate=str(fps))
         streams = [video]
         fmt = container or self.path.suffix.lstrip(".").lower()
-        out_args = {"vcodec": codec, "pix_fmt": pix_fmt}
+        # Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
+        out_args = {"vcodec": codec, "pix_fmt": pix_fmt, "colorspace": "smpte170m", "color_primaries": "smpte170m",
+                    "color_trc": "smpte170m", "color_range": "tv"}
         if crf is not None and codec in ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"):
             out_args["crf"] = crf
         if preset and codec in ("libx264", "libx265", "libsvtav1"):
@@ -315,7 +323,7 @@ class VideoWriter:
         self._stderr = _StderrTail(self._proc.stderr)
 
     def write(self, frames: np.ndarray) -> None:
-        """Append a batch (n, h, w, 3) or a single (h, w, 3) RGB uint8 frame."""
+        """Append a batch of frames, or a single frame, in the writer's source pixel format."""
         try:
             self._proc.stdin.write(np.ascontiguousarray(frames, dtype=np.uint8).tobytes())
         except BrokenPipeError:
@@ -352,3 +360,32 @@ def run_ffmpeg(stream) -> None:
 def frame_times(info: VideoInfo, indices: np.ndarray) -> np.ndarray:
     """Presentation time in seconds of frames by index, assuming the stream's constant rate."""
     return np.asarray(indices, dtype=np.float64) / float(info.fps)
+
+
+class PictureArea:
+    """Finds the box inside letterbox/pillarbox bars: the rows and columns that are near-black in
+    (almost) every frame. Keeps a histogram of each row's and column's mean brightness over time,
+    so its memory does not grow with the film."""
+
+    def __init__(self, side: int):
+        self.side = side
+        self.rows = np.zeros(side * 256, np.int64)
+        self.cols = np.zeros(side * 256, np.int64)
+
+    def update(self, gray: np.ndarray) -> None:
+        offsets = np.arange(self.side) * 256
+        for hist, means in ((self.rows, gray.mean(axis=2)), (self.cols, gray.mean(axis=1))):
+            hist += np.bincount((offsets + np.rint(means).astype(np.int64)).ravel(), minlength=len(hist))
+
+    def _extent(self, hist: np.ndarray) -> tuple[float, float]:
+        counts = hist.reshape(self.side, 256)
+        cum = np.cumsum(counts, axis=1)
+        level = np.argmax(cum >= 0.95 * cum[:, -1:], axis=1)  # bright at some time = picture
+        idx = np.flatnonzero(level > max(16.0, 0.2 * float(np.median(level))))
+        if len(idx) == 0:
+            return 0.0, 1.0
+        return idx[0] / self.side, (idx[-1] + 1) / self.side
+
+    def box(self) -> tuple[float, float, float, float]:
+        (y0, y1), (x0, x1) = self._extent(self.rows), self._extent(self.cols)
+        return x0, y0, x1, y1

@@ -49,13 +49,17 @@ def filmcolor_cmd(*args: str) -> list[str]:
 
 def default_pair(pair: str | None) -> Path:
     """The pair given, or the one the demo generates (made now if missing)."""
-    if pair:
-        return Path(pair)
-    if not (DEMO_PAIR / "color.mp4").exists():
-        from filmcolor.synthetic import make_film_pair
+    from .demo import demo_pair
 
-        make_film_pair(DEMO_PAIR)
-    return DEMO_PAIR
+    return Path(pair) if pair else demo_pair(DEMO_PAIR)
+
+
+def aligned_pair(pair: str | None, folder: Path) -> Path:
+    """Align the pair (see ``default_pair``) into ``folder``/aligned and return that dataset."""
+    from filmcolor.align import align
+
+    source = default_pair(pair)
+    return align(source / "bw.mp4", source / "color.mp4", folder / "aligned").out
 
 
 def machine() -> str:

@@ -109,7 +109,7 @@ def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
     # Which source frame each 30 fps frame shows: the original colour frame it is nearest to.
     from filmcolor.video import FrameReader, probe
 
-    small = [np.concatenate(list(FrameReader(probe(p), size=(24, 24), gray=True))).reshape(-1, 576).astype(float)
+    small = [np.concatenate(list(FrameReader(probe(p), size=(24, 24), pix_fmt="gray"))).reshape(-1, 576).astype(float)
              for p in (easy_pair / "color.mp4", color30)]
     nearest = np.array([np.abs(small[0] - f).mean(axis=1).argmin() for f in small[1]])
     tb, tc = truth(easy_pair)

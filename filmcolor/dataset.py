@@ -1,0 +1,187 @@
+"""The aligned dataset (what ``filmcolor align`` wrote), its chronological split, and batches for training.
+
+The arrays stay memory-mapped: a batch reads only its own rows, so a long film never has to fit in
+memory. Splits are contiguous stretches of the film in order (train, then validation, then test),
+with each boundary moved to the nearest shot cut so that no shot lies in two splits: the frames on
+either side of a boundary inside a shot would be near-copies and flatter the validation score.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+
+from .errors import DatasetError
+from .model import to_input, to_target
+
+log = logging.getLogger("filmcolor")
+
+SPLITS = ("train", "val", "test")
+MIN_PAIRS = 30  # fewer cannot be split three ways with any meaning
+
+
+@dataclass
+class AlignedData:
+    """The arrays and per-pair shot numbers of an aligned dataset folder."""
+
+    path: Path
+    bw: np.ndarray  # (n, s, s) uint8, memory-mapped
+    color: np.ndarray  # (n, s, s, 3) uint8, memory-mapped
+    shots: np.ndarray  # (n,) shot number of each pair
+    frames: np.ndarray  # (n,) index of each pair's frame in the B&W film
+
+    def consecutive(self, indices: range) -> np.ndarray:
+        """For each neighbouring pair in ``indices``: are they consecutive frames of one shot?"""
+        i = np.arange(indices.start, indices.stop - 1)
+        return (self.shots[i] == self.shots[i + 1]) & (self.frames[i + 1] - self.frames[i] == 1)
+
+    @property
+    def size(self) -> int:
+        return self.bw.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.bw)
+
+
+def load_aligned(path: str | Path) -> AlignedData:
+    """Open an aligned dataset folder, checking it is complete and consistent."""
+    path = Path(path)
+    if not path.is_dir():
+        raise DatasetError(f"{path}: no aligned dataset here; run `filmcolor align BW COLOR -o {path}` first")
+    for name in ("bw.npy", "color.npy", "pairs.csv"):
+        if not (path / name).exists():
+            raise DatasetError(f"{path}: {name} is missing; run `filmcolor align` again to rewrite the dataset")
+    try:
+        bw = np.load(path / "bw.npy", mmap_mode="r")
+        color = np.load(path / "color.npy", mmap_mode="r")
+    except (ValueError, OSError) as e:
+        raise DatasetError(f"{path}: cannot read its arrays ({e})") from None
+    n = len(bw)
+    if bw.dtype != np.uint8 or bw.ndim != 3 or bw.shape[1] != bw.shape[2]:
+        raise DatasetError(f"{path}/bw.npy: expected N x S x S uint8 grey frames, found {bw.shape} {bw.dtype}")
+    if color.dtype != np.uint8 or color.shape != (n, *bw.shape[1:], 3):
+        raise DatasetError(f"{path}/color.npy: expected {n} x {bw.shape[1]} x {bw.shape[2]} x 3 uint8, found {color.shape} {color.dtype}")
+    if bw.shape[1] % 8:
+        raise DatasetError(f"{path}: frames are {bw.shape[1]} pixels; the U-Net needs a multiple of 8")
+    try:
+        with open(path / "pairs.csv", newline="") as f:
+            rows = [(int(row["shot"]), int(row["bw_frame"])) for row in csv.DictReader(f)]
+        shots, frames = (np.array(col, np.int64).reshape(-1) for col in (zip(*rows) if rows else ([], [])))
+    except (KeyError, ValueError) as e:
+        raise DatasetError(f"{path}/pairs.csv: malformed ({e}); run `filmcolor align` again") from None
+    if len(shots) != n:
+        raise DatasetError(f"{path}: pairs.csv has {len(shots)} rows for {n} frame pairs")
+    if n < MIN_PAIRS:
+        raise DatasetError(f"{path}: only {n} pairs; at least {MIN_PAIRS} are needed to train, validate and test")
+    return AlignedData(path, bw, color, shots, frames)
+
+
+def split_ranges(shots: np.ndarray, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), snap: bool = True) -> dict[str, range]:
+    """Chronological train/val/test ranges of pair indices; boundaries snapped to the nearest shot cut."""
+    n = len(shots)
+    if len(fractions) != 3 or min(fractions) <= 0:
+        raise DatasetError(f"split fractions must be three positive numbers, got {fractions}")
+    total = sum(fractions)
+    targets = [round(n * fractions[0] / total), round(n * (fractions[0] + fractions[1]) / total)]
+    cuts = np.flatnonzero(np.diff(shots) != 0) + 1  # first pair of each new shot
+    bounds = []
+    for t in targets:
+        b = t
+        if snap and len(cuts):
+            c = int(cuts[np.argmin(np.abs(cuts - t))])
+            lo = bounds[-1] if bounds else 0
+            if lo < c < n:
+                b = c
+            else:
+                log.warning("no shot cut near the %s boundary; using the plain fraction", "val" if not bounds else "test")
+        bounds.append(b)
+    a, b = bounds
+    if not 0 < a < b < n:
+        raise DatasetError(
+            f"cannot split {n} pairs into non-empty train/val/test at {a} and {b}: "
+            "use more pairs, other --split fractions, or --no-snap"
+        )
+    return {"train": range(0, a), "val": range(a, b), "test": range(b, n)}
+
+
+class PairBatches(Dataset):
+    """Whole batches of (grey, rgb) tensors in [-1, 1], read from the memory-mapped arrays.
+
+    Indexed by a list of pair indices (a BatchSampler feeds it), so a batch is one read per array
+    rather than one per pair. With ``augment``, a random half of the pairs is mirrored, and every
+    pair is given a random exposure: both frames are scaled by one gain, as if the scene were
+    lit brighter or darker, which keeps the pair consistent but teaches the network that how
+    bright a scene is says little about its colours.
+    """
+
+    def __init__(self, data: AlignedData, augment: bool = False, exposure: float = 0.4, seed: int = 0):
+        self.data, self.augment, self.exposure = data, augment, exposure
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = np.sort(np.asarray(indices))
+        grey, rgb = to_input(self.data.bw[idx]), to_target(self.data.color[idx])
+        if self.augment:
+            mirror = torch.from_numpy(self.rng.random(len(idx)) < 0.5)
+            grey[mirror] = grey[mirror].flip(-1)
+            rgb[mirror] = rgb[mirror].flip(-1)
+            if self.exposure:
+                span = np.log1p(self.exposure)
+                gain = torch.from_numpy(np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1, 1))).astype(np.float32))
+                grey = ((grey + 1) * gain).clamp(max=2) - 1
+                rgb = ((rgb + 1) * gain).clamp(max=2) - 1
+        return grey, rgb
+
+
+class FilmDataModule(pl.LightningDataModule):
+    """The chronological splits of an aligned dataset, as Lightning dataloaders."""
+
+    def __init__(self, data: AlignedData, ranges: dict[str, range], batch_size: int = 32, augment: bool = True,
+                 exposure: float = 0.4, seed: int = 0):
+        super().__init__()
+        self.data, self.ranges, self.batch_size, self.seed = data, ranges, batch_size, seed
+        self.train_set = PairBatches(data, augment=augment, exposure=exposure, seed=seed)
+        self.eval_set = PairBatches(data)
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        indices = list(self.ranges[split])
+        if shuffle:
+            generator = torch.Generator().manual_seed(self.seed)
+            sampler = RandomSampler(indices, generator=generator)
+        else:
+            sampler = SequentialSampler(indices)
+        batches = BatchSampler(sampler, self.batch_size, drop_last=False)
+        dataset = self.train_set if shuffle else self.eval_set
+        return DataLoader(_Indexed(dataset, indices), sampler=batches, batch_size=None)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val", shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+
+class _Indexed(Dataset):
+    """Maps positions within a split to pair indices of the whole dataset."""
+
+    def __init__(self, dataset: PairBatches, indices: list[int]):
+        self.dataset, self.indices = dataset, indices
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, positions: list[int]):
+        return self.dataset[[self.indices[p] for p in positions]]

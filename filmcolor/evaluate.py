@@ -1,0 +1,124 @@
+"""Scoring: a trained model (or a rendered film) against the colour release, next to the identity baseline.
+
+Two ways in:
+- ``evaluate(run, data, split)``: the model's predictions on one split of an aligned dataset.
+- ``evaluate_video(video, reference)``: a rendered film, paired with a colour release by ``align``
+  (the film's luma matches the B&W release it was made from, so it aligns like one).
+
+Both write ``evaluation.json`` and ``evaluation.png`` (the best and worst frames by MSE: B&W |
+colorized | colour release) and return the numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .dataset import SPLITS, AlignedData, load_aligned, split_ranges
+from .errors import DatasetError, FilmcolorError
+from .files import check_new_output
+from .metrics import all_metrics, colourfulness, flicker
+from .model import load_model, to_input, to_rgb8
+from .plots import image_grid
+from .video import FrameReader, probe
+
+log = logging.getLogger("filmcolor")
+
+
+def _split_range(data: AlignedData, hparams: dict, split: str) -> range:
+    trained_on = hparams.get("split") or {}
+    same_data = Path(hparams.get("data", "")).resolve() == data.path.resolve()
+    if same_data and trained_on and trained_on["test"][1] == len(data):
+        ranges = {k: range(*v) for k, v in trained_on.items()}
+    else:
+        if trained_on:
+            log.info("%s is not the dataset the model was trained on; using the default split", data.path)
+        ranges = split_ranges(data.shots)
+    return range(0, len(data)) if split == "all" else ranges[split]
+
+
+def _report(out: Path, grey: np.ndarray, pred: np.ndarray, target: np.ndarray, consecutive: np.ndarray, source: dict) -> dict:
+    baseline = np.repeat(grey[..., None], 3, axis=3)
+    result = {
+        **source,
+        "frames": int(len(target)),
+        "model": all_metrics(pred, target, consecutive),
+        "baseline": all_metrics(baseline, target, consecutive),
+        "colour_release": {"colourfulness": colourfulness(target), "flicker": flicker(target, consecutive)},
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "evaluation.json").write_text(json.dumps(result, indent=2))
+    per_frame = ((pred.astype(np.float32) - target) ** 2).mean(axis=(1, 2, 3))
+    order = np.argsort(per_frame)
+    pick = np.concatenate([order[:4], order[-4:]]) if len(order) >= 8 else order
+    image_grid(out / "evaluation.png", [baseline[pick], pred[pick], target[pick]], ["B&W", "filmcolor", "colour release"], scale=3)
+    result["out"] = str(out)
+    return result
+
+
+@torch.no_grad()
+def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, split: str = "test",
+             out: str | Path | None = None) -> dict:
+    """Score a trained model and the identity baseline on a split of an aligned dataset."""
+    if split not in (*SPLITS, "all"):
+        raise FilmcolorError(f"--split must be one of train, val, test, all; got {split!r}")
+    model = load_model(run)
+    dataset = load_aligned(data or model.hparams.get("data") or "aligned")
+    if dataset.size != model.size:
+        raise DatasetError(f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at {model.size}")
+    r = _split_range(dataset, model.hparams, split)
+    grey = np.array(dataset.bw[r.start:r.stop])
+    pred = np.concatenate([to_rgb8(model.net(to_input(grey[i:i + 128]))) for i in range(0, len(grey), 128)])
+    source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop]}
+    result = _report(Path(out) if out else model.path.parent, grey, pred, np.array(dataset.color[r.start:r.stop]),
+                     dataset.consecutive(r), {"source": source})
+    return result
+
+
+def evaluate_video(video: str | Path, reference: str | Path, *, out: str | Path | None = None,
+                   overwrite: bool = False, progress: bool = False) -> dict:
+    """Score a rendered film against a colour release it can be aligned with."""
+    from .align import align
+
+    video, reference = Path(video), Path(reference)
+    out = Path(out) if out else video.with_name(f"{video.stem}_evaluation")
+    check_new_output(out, overwrite, "evaluation folder")
+    with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
+        aligned = align(video, reference, Path(tmp) / "aligned", progress=progress)
+        data = load_aligned(aligned.out)
+        color_frames = np.array([int(row["color_frame"]) for row in _pairs(aligned.out)])
+    # Both films are read again the same way, cropped at full resolution to the common picture
+    # align found, so the two sides of each pair are registered alike.
+    crops = aligned.manifest["crop"]
+    pred = _frames_at(video, crops["bw"], data.frames, data.size)
+    target = _frames_at(reference, crops["color"], color_frames, data.size)
+    grey = cv2.cvtColor(pred.reshape(-1, data.size, 3), cv2.COLOR_RGB2GRAY).reshape(pred.shape[:3])
+    source = {"video": str(video), "reference": str(reference), "pairs": len(data)}
+    return _report(out, grey, pred, target, data.consecutive(range(0, len(data))), {"source": source})
+
+
+def _pairs(aligned: Path) -> list[dict]:
+    with open(aligned / "pairs.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _frames_at(path: Path, crop: list[int], indices: np.ndarray, size: int) -> np.ndarray:
+    """Frames ``indices`` of a film (in that order, repeats allowed), cropped and area-resized to size x size."""
+    wanted: dict[int, list[int]] = {}
+    for row, index in enumerate(indices):
+        wanted.setdefault(int(index), []).append(row)
+    out = np.empty((len(indices), size, size, 3), np.uint8)
+    index = 0
+    for batch in FrameReader(probe(path), crop=tuple(crop), size=(size, size)):
+        for frame in batch:
+            for row in wanted.get(index, ()):
+                out[row] = frame
+            index += 1
+    return out

@@ -1,0 +1,100 @@
+import csv
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from filmcolor.dataset import load_aligned, split_ranges
+from filmcolor.errors import DatasetError, FilmcolorError
+from filmcolor.model import UNet
+from filmcolor.training import train
+
+
+def make_dataset(path, n=96, size=32, shots=6, seed=0):
+    """Grey frames of soft blobs; the colour is a fixed function of the grey level (a learnable mapping)."""
+    rng = np.random.default_rng(seed)
+    path.mkdir(parents=True)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    bw = np.empty((n, size, size), np.uint8)
+    for i in range(n):
+        g = np.zeros((size, size))
+        for _ in range(3):
+            cx, cy, r = rng.uniform(0, 1, 2).tolist() + [rng.uniform(0.1, 0.3)]
+            g += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / r**2)
+        bw[i] = np.clip(40 + 180 * g / g.max(), 0, 255)
+    f = bw / 255.0
+    color = np.stack([f, f**2, 1 - f], axis=-1) * 255
+    np.save(path / "bw.npy", bw)
+    np.save(path / "color.npy", color.astype(np.uint8))
+    with open(path / "pairs.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["pair", "bw_frame", "color_frame", "shot"])
+        for i in range(n):
+            w.writerow([i, i, i, i * shots // n])
+    return path
+
+
+def test_unet_shapes_and_parameter_count():
+    net = UNet()
+    out = net(torch.zeros(2, 1, 64, 64))
+    assert out.shape == (2, 3, 64, 64)
+    assert sum(p.numel() for p in net.parameters()) == 1_871_238
+    assert [m.out_channels for m in (net.enc1[0], net.enc2[0], net.enc3[0], net.dec1[0], net.dec2[0])] == [64, 128, 256, 128, 64]
+    assert [m.stride for m in (net.enc1[0], net.enc2[0], net.enc3[0])] == [(2, 2)] * 3
+
+
+def test_split_is_chronological_disjoint_and_snapped_to_cuts():
+    shots = np.repeat(np.arange(10), [9, 11, 10, 10, 12, 8, 10, 10, 9, 11])
+    cuts = set((np.flatnonzero(np.diff(shots)) + 1).tolist())
+    r = split_ranges(shots)
+    assert r["train"].start == 0 and r["train"].stop == r["val"].start and r["val"].stop == r["test"].start
+    assert r["test"].stop == len(shots)
+    assert {r["val"].start, r["test"].start} <= cuts
+    for a, b in (("train", "val"), ("val", "test")):
+        assert set(shots[list(r[a])]).isdisjoint(shots[list(r[b])]), "no shot in two splits"
+    plain = split_ranges(shots, snap=False)
+    assert (plain["val"].start, plain["test"].start) == (80, 90)
+    with pytest.raises(DatasetError, match="cannot split"):
+        split_ranges(np.zeros(40, int), (0.98, 0.01, 0.01), snap=False)
+
+
+def test_learns_a_colour_mapping_and_beats_the_baseline(tmp_path):
+    data = make_dataset(tmp_path / "aligned")
+    result = train(data, tmp_path / "run", epochs=6, batch_size=16, lr=3e-3, patience=10)
+    m = result.metrics
+    assert m["model"]["test"] < 0.5 * m["baseline"]["test"]
+    assert m["model"]["val"] < m["baseline"]["val"]
+    for name in ("best.ckpt", "last.ckpt", "metrics.json", "loss.png", "test_frames.png"):
+        assert (tmp_path / "run" / name).exists()
+    saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert set(saved["baseline"]) == set(saved["model"]) == {"train", "val", "test"}
+    ckpt = torch.load(tmp_path / "run" / "best.ckpt", weights_only=False)
+    assert ckpt["hyper_parameters"]["size"] == 32 and ckpt["hyper_parameters"]["architecture"]
+
+
+def test_resume_continues_from_the_saved_epoch(tmp_path):
+    data = make_dataset(tmp_path / "aligned", n=48)
+    run = tmp_path / "run"
+    train(data, run, epochs=1, batch_size=16)
+    assert torch.load(run / "last.ckpt", weights_only=False)["epoch"] == 0
+    with pytest.raises(FilmcolorError, match="--resume"):
+        train(data, run, epochs=2)
+    result = train(data, run, epochs=2, batch_size=16, resume=True)
+    assert torch.load(run / "last.ckpt", weights_only=False)["epoch"] == 1
+    assert result.metrics["epochs_run"] == 2
+
+
+def test_bad_datasets_are_refused(tmp_path):
+    with pytest.raises(DatasetError, match="no aligned dataset"):
+        load_aligned(tmp_path / "nothing")
+    small = make_dataset(tmp_path / "small", n=10)
+    with pytest.raises(DatasetError, match="only 10 pairs"):
+        load_aligned(small)
+    broken = make_dataset(tmp_path / "broken")
+    np.save(broken / "color.npy", np.zeros((96, 32, 32), np.uint8))
+    with pytest.raises(DatasetError, match="color.npy"):
+        load_aligned(broken)
+    (broken / "pairs.csv").unlink()
+    with pytest.raises(DatasetError, match="pairs.csv is missing"):
+        load_aligned(broken)
