@@ -24,6 +24,7 @@ The algorithm (docs/align.md has the long form):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -39,7 +40,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import __version__
-from .errors import AlignmentError, VideoError
+from .errors import AlignmentError, FilmcolorError, VideoError
 from .files import atomic_dir, check_new_output
 from .plots import alignment_plot, pair_strip
 from .shots import CutDetector, shot_ids
@@ -64,6 +65,10 @@ COMMON_SLOPES = [Fraction(1), Fraction(1001, 1000), Fraction(1000, 1001), Fracti
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 
+class _NoMatch(Exception):
+    """Raised inside the matcher; ``find_alignment`` turns it into an AlignmentError naming the files."""
+
+
 class FrameFile:
     """Decoded small frames in a raw scratch file, read a chunk at a time.
 
@@ -73,10 +78,6 @@ class FrameFile:
 
     def __init__(self, path: Path, n: int, frame_shape: tuple[int, ...]):
         self.path, self.shape = path, (n, *frame_shape)
-
-    @property
-    def ndim(self) -> int:
-        return len(self.shape)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -162,18 +163,20 @@ def align(
     for unreadable inputs or releases that do not match.
     """
     out = Path(out)
-    if size < 8 or every < 1 or fps <= 0:
-        raise ValueError("size must be >= 8, every >= 1 and fps > 0")
+    if size < 8 or size % 8 or every < 1 or fps <= 0:
+        raise FilmcolorError(f"--size must be a multiple of 8 (the U-Net halves it three times), got {size}; "
+                             f"--every at least 1, got {every}; --fps above 0, got {fps}")
     with ThreadPoolExecutor(2) as pool:
         bw_info, color_info = pool.map(probe, (bw, color))
     for info in (bw_info, color_info):
         if info.frames < 2:
             raise VideoError(f"{info.path}: has {info.frames} frame(s); a film needs many more to align")
     check_new_output(out, overwrite, "aligned dataset")
+    side = max(128, 2 * size)
+    _check_space(out, (bw_info.frames * side * side + color_info.frames * side * side * 4) * 1.1)
     with atomic_dir(out, overwrite) as tmp:
         scratch = tmp / "scratch"
         scratch.mkdir()
-        side = max(128, 2 * size)
         log.debug("decoding both releases")
         bw_film, color_film = _decode_both(bw_info, color_info, side, scratch, progress)
         alignment = find_alignment(bw_film, color_film)
@@ -184,6 +187,15 @@ def align(
     return AlignResult(out, n_pairs, alignment, manifest)
 
 
+def _check_space(out: Path, needed: float) -> None:
+    """Refuse to start when the disk cannot hold the scratch frames (about 64 KB a frame pair)."""
+    folder = out.parent if out.parent.exists() else Path.cwd()
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise FilmcolorError(f"{out}: aligning needs about {needed / 1e9:.1f} GB of scratch space beside it, "
+                             f"{free / 1e9:.1f} GB are free; free some or choose another -o")
+
+
 # --- 1. decoding ---------------------------------------------------------------------------------
 
 
@@ -192,11 +204,14 @@ def _decode_both(bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, prog
     bar = tqdm(total=bw.frames + color.frames, unit="frame", desc="decoding", disable=not progress, leave=False)
     results: dict[str, Film | BaseException] = {}
 
+    stop = threading.Event()  # one decoder failing, or Ctrl-C, stops the other
+
     def work(key: str, info: VideoInfo, gray: bool) -> None:
         try:
-            results[key] = _decode(info, side, gray, scratch / f"{key}.u8", bar)
+            results[key] = _decode(info, side, gray, scratch / f"{key}.u8", bar, stop)
         except BaseException as e:  # handed to the main thread
             results[key] = e
+            stop.set()
 
     threads = [
         threading.Thread(target=work, args=("bw", bw, True)),
@@ -204,26 +219,37 @@ def _decode_both(bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, prog
     ]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
-    bar.close()
+    try:
+        for t in threads:
+            while t.is_alive():
+                t.join(timeout=0.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        bar.close()
+    for key in ("bw", "color"):  # the first real failure, not the stop it caused in the other thread
+        if isinstance(results[key], BaseException) and not isinstance(results[key], KeyboardInterrupt):
+            raise results[key]
     for key in ("bw", "color"):
         if isinstance(results[key], BaseException):
             raise results[key]
     return results["bw"], results["color"]
 
 
-def _decode(info: VideoInfo, side: int, gray: bool, path: Path, bar: tqdm) -> Film:
+def _decode(info: VideoInfo, side: int, gray: bool, path: Path, bar: tqdm, stop: threading.Event) -> Film:
     """Write one release's small frames to ``path``; meanwhile find its picture area and (B&W) its cuts."""
     reader = FrameReader(info, size=(side, side), pix_fmt="gray" if gray else "rgb24", batch=64)
     area = PictureArea(side)
     cuts = CutDetector(info.fps, gray=True) if gray else None
     grey_path = path if gray else path.with_suffix(".grey.u8")
-    with open(path, "wb") as f, open(grey_path, "ab") as fg:
+    with open(path, "wb") as f, (contextlib.nullcontext() if gray else open(grey_path, "wb")) as fg:
         for batch in reader:
+            if stop.is_set():
+                raise KeyboardInterrupt
             f.write(batch.tobytes())
             g = batch if gray else _rgb_to_gray(batch)
-            if not gray:
+            if fg:
                 fg.write(g.tobytes())
             area.update(g)
             if cuts:  # at half size: as reliable for cuts, four times cheaper
@@ -307,7 +333,7 @@ def _top_matches(qd: np.ndarray, cd: np.ndarray, k: int) -> tuple[np.ndarray, np
 def _fit_slope(b: np.ndarray, c: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> float:
     """RANSAC over match pairs for the slope of colour frame against B&W frame; snapped to a common ratio."""
     if len(b) < 2:
-        raise AlignmentError("no reliable match")
+        raise _NoMatch("too few frames match")
     best, best_score = 1.0, -1.0
     span = max(1, b.max() - b.min())
     for _ in range(400):
@@ -334,14 +360,16 @@ def _fit_slope(b: np.ndarray, c: np.ndarray, w: np.ndarray, rng: np.random.Gener
     return best
 
 
-def _offset_candidates(b: np.ndarray, c: np.ndarray, w: np.ndarray, slope: float, fps: float) -> list[tuple[float, int, int]]:
-    """Offsets that many matches vote for, each with the B&W frame range its votes came from."""
+def _offset_candidates(b: np.ndarray, c: np.ndarray, w: np.ndarray, slope: float, fps: float, stride: int) -> list[tuple[float, int, int]]:
+    """Offsets that many matches vote for, each with the B&W frame range its votes came from.
+
+    ``b`` are B&W frame numbers, queried every ``stride`` frames."""
     o = c - slope * b
     key = np.rint(o).astype(np.int64)
     lo = key.min()
     hist = np.bincount(key - lo, weights=w)
-    min_votes = max(3.0, 0.25 * fps * float(np.median(w)) * 0.5)
-    gap = int(4 * fps)
+    min_votes = max(3.0, 0.125 * fps / stride * float(np.median(w)))  # an eighth of a second of queries
+    gap = max(int(4 * fps), 3 * stride)  # in B&W frames
     out = []
     for peak in np.flatnonzero(hist >= min_votes):
         window = hist[max(0, peak - 2) : peak + 3]
@@ -477,7 +505,7 @@ def _match(bw: Film, color: Film, bw_box: Box, color_box: Box, rng: np.random.Ge
     stride = max(1, int(np.ceil(bw.n * color.n / 4e8)))
     q = np.flatnonzero(~bw_flat)[::stride]
     if len(q) < 2 or (~color_flat).sum() < 2:
-        raise AlignmentError("no reliable match")
+        raise _NoMatch("too few frames match")
     cd_masked = np.where(color_flat[:, None], np.float16(0), cd)
     idx, sim = _top_matches(bd[q], cd_masked, k=min(4, color.n))
     good = sim >= MATCH
@@ -487,9 +515,9 @@ def _match(bw: Film, color: Film, bw_box: Box, color_box: Box, rng: np.random.Ge
     b1, c1, s1 = q, idx[np.arange(len(q)), best], sim[np.arange(len(q)), best]
     keep = s1 >= MATCH
     if keep.sum() < 2:
-        raise AlignmentError("no reliable match")
+        raise _NoMatch("too few frames match")
     slope = _fit_slope(b1[keep].astype(float), c1[keep].astype(float), s1[keep].astype(float), rng)
-    candidates = _offset_candidates(qb.astype(float), qc.astype(float), qs.astype(float), slope, fps / stride)
+    candidates = _offset_candidates(qb.astype(float), qc.astype(float), qs.astype(float), slope, fps, stride)
     segments, state, score = _segment(bd, bw_flat, cd, color_flat, slope, candidates, bw.cuts, fps)
     if slope != 1.0:
         _refine_phase(segments, score, bd, cd, slope)
@@ -548,11 +576,11 @@ def _register(bw_img: np.ndarray, color_img: np.ndarray, bw_box: Box, color_box:
     return best
 
 
-def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], state: np.ndarray, score: np.ndarray) -> tuple[Box, Box, float]:
-    """Common picture area of both releases (fractions of each frame) and how well registration agreed."""
+def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], state: np.ndarray, score: np.ndarray) -> tuple[Box, Box]:
+    """Common picture area of both releases, as fractions of each frame."""
     matched = np.flatnonzero(state >= 0)
     if len(matched) == 0:
-        raise AlignmentError("no reliable match")
+        raise _NoMatch("too few frames match")
     # Well-matched pairs, spread over the film: the best of each of up to 12 stretches.
     picks = [chunk[np.argmax(score[chunk])] for chunk in np.array_split(matched, min(12, len(matched)))]
     params, ccs = [], []
@@ -564,9 +592,8 @@ def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], sta
             ccs.append(found[1])
     if len(params) < 3:
         log.warning("could not register the two pictures; assuming they show the same area")
-        return bw.active, color.active, 0.0
+        return bw.active, color.active
     sx, sy, tx, ty = np.median(np.array(params), axis=0)
-    spread = float(np.median(np.abs(np.array(params)[:, :2] - [sx, sy])))
     # Common area in B&W fractions: inside the B&W picture and mapping inside the colour picture.
     cx0, cy0, cx1, cy1 = color.active
     bx0, by0, bx1, by1 = bw.active
@@ -575,31 +602,34 @@ def find_crops(bw: Film, color: Film, slope: float, segments: list[Segment], sta
     y0 = max(by0, (cy0 - ty) / sy)
     y1 = min(by1, (cy1 - ty) / sy)
     if x1 - x0 < 0.2 or y1 - y0 < 0.2:
-        raise AlignmentError("the two pictures share too little area")
+        raise _NoMatch("the two pictures share too little area")
     bw_box = _inset((x0, y0, x1, y1), 0.01)
     color_box = (bw_box[0] * sx + tx, bw_box[1] * sy + ty, bw_box[2] * sx + tx, bw_box[3] * sy + ty)
-    return bw_box, color_box, spread
+    return bw_box, color_box
 
 
 def find_alignment(bw: Film, color: Film) -> Alignment:
     """Steps 3-6: slope, segments and the common crop, given each film's picture area and cuts."""
-    rng = np.random.default_rng(0)
-    log.info("matching %d B&W frames against %d colour frames", bw.n, color.n)
-    slope, segments, state, score = _match(bw, color, _inset(bw.active, 0.1), _inset(color.active, 0.1), rng)
-    if not segments:
-        raise _no_match(bw, color)
-    log.info("registering the two pictures")
-    bw_box, color_box, _ = find_crops(bw, color, slope, segments, state, score)
-    log.info("matching again on the common picture area")
-    slope, segments, state, score = _match(bw, color, bw_box, color_box, rng)
-    if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
-        raise _no_match(bw, color)
+    try:
+        rng = np.random.default_rng(0)
+        log.info("matching %d B&W frames against %d colour frames", bw.n, color.n)
+        slope, segments, state, score = _match(bw, color, _inset(bw.active, 0.1), _inset(color.active, 0.1), rng)
+        if not segments:
+            raise _NoMatch("no stretch of the films matches")
+        log.info("registering the two pictures")
+        bw_box, color_box = find_crops(bw, color, slope, segments, state, score)
+        log.info("matching again on the common picture area")
+        slope, segments, state, score = _match(bw, color, bw_box, color_box, rng)
+        if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
+            raise _NoMatch("too few frames match")
+    except _NoMatch as e:
+        raise _no_match(bw, color, str(e)) from None
     return Alignment(slope, segments, bw_box, color_box, state, score)
 
 
-def _no_match(bw: Film, color: Film) -> AlignmentError:
+def _no_match(bw: Film, color: Film, why: str) -> AlignmentError:
     return AlignmentError(
-        f"{bw.info.path} and {color.info.path}: no reliable match found; are they releases of the same film?"
+        f"{bw.info.path} and {color.info.path}: no reliable match found ({why}); are they releases of the same film?"
     )
 
 
@@ -628,7 +658,7 @@ def _write_dataset(out: Path, bw: Film, color: Film, al: Alignment, size: int, f
     keep = (c >= 0) & (c < color.n) & (sc >= MATCH)
     b, c, sc = b[keep], c[keep], sc[keep]
     if len(b) == 0:
-        raise _no_match(bw, color)
+        raise _no_match(bw, color, "no pair is confident enough")
     shots = shot_ids(bw.n, bw.cuts)[b]
     seg = al.state[b]
     bw_arr = np.lib.format.open_memmap(out / "bw.npy", "w+", np.uint8, (len(b), size, size))

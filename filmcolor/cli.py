@@ -22,6 +22,13 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
     pass
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0, got {text}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -164,8 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bw", type=Path, help="the black-and-white release (any video ffmpeg reads)")
     p.add_argument("color", type=Path, help="the colour release of the same film")
     p.add_argument("-o", "--out", type=Path, default=Path("aligned"), help="output folder (filmcolor train reads it by default)")
-    p.add_argument("--size", type=_positive_int, default=64, help="side of the square frames written, pixels")
-    p.add_argument("--fps", type=float, default=24.0, help="frame rate the B&W timeline is resampled to")
+    p.add_argument("--size", type=_positive_int, default=64, help="side of the square frames written, pixels (a multiple of 8)")
+    p.add_argument("--fps", type=_positive_float, default=24.0, help="frame rate the B&W timeline is resampled to")
     p.add_argument("--every", type=_positive_int, default=1, help="keep one pair in N (1 keeps all)")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=_cmd_align)
@@ -258,7 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"filmcolor: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("filmcolor: interrupted; nothing was written", file=sys.stderr)
+        kept = " (the run folder is kept: continue it with --resume)" if args.command == "train" else ""
+        print(f"filmcolor: interrupted; no partial output was left{kept}", file=sys.stderr)
         return 130
     return 0
 

@@ -1,6 +1,6 @@
 """Colour arithmetic for rendering: luma/chroma split, edge-aware chroma upsampling, recombination.
 
-The model predicts colour at 64x64. A film is rendered by keeping its own luma plane as it is and
+The model predicts colour at its own size (64x64 by default). A film is rendered by keeping its own luma plane as it is and
 taking only the chroma of the prediction, upsampled with a guided filter (He, Sun and Tang, 2013)
 whose guide is the film's luma, so colour edges snap to the picture's edges instead of bleeding
 across them. Chroma is BT.601 YCrCb (OpenCV's); films are written as I420 in video range, tagged

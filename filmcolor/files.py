@@ -23,7 +23,6 @@ def check_new_output(path: Path, overwrite: bool, what: str = "output") -> None:
 def atomic_dir(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield an empty temporary folder that replaces ``path`` only if the block succeeds."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     check_new_output(path, overwrite)
     tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)

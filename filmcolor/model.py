@@ -8,8 +8,9 @@ last one with the input frame itself) before a final 1x1 conv to RGB.
 
 The network predicts the change from the identity baseline (the grey value copied to R, G and B),
 so an untrained model starts at the baseline and learns only the colour. After training, the
-strength of its colour is calibrated on held-out frames (``chroma_gain``, stored with the weights). The model owns its
-normalisation: ``colorize`` takes uint8 grey frames and returns uint8 RGB frames.
+strength of its colour is calibrated on held-out frames (``chroma_gain``, stored with the weights).
+The model owns its normalisation: ``to_input`` and ``to_rgb8`` turn uint8 frames into its inputs
+and its outputs back into uint8 frames, the same way in training and in rendering.
 """
 
 from __future__ import annotations

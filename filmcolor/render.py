@@ -92,30 +92,30 @@ class ChromaSmoother:
     """
 
     def __init__(self, fps, sigma: float):
-        self.sigma = sigma
         self.radius = int(math.ceil(2 * sigma)) if sigma > 0 else 0
         self.weights = np.exp(-0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2)
-        self.cuts = CutDetector(fps, gray=True)
-        self.lookahead = self.radius + self.cuts.latency
+        self.cuts = CutDetector(fps, gray=True) if self.radius else None
+        self.lookahead = self.radius + self.cuts.latency if self.cuts else 0
         self.items: deque = deque()  # (index, chroma, payload), oldest first
+        self.seen = 0
         self.next_out = 0
 
     def push(self, small_luma: np.ndarray, crcb: np.ndarray, payloads: list) -> None:
-        self.cuts.update(small_luma)
-        start = self.cuts.frames_seen - len(crcb)
-        for i, (c, p) in enumerate(zip(crcb, payloads)):
-            self.items.append((start + i, c, p))
+        if self.cuts:
+            self.cuts.update(small_luma)
+        for c, p in zip(crcb, payloads):
+            self.items.append((self.seen, c, p))
+            self.seen += 1
 
     def _shot(self, index: int) -> int:
         return bisect.bisect_right(self.cuts.cuts, index)
 
     def pop_ready(self, final: bool = False) -> list[tuple[np.ndarray, object]]:
         """(smoothed chroma, payload) of every frame whose window is complete, in order."""
-        if final:
+        if final and self.cuts:
             self.cuts.finish()
-        seen = self.cuts.frames_seen
         out = []
-        while self.items and self.next_out <= self.items[-1][0] and (final or self.next_out + self.lookahead < seen):
+        while self.items and self.next_out <= self.items[-1][0] and (final or self.next_out + self.lookahead < self.seen):
             t = self.next_out
             pos = t - self.items[0][0]
             _, c, payload = self.items[pos]
@@ -136,13 +136,19 @@ class ChromaSmoother:
         return out
 
 
-def _scan(info: VideoInfo) -> tuple[tuple[float, float, float, float], float]:
-    """Picture area and mean colourfulness of the film, from its keyframes alone (a quick pass)."""
+def _scan(info: VideoInfo, start: float | None, duration: float | None, most: int = 320) -> tuple[tuple[float, float, float, float], float]:
+    """Picture area and mean colourfulness of the film (or excerpt), from its first ``most`` keyframes.
+
+    Decoding keyframes alone is quick, and encoders put them at shot changes, so they sample the film."""
     area, colour, n = PictureArea(128), 0.0, 0
-    for batch in FrameReader(info, size=(128, 128), keyframes=True, batch=16):
+    reader = FrameReader(info, size=(128, 128), keyframes=True, start=start, duration=duration, batch=16)
+    for batch in reader:
         area.update(cv2.cvtColor(batch.reshape(-1, 128, 3), cv2.COLOR_RGB2GRAY).reshape(batch.shape[:3]))
         colour += float(np.abs(chroma(batch.reshape(-1, 128, 3))).mean()) * len(batch)
         n += len(batch)
+        if n >= most:
+            reader.close()
+            break
     return area.box(), colour / max(n, 1)
 
 
@@ -171,30 +177,39 @@ def render(
 ) -> RenderResult:
     """Colorize ``src`` (a film, or a photograph by its suffix) into ``out`` with a trained model."""
     src, out = Path(src), Path(out)
+    image = src.suffix.lower() in IMAGE_SUFFIXES
+    if image != (out.suffix.lower() in IMAGE_SUFFIXES):
+        raise FilmcolorError(f"{out}: an {'image' if image else 'film'} must be written as "
+                             f"{'an image (.png, .jpg, ...)' if image else 'a video (.mp4, .mkv, ...)'}")
+    if smooth < 0 or (duration is not None and duration <= 0) or (start is not None and start < 0):
+        raise FilmcolorError(f"--smooth and --start must be 0 or more and --duration above 0 "
+                             f"(got {smooth}, {start}, {duration})")
     check_new_output(out, overwrite, "output")
     loaded = load_model(model)
-    if src.suffix.lower() in IMAGE_SUFFIXES:
+    if image:
         return _render_image(src, out, loaded, device, side_by_side, overwrite)
     info = probe(src)
+    if start is not None and start >= info.duration:
+        raise FilmcolorError(f"{src}: --start {start} is past its end ({info.duration:.1f} s)")
     width = info.width * (2 if side_by_side else 1)
     if info.width % 2 or info.height % 2:
         raise VideoError(f"{src}: its frame size {info.width}x{info.height} is odd, which video in yuv420p cannot "
                          f"store; crop it first (ffmpeg -i {src.name} -vf crop=iw-mod(iw\\,2):ih-mod(ih\\,2) ...)")
-    box_f, colourfulness = _scan(info)
+    box_f, colourfulness = _scan(info, start, duration)
     if colourfulness > COLOUR_WARNING:
         log.warning("%s looks like a colour film; its luminance is used as the black-and-white picture", src)
     box = _pixel_box(box_f, info.width, info.height)  # even coordinates: the chroma planes are half size
     predictor = Predictor(loaded, device)
     smoother = ChromaSmoother(info.fps, smooth)
     expected = info.frames
-    if start or duration:
-        span = min(duration or info.duration, max(0.0, info.duration - (start or 0.0)))
+    if start is not None or duration is not None:
+        span = min(duration or info.duration, info.duration - (start or 0.0))
         expected = int(round(span * float(info.fps)))
     t0 = time.perf_counter()
     with atomic_file(out, overwrite) as tmp:
         writer = VideoWriter(tmp, width, info.height, info.fps, audio_from=src if info.audio else None,
                              audio_start=start, audio_duration=duration, codec=codec, crf=crf, preset=preset,
-                             source_pix_fmt="yuv420p")
+                             source_pix_fmt="yuv420p", sar=info.sar)
         frames = _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size)
     return RenderResult(out, frames, time.perf_counter() - t0)
 
@@ -246,7 +261,7 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
                 # and kept within what the darkest and brightest pixel of each 2x2 block can carry.
                 picture = y[y0:y1, x0:x1]
                 half = cv2.resize(picture, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
-                cr, cb = guided_upsample(c, half)
+                cr, cb = guided_upsample(c, TV_TO_FULL[half])
                 low, high = (TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32) for op in (cv2.erode, cv2.dilate))
                 cr, cb = fit_gamut(low, high, cr, cb)
                 frame = to_i420(y, cr, cb, box)
@@ -272,8 +287,6 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
     if failures:
         writer.abort()
         raise failures[0]
-    if written == 0:
-        raise VideoError(f"{info.path}: no frame could be decoded")
     return written
 
 
@@ -323,6 +336,5 @@ def _render_image(src: Path, out: Path, loaded: LoadedModel, device: str, side_b
     if side_by_side:
         result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])
     with atomic_file(out, overwrite) as tmp:
-        if not cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
-            raise FilmcolorError(f"{out}: cannot write an image with this suffix")
+        cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
     return RenderResult(out, 1, time.perf_counter() - t0)

@@ -36,10 +36,6 @@ class CutDetector:
         """How many frames after a cut the detector may take to report it."""
         return self._detector.event_buffer_length
 
-    @property
-    def frames_seen(self) -> int:
-        return self._index
-
     def update(self, frames: np.ndarray) -> None:
         """Process a batch of uint8 frames, grey (n, h, w) or RGB (n, h, w, 3)."""
         for frame in frames:

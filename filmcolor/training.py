@@ -220,6 +220,8 @@ def train(
     trainer.fit(module, datamodule=datamodule, ckpt_path=run / "last.ckpt" if resume else None)
     if trainer.interrupted:
         raise KeyboardInterrupt
+    if not checkpoint.best_model_path:
+        raise FilmcolorError(f"{run}: training produced no finite validation loss; try a lower --lr")
     best = Path(checkpoint.best_model_path)
     if not trainer.is_global_zero:
         return TrainResult(run, best, {})
@@ -252,12 +254,15 @@ def calibrate(net: UNet, data: AlignedData, val: range, checkpoint: Path) -> flo
     scaling its chroma (around its own luma) by the factor that minimises validation MSE, at most 1,
     is the least-squares correction of that. One number, fitted on validation frames only."""
     net.chroma_gain.fill_(1.0)
-    grey = to_input(np.array(data.bw[val.start:val.stop]))
-    target = to_target(np.array(data.color[val.start:val.stop]))
-    rgb = net(grey).clamp(-1, 1)
-    luma = luminance(rgb)
-    colour, wanted = rgb - luma, target - luma
-    gain = float(((colour * wanted).sum() / (colour * colour).sum().clamp(min=1e-8)).clamp(0, 1))
+    along, energy = 0.0, 0.0
+    for i in range(val.start, val.stop, 256):
+        j = min(val.stop, i + 256)
+        rgb = net(to_input(np.array(data.bw[i:j]))).clamp(-1, 1)
+        luma = luminance(rgb)
+        colour, wanted = rgb - luma, to_target(np.array(data.color[i:j])) - luma
+        along += float((colour * wanted).sum())
+        energy += float((colour * colour).sum())
+    gain = min(1.0, max(0.0, along / max(energy, 1e-8)))
     net.chroma_gain.fill_(gain)
     ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
     ckpt["state_dict"]["net.chroma_gain"] = torch.tensor(gain)

@@ -51,6 +51,7 @@ class VideoInfo:
     duration: float
     codec: str
     audio: tuple[str, ...]  # codec name of each audio stream
+    sar: Fraction = Fraction(1)  # sample (pixel) aspect ratio
 
     @property
     def size(self) -> tuple[int, int]:
@@ -96,7 +97,9 @@ def probe(path: str | Path) -> VideoInfo:
         raise VideoError(f"{path}: the video stream has no usable size or frame rate")
     frames = int(v.get("nb_frames") or 0) or int(round(duration * fps))
     audio = tuple(s.get("codec_name", "?") for s in streams if s.get("codec_type") == "audio")
-    return VideoInfo(path, int(v["width"]), int(v["height"]), fps, frames, duration, v.get("codec_name", "?"), audio)
+    num, _, den = v.get("sample_aspect_ratio", "1:1").partition(":")
+    sar = Fraction(int(num), int(den)) if num.isdigit() and den.isdigit() and int(num) and int(den) else Fraction(1)
+    return VideoInfo(path, int(v["width"]), int(v["height"]), fps, frames, duration, v.get("codec_name", "?"), audio, sar)
 
 
 def _audio_codecs(path: str | Path) -> tuple[str, ...]:
@@ -286,13 +289,15 @@ class VideoWriter:
         preset: str | None = "medium",
         pix_fmt: str = "yuv420p",
         source_pix_fmt: str = "rgb24",
-        container: str | None = None,
+        sar: Fraction = Fraction(1),
     ):
         self.path = Path(path)
         self.width, self.height = width, height
         video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt=source_pix_fmt, s=f"{width}x{height}", framerate=str(fps))
+        if sar != 1:  # anamorphic sources (DVD) keep their display shape
+            video = video.filter("setsar", f"{sar.numerator}/{sar.denominator}")
         streams = [video]
-        fmt = container or self.path.suffix.lstrip(".").lower()
+        fmt = self.path.suffix.lstrip(".").lower()
         # Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
         out_args = {"vcodec": codec, "pix_fmt": pix_fmt, "colorspace": "smpte170m", "color_primaries": "smpte170m",
                     "color_trc": "smpte170m", "color_range": "tv"}
@@ -302,8 +307,6 @@ class VideoWriter:
             out_args["preset"] = preset
         if fmt in ("mp4", "mov", "m4v"):
             out_args["movflags"] = "+faststart"
-        if container:
-            out_args["format"] = container
         audio_codecs = _audio_codecs(audio_from) if audio_from is not None else ()
         if audio_codecs:
             audio_args = {}
@@ -332,7 +335,10 @@ class VideoWriter:
             raise VideoError(f"{self.path}: ffmpeg stopped encoding ({self._stderr.last})") from None
 
     def close(self) -> None:
-        self._proc.stdin.close()
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:  # ffmpeg died with input unread: its exit code says why
+            pass
         code = self._proc.wait()
         self._stderr.join()
         if code != 0:
@@ -347,19 +353,6 @@ class VideoWriter:
         except BrokenPipeError:
             pass
         self._stderr.join()
-
-
-def run_ffmpeg(stream) -> None:
-    """Run a finished ffmpeg-python graph, turning a failure into a VideoError with ffmpeg's reason."""
-    try:
-        stream.global_args("-nostdin", "-loglevel", "error").overwrite_output().run(capture_stdout=True, capture_stderr=True)
-    except ffmpeg.Error as e:
-        raise VideoError(f"ffmpeg failed: {_last_line(e.stderr)}") from None
-
-
-def frame_times(info: VideoInfo, indices: np.ndarray) -> np.ndarray:
-    """Presentation time in seconds of frames by index, assuming the stream's constant rate."""
-    return np.asarray(indices, dtype=np.float64) / float(info.fps)
 
 
 class PictureArea:

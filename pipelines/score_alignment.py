@@ -1,4 +1,4 @@
-"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py writes it).
+"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py and filmcolor.synthetic write it).
 
     python -m pipelines.score_alignment PAIR_DIR ALIGNED_DIR
 
