@@ -70,11 +70,10 @@ class Predictor:
         self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
 
     @torch.inference_mode()
-    def __call__(self, luma: np.ndarray, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray]:
-        """Chroma (n, s, s, 2) predicted for the ``box`` of full-range luma frames (n, h, w), and the
-        model-size luma it was predicted from."""
-        x0, y0, x1, y1 = box
-        small = np.stack([cv2.resize(f[y0:y1, x0:x1], (self.size, self.size), interpolation=cv2.INTER_AREA) for f in luma])
+    def __call__(self, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Chroma (n, s, s, 2) predicted for full-range luma pictures (n, h, w), and the model-size
+        luma it was predicted from."""
+        small = np.stack([cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in pictures])
         grey = to_input(small).to(self.device)
         if self.device.type == "cpu":
             grey = grey.contiguous(memory_format=torch.channels_last)
@@ -246,6 +245,7 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
     bar = tqdm(total=expected, unit="frame", desc="rendering", disable=not progress, smoothing=0.1)
     written = 0
     x0, y0, x1, y1 = box
+    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
     try:
         while True:
             batch = _get(decoded, stop)
@@ -253,15 +253,16 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
                 break
             final = batch is None
             if not final:
-                crcb, small = predictor(TV_TO_FULL[batch], box)
-                smoother.push(small, crcb, list(batch))
+                # The picture at the I420 chroma planes' size: what the model sees (resized further)
+                # and what guides the chroma back up.
+                halves = TV_TO_FULL[np.stack([cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA) for f in batch])]
+                crcb, small = predictor(halves)
+                smoother.push(small, crcb, list(zip(batch, halves)))
             frames = []
-            for c, y in smoother.pop_ready(final):
-                # Chroma at the I420 chroma planes' resolution, guided by the luma brought to that size,
-                # and kept within what the darkest and brightest pixel of each 2x2 block can carry.
+            for c, (y, half) in smoother.pop_ready(final):
+                # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
+                cr, cb = guided_upsample(c, half)
                 picture = y[y0:y1, x0:x1]
-                half = cv2.resize(picture, ((x1 - x0) // 2, (y1 - y0) // 2), interpolation=cv2.INTER_AREA)
-                cr, cb = guided_upsample(c, TV_TO_FULL[half])
                 low, high = (TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32) for op in (cv2.erode, cv2.dilate))
                 cr, cb = fit_gamut(low, high, cr, cb)
                 frame = to_i420(y, cr, cb, box)
@@ -329,9 +330,8 @@ def _render_image(src: Path, out: Path, loaded: LoadedModel, device: str, side_b
     if float(np.abs(chroma(rgb)).mean()) > COLOUR_WARNING:
         log.warning("%s is a colour image; its luminance is used as the black-and-white picture", src)
     luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 0]
-    h, w = luma.shape
     predictor = Predictor(loaded, device)
-    crcb, _ = predictor(luma[None], (0, 0, w, h))
+    crcb, _ = predictor(luma[None])
     result = compose(luma, *guided_upsample(crcb[0], luma))
     if side_by_side:
         result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])

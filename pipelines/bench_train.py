@@ -11,6 +11,7 @@ is what the data pipeline and the loop cost (target: >= 0.9).
 from __future__ import annotations
 
 import argparse
+import logging
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +65,8 @@ def pure_step_rate(data, batch_size: int, device: torch.device, steps: int = 30)
 
 
 def main(argv: list[str] | None = None) -> dict:
+    for name in ("pytorch_lightning", "lightning_fabric"):  # its banner, not ours
+        logging.getLogger(name).setLevel(logging.WARNING)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pair", help="folder with bw.mp4 and color.mp4 (default: the demo's pair)")
     ap.add_argument("--data", help="an aligned dataset to use instead of aligning --pair")
