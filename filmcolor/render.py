@@ -6,8 +6,8 @@ short, so memory does not grow with the film. For each frame:
 
 1. The picture inside any bars (found once from the film's keyframes) is resized to the model's size
    and the model predicts RGB; only its chroma (Cr, Cb) is kept.
-2. Chroma is smoothed over time with a Gaussian window that never reaches across a shot cut
-   (PySceneDetect finds the cuts as frames go by), which removes frame-to-frame flicker.
+2. Chroma is smoothed over time, following motion (optical flow), with a window that never
+   reaches across a shot cut (PySceneDetect finds the cuts as frames go by): less flicker.
 3. The smoothed chroma is upsampled to full resolution by a guided filter on the film's own luma
    and recombined with that luma, so every detail of the original picture is kept; bars stay black.
 
@@ -83,11 +83,14 @@ class Predictor:
 
 
 class ChromaSmoother:
-    """Gaussian smoothing of chroma over time within shots, with the look-ahead it needs.
+    """Motion-compensated smoothing of chroma over time within shots, with the look-ahead it needs.
 
-    Frames go in with ``push``; each comes out of ``pop_ready`` once the frames after it in its
-    window, and the cut detector's verdict on them, are known. ``sigma`` is in frames; 0 turns
-    smoothing off.
+    Each frame's chroma is averaged with its neighbours' (Gaussian weights, ``sigma`` in frames),
+    each neighbour first warped onto the frame by optical flow (Farneback, at the model's size) so
+    colour follows what moves instead of trailing it; pixels the flow gets wrong (their warped luma
+    differs) count less. Neighbours across a shot cut never count. Frames go in with ``push`` and
+    come out of ``pop_ready`` once the frames after them in their window, and the cut detector's
+    verdict on them, are known. ``sigma`` 0 turns smoothing off.
     """
 
     def __init__(self, fps, sigma: float):
@@ -95,19 +98,36 @@ class ChromaSmoother:
         self.weights = np.exp(-0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2)
         self.cuts = CutDetector(fps, gray=True) if self.radius else None
         self.lookahead = self.radius + self.cuts.latency if self.cuts else 0
-        self.items: deque = deque()  # (index, chroma, payload), oldest first
+        self.items: deque = deque()  # (index, chroma, luma, payload), oldest first
+        self.flows: dict[tuple[int, int], np.ndarray] = {}  # (t, t +- 1) -> flow from frame t to it
         self.seen = 0
         self.next_out = 0
 
     def push(self, small_luma: np.ndarray, crcb: np.ndarray, payloads: list) -> None:
         if self.cuts:
             self.cuts.update(small_luma)
-        for c, p in zip(crcb, payloads):
-            self.items.append((self.seen, c, p))
+        for luma, c, p in zip(small_luma, crcb, payloads):
+            if self.radius and self.items:
+                prev = self.items[-1][2]
+                self.flows[(self.seen - 1, self.seen)] = _flow(prev, luma)
+                self.flows[(self.seen, self.seen - 1)] = _flow(luma, prev)
+            self.items.append((self.seen, c, luma, p))
             self.seen += 1
 
     def _shot(self, index: int) -> int:
         return bisect.bisect_right(self.cuts.cuts, index)
+
+    def _warped(self, t: int, k: int, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Chroma and luma of frame t + k sampled where frame t's pixels moved to (flows chained)."""
+        where = grid.copy()
+        step = 1 if k > 0 else -1
+        for s in range(t, t + k, step):
+            where += cv2.remap(self.flows[(s, s + step)], where[..., 0], where[..., 1], cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+        _, c, luma, _ = self.items[t + k - self.items[0][0]]
+        sample = [cv2.remap(x, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                  for x in (c, luma.astype(np.float32))]
+        return sample[0], sample[1]
 
     def pop_ready(self, final: bool = False) -> list[tuple[np.ndarray, object]]:
         """(smoothed chroma, payload) of every frame whose window is complete, in order."""
@@ -116,23 +136,33 @@ class ChromaSmoother:
         out = []
         while self.items and self.next_out <= self.items[-1][0] and (final or self.next_out + self.lookahead < self.seen):
             t = self.next_out
-            pos = t - self.items[0][0]
-            _, c, payload = self.items[pos]
+            _, c, luma, payload = self.items[t - self.items[0][0]]
             if self.radius:
-                shot = self._shot(t)
-                acc, total = np.zeros_like(c), 0.0
+                h, w = luma.shape
+                grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
+                shot, first, last = self._shot(t), self.items[0][0], self.items[-1][0]
+                acc, total = c * self.weights[self.radius], np.full((h, w, 1), self.weights[self.radius], np.float32)
                 for k in range(-self.radius, self.radius + 1):
-                    j = pos + k
-                    if 0 <= j < len(self.items) and self._shot(t + k) == shot:
-                        w = self.weights[k + self.radius]
-                        acc += w * self.items[j][1]
-                        total += w
+                    if k == 0 or not first <= t + k <= last or self._shot(t + k) != shot:
+                        continue
+                    chroma_k, luma_k = self._warped(t, k, grid)
+                    trust = np.exp(-(((luma_k - luma) / 12.0) ** 2))[..., None]  # where the warp holds
+                    weight = self.weights[k + self.radius] * trust
+                    acc = acc + weight * chroma_k
+                    total = total + weight
                 c = (acc / total).astype(np.float32)
             out.append((c, payload))
             self.next_out += 1
             while self.items and self.items[0][0] < self.next_out - self.radius:
-                self.items.popleft()
+                gone = self.items.popleft()[0]
+                self.flows.pop((gone, gone + 1), None)
+                self.flows.pop((gone + 1, gone), None)
         return out
+
+
+def _flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dense optical flow from frame a to frame b (small grey uint8 frames): where a's pixels are in b."""
+    return cv2.calcOpticalFlowFarneback(a, b, None, 0.5, 2, 9, 3, 5, 1.1, 0)
 
 
 def _scan(info: VideoInfo, start: float | None, duration: float | None, most: int = 320) -> tuple[tuple[float, float, float, float], float]:

@@ -54,7 +54,7 @@ def _shot_frames(value, n, size=32):
 def test_smoothing_never_carries_colour_across_a_cut():
     smoother = ChromaSmoother(24, sigma=2.0)
     luma = _shot_frames(40, 20) + _shot_frames(210, 20)
-    colour = [np.full((4, 4, 2), -30.0, np.float32)] * 20 + [np.full((4, 4, 2), 30.0, np.float32)] * 20
+    colour = [np.full((32, 32, 2), -30.0, np.float32)] * 20 + [np.full((32, 32, 2), 30.0, np.float32)] * 20
     out = []
     for i in range(0, 40, 8):
         smoother.push(np.stack(luma[i:i + 8]), np.stack(colour[i:i + 8]), list(range(i, i + 8)))
@@ -68,7 +68,7 @@ def test_smoothing_never_carries_colour_across_a_cut():
 def test_smoothing_reduces_flicker_inside_a_shot():
     rng = np.random.default_rng(0)
     smoother = ChromaSmoother(24, sigma=2.0)
-    noisy = rng.normal(0, 10, (30, 4, 4, 2)).astype(np.float32)
+    noisy = rng.normal(0, 10, (30, 32, 32, 2)).astype(np.float32)
     smoother.push(np.stack(_shot_frames(100, 30)), noisy, list(range(30)))
     out = np.stack([c for c, _ in smoother.pop_ready(final=True)])
     assert np.abs(np.diff(out, axis=0)).mean() < 0.4 * np.abs(np.diff(noisy, axis=0)).mean()
@@ -145,3 +145,23 @@ def test_model_errors(tmp_path):
 
     with pytest.raises(ModelError):
         load_model(tmp_path / "missing")
+
+
+def test_smoothing_follows_motion():
+    """A coloured square moving across a grey field keeps its colour where it is, not where it was."""
+    smoother = ChromaSmoother(24, sigma=2.0)
+    luma, colour = [], []
+    for t in range(24):
+        y = np.full((64, 64), 60, np.uint8)
+        c = np.zeros((64, 64, 2), np.float32)
+        x0 = 8 + 2 * t
+        y[20:40, x0:x0 + 16] = 200
+        c[20:40, x0:x0 + 16] = 30.0
+        luma.append(y)
+        colour.append(c)
+    smoother.push(np.stack(luma), np.stack(colour), list(range(24)))
+    out = dict((p, c) for c, p in smoother.pop_ready(final=True))
+    t = 12
+    inside = out[t][24:36, 8 + 2 * t + 3:8 + 2 * t + 13].mean()
+    trail = out[t][24:36, 8 + 2 * t - 6:8 + 2 * t - 1].mean()
+    assert inside > 25 and trail < 5
