@@ -26,10 +26,12 @@ def fit_gamut(low: np.ndarray, high: np.ndarray, cr: np.ndarray, cb: np.ndarray)
     would change the luminance, which must stay the film's own, so the chroma is shrunk instead until
     the colour fits. ``low`` and ``high`` are the darkest and brightest full-range (0..255) luma each
     chroma sample is shared by (the same array when chroma is at full resolution)."""
-    scale = np.ones_like(cr)
-    for delta in (1.403 * cr, -0.714 * cr - 0.344 * cb, 1.773 * cb):  # what the chroma adds to R, G, B
-        room = np.where(delta > 0, 255.0 - high, low)
-        scale = np.minimum(scale, room / np.maximum(np.abs(delta), 1e-6))
+    dr, db = cr * np.float32(1.403), cb * np.float32(1.773)  # what the chroma adds to R, G and B
+    dg = cv2.addWeighted(cr, -0.714, cb, -0.344, 0.0)
+    up = np.maximum(np.maximum(dr, dg), db)  # the most it raises a channel, and the most it lowers one
+    down = np.minimum(np.minimum(dr, dg), db)
+    scale = np.minimum((255.0 - high) / np.maximum(up, 1e-6), low / np.maximum(-down, 1e-6))
+    np.minimum(scale, 1.0, out=scale)
     return cr * scale, cb * scale
 
 

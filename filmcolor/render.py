@@ -117,17 +117,19 @@ class ChromaSmoother:
     def _shot(self, index: int) -> int:
         return bisect.bisect_right(self.cuts.cuts, index)
 
-    def _warped(self, t: int, k: int, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Chroma and luma of frame t + k sampled where frame t's pixels moved to (flows chained)."""
+    def _neighbours(self, t: int, step: int, grid: np.ndarray):
+        """(k, chroma, luma) of frames t + k, k = step, 2 step, ... in t's window and shot, each sampled
+        where frame t's pixels moved to (the flows between neighbours chained)."""
         where = grid.copy()
-        step = 1 if k > 0 else -1
-        for s in range(t, t + k, step):
-            where += cv2.remap(self.flows[(s, s + step)], where[..., 0], where[..., 1], cv2.INTER_LINEAR,
+        shot, first, last = self._shot(t), self.items[0][0], self.items[-1][0]
+        for k in range(step, step * (self.radius + 1), step):
+            if not first <= t + k <= last or self._shot(t + k) != shot:
+                return
+            where += cv2.remap(self.flows[(t + k - step, t + k)], where[..., 0], where[..., 1], cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
-        _, c, luma, _ = self.items[t + k - self.items[0][0]]
-        sample = [cv2.remap(x, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-                  for x in (c, luma.astype(np.float32))]
-        return sample[0], sample[1]
+            _, c, luma, _ = self.items[t + k - first]
+            yield k, *(cv2.remap(x, where[..., 0], where[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                       for x in (c, luma.astype(np.float32)))
 
     def pop_ready(self, final: bool = False) -> list[tuple[np.ndarray, object]]:
         """(smoothed chroma, payload) of every frame whose window is complete, in order."""
@@ -140,16 +142,13 @@ class ChromaSmoother:
             if self.radius:
                 h, w = luma.shape
                 grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
-                shot, first, last = self._shot(t), self.items[0][0], self.items[-1][0]
                 acc, total = c * self.weights[self.radius], np.full((h, w, 1), self.weights[self.radius], np.float32)
-                for k in range(-self.radius, self.radius + 1):
-                    if k == 0 or not first <= t + k <= last or self._shot(t + k) != shot:
-                        continue
-                    chroma_k, luma_k = self._warped(t, k, grid)
-                    trust = np.exp(-(((luma_k - luma) / 12.0) ** 2))[..., None]  # where the warp holds
-                    weight = self.weights[k + self.radius] * trust
-                    acc = acc + weight * chroma_k
-                    total = total + weight
+                for step in (-1, 1):
+                    for k, chroma_k, luma_k in self._neighbours(t, step, grid):
+                        trust = np.exp(-(((luma_k - luma) / 12.0) ** 2))[..., None]  # where the warp holds
+                        weight = self.weights[k + self.radius] * trust
+                        acc += weight * chroma_k
+                        total += weight
                 c = (acc / total).astype(np.float32)
             out.append((c, payload))
             self.next_out += 1
