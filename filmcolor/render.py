@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import logging
 import math
+import os
 import queue
 import threading
 import time
@@ -234,11 +235,19 @@ def render(
         span = min(duration or info.duration, info.duration - (start or 0.0))
         expected = int(round(span * float(info.fps)))
     t0 = time.perf_counter()
-    with atomic_file(out, overwrite) as tmp:
-        writer = VideoWriter(tmp, width, info.height, info.fps, audio_from=src if info.audio else None,
-                             audio_start=start, audio_duration=duration, codec=codec, crf=crf, preset=preset,
-                             source_pix_fmt="yuv420p", sar=info.sar)
-        frames = _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size)
+    threads = torch.get_num_threads()
+    if predictor.device.type == "cpu":
+        # Half the cores for inference, the rest for decoding, composing and encoding, which run at
+        # the same time: more threads for torch would make them all wait on each other.
+        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // 2))
+    try:
+        with atomic_file(out, overwrite) as tmp:
+            writer = VideoWriter(tmp, width, info.height, info.fps, audio_from=src if info.audio else None,
+                                 audio_start=start, audio_duration=duration, codec=codec, crf=crf, preset=preset,
+                                 source_pix_fmt="yuv420p", sar=info.sar)
+            frames = _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size)
+    finally:
+        torch.set_num_threads(threads)
     return RenderResult(out, frames, time.perf_counter() - t0)
 
 

@@ -35,7 +35,10 @@ def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, othe
     subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=duration=0.5", str(audio)], check=True)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(color.read_bytes()[:20000])
+    empty = tmp_path / "empty.mp4"
+    empty.touch()
     cases = [
+        (empty, "empty.mp4"),
         (tmp_path / "missing.mp4", "missing.mp4"),
         (text, "notes.mp4"),
         (audio, "no video stream"),

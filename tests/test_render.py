@@ -97,6 +97,22 @@ def test_excerpt_and_side_by_side(easy_pair, tiny_model, tmp_path):
     assert info.width == 2 * 192 and info.frames == 36
 
 
+def test_letterbox_bars_stay_black(hard_pair, tiny_model, tmp_path):
+    """The B&W release of hard_pair has 12-pixel bars above and below the picture: they keep
+    the film's luma and get no colour; the picture between them is coloured (lossless output)."""
+    out = tmp_path / "boxed.mp4"
+    render(hard_pair / "bw.mp4", out, model=tiny_model, preset="ultrafast", crf=0)
+    info = probe(out)
+    w, h = info.width, info.height
+    planes = np.concatenate(list(FrameReader(info, pix_fmt="yuv420p")))[40::10]
+    y, chroma = planes[:, :h], planes[:, h:].reshape(len(planes), h, w // 2)  # U then V rows, half width
+    source = np.concatenate(list(FrameReader(probe(hard_pair / "bw.mp4"), pix_fmt="yuv420p")))[40::10, :h]
+    assert np.array_equal(y, source), "the luma written is the film's own"
+    bars = np.concatenate([chroma[:, :6], chroma[:, h // 2 - 6:h // 2 + 6], chroma[:, -6:]], axis=1)
+    assert np.all(bars == 128)
+    assert np.abs(chroma[:, 10:h // 2 - 10].astype(int) - 128).mean() > 2, "the picture is coloured"
+
+
 def test_photograph(easy_pair, tiny_model, tmp_path):
     frame = _frames(easy_pair / "bw.mp4")[60]
     cv2.imwrite(str(tmp_path / "photo.png"), frame[..., ::-1])
