@@ -1,7 +1,7 @@
 """Colorize a black-and-white film (or a photograph) with a trained model, at the film's own resolution.
 
-The pipeline streams: a thread decodes the film's luma with ffmpeg, the main thread predicts colour
-in batches and composes frames, another thread feeds them to the encoder. Queues between them are
+The pipeline streams: a thread decodes the film's luma with ffmpeg, another predicts colour in
+batches, the main thread smooths it and composes frames, another feeds them to the encoder. Queues between them are
 short, so memory does not grow with the film. For each frame:
 
 1. The picture inside any bars (found once from the film's keyframes) is resized to the model's size
@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import logging
 import math
-import os
 import queue
 import threading
 import time
@@ -235,28 +234,23 @@ def render(
         span = min(duration or info.duration, info.duration - (start or 0.0))
         expected = int(round(span * float(info.fps)))
     t0 = time.perf_counter()
-    threads = torch.get_num_threads()
-    if predictor.device.type == "cpu":
-        # Half the cores for inference, the rest for decoding, composing and encoding, which run at
-        # the same time: more threads for torch would make them all wait on each other.
-        torch.set_num_threads(max(1, len(os.sched_getaffinity(0)) // 2))
-    try:
-        with atomic_file(out, overwrite) as tmp:
-            writer = VideoWriter(tmp, width, info.height, info.fps, audio_from=src if info.audio else None,
-                                 audio_start=start, audio_duration=duration, codec=codec, crf=crf, preset=preset,
-                                 source_pix_fmt="yuv420p", sar=info.sar)
-            frames = _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size)
-    finally:
-        torch.set_num_threads(threads)
+    with atomic_file(out, overwrite) as tmp:
+        writer = VideoWriter(tmp, width, info.height, info.fps, audio_from=src if info.audio else None,
+                             audio_start=start, audio_duration=duration, codec=codec, crf=crf, preset=preset,
+                             source_pix_fmt="yuv420p", sar=info.sar)
+        frames = _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size)
     return RenderResult(out, frames, time.perf_counter() - t0)
 
 
 def _stream(info, box, predictor, smoother, writer, start, duration, side_by_side, expected, progress, batch_size) -> int:
-    """Decode -> predict -> smooth -> compose -> encode, with decoding and encoding in their own threads."""
+    """Decode -> predict -> smooth and compose -> encode, each in its own thread (composing in this one)."""
     decoded: queue.Queue = queue.Queue(maxsize=4)
+    predicted: queue.Queue = queue.Queue(maxsize=4)
     encoded: queue.Queue = queue.Queue(maxsize=4)
     stop = threading.Event()  # set when the main loop ends, for whatever reason, or the encoder fails
     failures: list[BaseException] = []
+    x0, y0, x1, y1 = box
+    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
 
     def decode():
         try:
@@ -266,6 +260,18 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
         except BaseException as e:
             failures.append(e)
         _put(decoded, None, stop)
+
+    def predict():
+        try:
+            while (batch := _get(decoded, stop)) is not None:
+                # The picture at the I420 chroma planes' size: what the model sees (resized further)
+                # and what guides the chroma back up.
+                halves = TV_TO_FULL[np.stack([cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA) for f in batch])]
+                if not _put(predicted, (batch, halves, *predictor(halves)), stop):
+                    return
+        except BaseException as e:
+            failures.append(e)
+        _put(predicted, None, stop)
 
     def encode():
         try:
@@ -277,24 +283,19 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
             failures.append(e)
             stop.set()
 
-    threads = [threading.Thread(target=decode, daemon=True), threading.Thread(target=encode, daemon=True)]
+    threads = [threading.Thread(target=f, daemon=True) for f in (decode, predict, encode)]
     for t in threads:
         t.start()
     bar = tqdm(total=expected, unit="frame", desc="rendering", disable=not progress, smoothing=0.1)
     written = 0
-    x0, y0, x1, y1 = box
-    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
     try:
         while True:
-            batch = _get(decoded, stop)
+            item = _get(predicted, stop)
             if failures:
                 break
-            final = batch is None
+            final = item is None
             if not final:
-                # The picture at the I420 chroma planes' size: what the model sees (resized further)
-                # and what guides the chroma back up.
-                halves = TV_TO_FULL[np.stack([cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA) for f in batch])]
-                crcb, small = predictor(halves)
+                batch, halves, crcb, small = item
                 smoother.push(small, crcb, list(zip(batch, halves)))
             frames = []
             for c, (y, half) in smoother.pop_ready(final):
@@ -315,7 +316,7 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
                 break
         if not failures:
             _put(encoded, None, stop)
-            threads[1].join()
+            threads[2].join()
     except BaseException:
         stop.set()
         writer.abort()
