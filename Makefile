@@ -4,8 +4,9 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-# The CPU build of torch; pinned first so the package's `torch>=2.4` is already met and pip
-# does not fetch a multi-GB CUDA build. Override for a GPU machine: make setup TORCH=torch
+# torch is installed first, pinned, so the package's `torch>=2.4` is already met when filmcolor is
+# installed. On the machines this project is built and tested on, this pin resolves to a CPU build
+# kept on disk (no multi-GB CUDA download). Another build: rm -rf .venv && make setup TORCH=torch
 TORCH  ?= torch==2.13.0
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -35,4 +36,4 @@ bench: setup
 	$(PY) -m pipelines.bench $(if $(PAIR),--pair $(PAIR))
 
 clean:
-	rm -rf $(VENV) demo bench .pytest_cache
+	rm -rf $(VENV) demo .pytest_cache

@@ -19,7 +19,16 @@ log = logging.getLogger("filmcolor")
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    pass
+    """Shows an option's default, unless its help already says it, it has none, or it is a switch."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default is None or action.nargs == 0 or "default" in (action.help or ""):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+STRENGTH_HELP = ("colour strength, in place of the one calibrated on validation frames in training and stored "
+                 "in the model (0: no colour; 1.5: half again as much)")
 
 
 def _positive_float(text: str) -> float:
@@ -103,7 +112,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
     from .render import render
 
     result = render(
-        args.input, args.out, model=args.model, device=args.device, batch_size=args.batch_size, smooth=args.smooth,
+        args.input, args.out, model=args.model, strength=args.strength, device=args.device,
+        batch_size=args.batch_size, smooth=args.smooth,
         crf=args.crf, preset=args.preset, codec=args.codec, start=args.start, duration=args.duration,
         side_by_side=args.side_by_side, overwrite=args.overwrite, progress=not args.quiet,
     )
@@ -136,7 +146,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
             raise FilmcolorError("--video and --reference go together: a rendered film and a colour release")
         result = evaluate_video(args.video, args.reference, out=args.out, overwrite=args.overwrite, progress=not args.quiet)
     else:
-        result = evaluate(args.run, data=args.data, split=args.split, out=args.out)
+        result = evaluate(args.run, data=args.data, split=args.split, strength=args.strength, out=args.out)
     print(f"{result['frames']} frames; {json_source(result['source'])}")
     print(evaluation_table(result))
     print(f"wrote {result['out']}/evaluation.json and evaluation.png (best and worst frames)")
@@ -151,8 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="filmcolor",
         description="Colorize a black-and-white film by learning from its own hand-colorized release.\n\n"
         "  filmcolor align bw.mp4 color.mp4     # pair the two releases frame by frame -> aligned/\n"
-        "  filmcolor train                      # learn B&W -> colour on aligned/ -> runs/latest/\n"
-        "  filmcolor render movie.mp4 -o out.mp4  # colorize a film with the latest model",
+        "  filmcolor train                      # learn B&W -> colour on aligned/ -> runs/run-DATE-TIME/\n"
+        "  filmcolor evaluate                   # score the latest model against the identity baseline\n"
+        "  filmcolor render movie.mp4 -o out.mp4  # colorize a film with the latest model\n\n"
+        "-q and -v go before the command: filmcolor -q render ...",
         formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"filmcolor {__version__}")
@@ -218,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path, help="B&W film (any video ffmpeg reads) or image")
     p.add_argument("-o", "--out", type=Path, required=True, help="output file (.mp4, .mkv, ... or an image suffix)")
     p.add_argument("--model", type=Path, default=None, help="run folder or .ckpt (default: the latest run under runs/)")
+    p.add_argument("--strength", type=float, default=None, help=STRENGTH_HELP)
     p.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, ... (auto: a GPU when there is one)")
     p.add_argument("--batch-size", type=_positive_int, default=16, help="frames per inference batch")
     p.add_argument("--smooth", type=float, default=2.0, help="temporal smoothing of colour within shots, in frames (0: off)")
@@ -242,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run", type=Path, nargs="?", default=None, help="run folder or .ckpt (default: the latest run)")
     p.add_argument("--data", type=Path, default=None, help="aligned dataset (default: the one the model was trained on)")
     p.add_argument("--split", default="test", choices=["train", "val", "test", "all"], help="which pairs to score")
+    p.add_argument("--strength", type=float, default=None, help=STRENGTH_HELP)
     p.add_argument("--video", type=Path, default=None, help="a rendered film to score instead of a model")
     p.add_argument("--reference", type=Path, default=None, help="the colour release to score --video against")
     p.add_argument("-o", "--out", type=Path, default=None, help="output folder (default: the run folder, or VIDEO_evaluation/)")

@@ -50,17 +50,16 @@ TV_TO_FULL = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype
 _CHROMA_TV = 224 / 255
 
 
-def to_i420(y_tv: np.ndarray, cr: np.ndarray | None, cb: np.ndarray | None, box: tuple[int, int, int, int]) -> np.ndarray:
+def to_i420(y_tv: np.ndarray, cr: np.ndarray, cb: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     """One I420 frame (flat: Y, then U, then V, video range) from the film's own Y plane and chroma
     (full-range units, at half resolution) for the picture ``box`` (even pixel coordinates); outside
-    it, and everywhere if ``cr`` is None, the frame stays neutral grey."""
+    it the frame stays neutral grey."""
     h, w = y_tv.shape
     u = np.full((h // 2, w // 2), 128, np.uint8)
     v = u.copy()
-    if cr is not None:
-        x0, y0, x1, y1 = (c // 2 for c in box)
-        v[y0:y1, x0:x1] = np.clip(cr * _CHROMA_TV + 128.0, 0, 255).round()
-        u[y0:y1, x0:x1] = np.clip(cb * _CHROMA_TV + 128.0, 0, 255).round()
+    x0, y0, x1, y1 = (c // 2 for c in box)
+    v[y0:y1, x0:x1] = np.clip(cr * _CHROMA_TV + 128.0, 0, 255).round()
+    u[y0:y1, x0:x1] = np.clip(cb * _CHROMA_TV + 128.0, 0, 255).round()
     return np.concatenate([y_tv.ravel(), u.ravel(), v.ravel()])
 
 

@@ -94,13 +94,12 @@ def split_ranges(shots: np.ndarray, fractions: tuple[float, float, float] = (0.8
     bounds = []
     for t in targets:
         b = t
-        if snap and len(cuts):
-            c = int(cuts[np.argmin(np.abs(cuts - t))])
-            lo = bounds[-1] if bounds else 0
-            if lo < c < n:
-                b = c
+        if snap:
+            after = cuts[cuts > (bounds[-1] if bounds else 0)]  # a boundary is a cut the one before is not
+            if len(after):
+                b = int(after[np.argmin(np.abs(after - t))])
             else:
-                log.warning("no shot cut near the %s boundary; using the plain fraction", "val" if not bounds else "test")
+                log.warning("no shot cut for the %s boundary; using the plain fraction", "val" if not bounds else "test")
         bounds.append(b)
     a, b = bounds
     if not 0 < a < b < n:
@@ -169,9 +168,6 @@ class FilmDataModule(pl.LightningDataModule):
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val", shuffle=False)
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test", shuffle=False)
 
 
 class _Indexed(Dataset):

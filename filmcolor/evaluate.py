@@ -75,18 +75,20 @@ def _sample(n: int, most: int = MOST_PAIRS, run: int = 48) -> np.ndarray:
 
 @torch.no_grad()
 def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, split: str = "test",
-             out: str | Path | None = None) -> dict:
-    """Score a trained model and the identity baseline on a split of an aligned dataset."""
+             strength: float | None = None, out: str | Path | None = None) -> dict:
+    """Score a trained model and the identity baseline on a split of an aligned dataset (``strength``:
+    see ``load_model``)."""
     if split not in (*SPLITS, "all"):
         raise FilmcolorError(f"--split must be one of train, val, test, all; got {split!r}")
-    model = load_model(run)
+    model = load_model(run, strength)
     dataset = load_aligned(data or model.hparams.get("data") or "aligned")
     if dataset.size != model.size:
         raise DatasetError(f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at {model.size}")
     r = _split_range(dataset, model.hparams, split)
     grey = np.array(dataset.bw[r.start:r.stop])
     pred = np.concatenate([to_rgb8(model.net(to_input(grey[i:i + 128]))) for i in range(0, len(grey), 128)])
-    source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop]}
+    source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop],
+              "strength": round(float(model.net.chroma_gain), 4)}
     result = _report(Path(out) if out else model.path.parent, grey, pred, np.array(dataset.color[r.start:r.stop]),
                      dataset.consecutive(r), {"source": source})
     return result

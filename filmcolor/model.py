@@ -124,12 +124,16 @@ def latest_run(root: Path = RUNS, needs: str = "best.ckpt") -> Path | None:
     return max(runs, key=lambda p: (p / needs).stat().st_mtime) if runs else None
 
 
-def load_model(path: str | Path | None = None) -> LoadedModel:
+def load_model(path: str | Path | None = None, strength: float | None = None) -> LoadedModel:
     """Load a checkpoint written by ``filmcolor train``: a .ckpt file, a run folder, or (None) the latest run.
 
-    Only the network's weights and hyperparameters are read; Lightning is not needed to colorize.
-    Checkpoints are pickles: load only your own or ones you trust.
+    ``strength`` replaces the colour strength calibrated in training (0: the model's tonal correction
+    without colour; above 1: more colour than calibrated). Only the network's weights and
+    hyperparameters are read; Lightning is not needed to colorize. Checkpoints are pickles: load
+    only your own or ones you trust.
     """
+    if strength is not None and not 0 <= strength <= 4:
+        raise ModelError(f"--strength must be between 0 and 4 (got {strength})")
     if path is None:
         run = latest_run()
         if run is None:
@@ -154,4 +158,6 @@ def load_model(path: str | Path | None = None) -> LoadedModel:
         net.load_state_dict(state)
     except RuntimeError as e:
         raise ModelError(f"{path}: its weights do not fit the network ({str(e).splitlines()[0]})") from None
+    if strength is not None:
+        net.chroma_gain.fill_(strength)
     return LoadedModel(net.eval(), int(hp["size"]), path, hp)

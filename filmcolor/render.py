@@ -191,6 +191,7 @@ def render(
     out: str | Path,
     *,
     model: str | Path | None = None,
+    strength: float | None = None,
     device: str = "auto",
     batch_size: int = 16,
     smooth: float = 2.0,
@@ -213,7 +214,7 @@ def render(
         raise FilmcolorError(f"--smooth and --start must be 0 or more and --duration above 0 "
                              f"(got {smooth}, {start}, {duration})")
     check_new_output(out, overwrite, "output")
-    loaded = load_model(model)
+    loaded = load_model(model, strength)
     if image:
         return _render_image(src, out, loaded, device, side_by_side, overwrite)
     info = probe(src)
@@ -375,5 +376,6 @@ def _render_image(src: Path, out: Path, loaded: LoadedModel, device: str, side_b
     if side_by_side:
         result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])
     with atomic_file(out, overwrite) as tmp:
-        cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR))
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
+            raise FilmcolorError(f"{out}: could not be written as an image (is {out.suffix} a format OpenCV writes?)")
     return RenderResult(out, 1, time.perf_counter() - t0)

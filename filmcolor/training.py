@@ -85,9 +85,6 @@ class Colorizer(pl.LightningModule):
     def validation_step(self, batch, batch_idx):
         self._step(batch, "val")
 
-    def test_step(self, batch, batch_idx):
-        self._step(batch, "test")
-
     def configure_optimizers(self):
         opt = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
         # One cycle: a linear warm-up over the first 15% of steps, then a cosine decay. Its length is
@@ -195,7 +192,7 @@ def train(
     pl.seed_everything(seed, workers=True, verbose=False)
     sizes = {k: len(r) for k, r in ranges.items()}
     log.info("training on %s: %d train, %d val, %d test pairs -> %s", dataset.path, *sizes.values(), run)
-    module = Colorizer(size=dataset.size, lr=lr, weight_decay=weight_decay, mixup=mixup, split={k: [r.start, r.stop] for k, r in ranges.items()}, data=str(dataset.path))
+    module = Colorizer(size=dataset.size, lr=lr, weight_decay=weight_decay, mixup=mixup, split={k: [r.start, r.stop] for k, r in ranges.items()}, data=str(dataset.path.resolve()))
     datamodule = FilmDataModule(dataset, ranges, batch_size=batch_size, augment=augment, exposure=exposure, seed=seed)
     checkpoint = ModelCheckpoint(dirpath=run, filename="best", monitor="val/loss", mode="min", save_top_k=1,
                                  save_last=True, auto_insert_metric_name=False, enable_version_counter=False)
@@ -235,7 +232,7 @@ def train(
         "chroma_gain": gain,
         "epochs_run": int(trainer.current_epoch),
         "split": {k: [r.start, r.stop] for k, r in ranges.items()},
-        "settings": {"data": str(dataset.path), "epochs": epochs, "batch_size": batch_size, "lr": lr, "split": list(split),
+        "settings": {"data": str(dataset.path.resolve()), "epochs": epochs, "batch_size": batch_size, "lr": lr, "split": list(split),
                      "snap": snap, "augment": augment, "exposure": exposure, "mixup": mixup, "weight_decay": weight_decay, "ema": ema, "patience": patience, "seed": seed,
                      "precision": trainer.precision, "accelerator": type(trainer.accelerator).__name__},
         "filmcolor_version": __version__,

@@ -1,6 +1,6 @@
 """The demo: make a small synthetic film pair in seconds (or use yours) and run the whole pipeline on it.
 
-    python -m pipelines.demo [--pair DIR] [--out demo] [--epochs 20]
+    python -m pipelines.demo [--pair DIR] [--out OUT] [--epochs 20]
 
 The synthetic pair differs the way real releases do: intros, a 25 fps colour release, a zoomed
 reframing, a letterboxed and grainy B&W release, a shot missing from the colour release.
@@ -32,11 +32,12 @@ def demo_pair(folder: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pair", type=Path, help="folder with bw.mp4 and color.mp4 (default: generate one)")
-    ap.add_argument("--out", type=Path, default=Path("demo"), help="where everything is written")
+    ap.add_argument("--out", type=Path, default=None, help="where everything is written (default: demo/, or demo/NAME for --pair NAME)")
     ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
     args = ap.parse_args(argv)
-    pair = args.pair or demo_pair(args.out / "pair")
-    return film.main([str(pair / "bw.mp4"), str(pair / "color.mp4"), "-o", str(args.out), "--epochs", str(args.epochs)])
+    out = args.out or (Path("demo") / args.pair.resolve().name if args.pair else Path("demo"))
+    pair = args.pair or demo_pair(out / "pair")
+    return film.main([str(pair / "bw.mp4"), str(pair / "color.mp4"), "-o", str(out), "--epochs", str(args.epochs)])
 
 
 if __name__ == "__main__":

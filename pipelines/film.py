@@ -12,13 +12,16 @@ Everything goes into OUT:
 
 The pipeline is resumable stage by stage: a stage whose output is complete is skipped, and a
 training run that was interrupted is resumed from its last checkpoint. Run it again after a crash
-or Ctrl-C and it carries on.
+or Ctrl-C and it carries on. OUT/pipeline.json records the films and settings OUT is made from; a
+run with other films or settings refuses to mix its results in (``--overwrite`` starts afresh).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -29,7 +32,7 @@ log = logging.getLogger("filmcolor")
 
 
 def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_duration: float | None = None,
-                 progress: bool = True) -> dict:
+                 overwrite: bool = False, progress: bool = True) -> dict:
     """Run (or finish) every stage; return where the results are."""
     from filmcolor.align import align
     from filmcolor.evaluate import evaluate, evaluate_video
@@ -40,6 +43,13 @@ def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_d
     aligned, run = out / "aligned", out / "run"
     film = out / f"{bw.stem}_color.mp4"
     film_eval = out / f"{bw.stem}_color_evaluation"
+    stamp = out / "pipeline.json"
+    if overwrite:
+        for path in (aligned, run, film_eval):
+            shutil.rmtree(path, ignore_errors=True)
+        film.unlink(missing_ok=True)
+    _claim(stamp, {"bw": _identity(bw), "color": _identity(color), "epochs": epochs, "render_duration": render_duration},
+           started=aligned.exists() or run.exists())
 
     if not _done(aligned / "manifest.json", "align"):
         align(bw, color, aligned, progress=progress)
@@ -53,6 +63,21 @@ def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_d
     if not _done(film_eval / "evaluation.json", "evaluate the render"):
         evaluate_video(film, color, out=film_eval, overwrite=True, progress=progress)
     return {"aligned": aligned, "run": run, "film": film, "film_evaluation": film_eval}
+
+
+def _identity(path: Path) -> dict:
+    return {"path": str(path.resolve()), "bytes": path.stat().st_size if path.is_file() else None}
+
+
+def _claim(stamp: Path, made_from: dict, started: bool) -> None:
+    """Record what the output folder is made from; refuse to mix in the results of other films or settings."""
+    if started and stamp.exists():
+        before = json.loads(stamp.read_text())
+        changed = [k for k, v in made_from.items() if before.get(k) != v]
+        if changed:
+            raise FilmcolorError(f"{stamp.parent}: holds results made with another {' and '.join(changed)}; "
+                                 "pass another -o, or --overwrite to start again")
+    stamp.write_text(json.dumps(made_from, indent=2))
 
 
 def _done(marker: Path, stage: str) -> bool:
@@ -91,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--out", type=Path, default=Path("film"), help="folder for every stage's output")
     ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
     ap.add_argument("--render-duration", type=float, default=None, help="render only the first S seconds")
+    ap.add_argument("--overwrite", action="store_true", help="start again from scratch, replacing the results in OUT")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="filmcolor: %(message)s")
     import pytorch_lightning  # noqa: F401  (sets its loggers to INFO on import; quieten them after)
@@ -98,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("pytorch_lightning", "lightning_fabric"):
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        paths = run_pipeline(args.bw, args.color, args.out, epochs=args.epochs, render_duration=args.render_duration)
+        paths = run_pipeline(args.bw, args.color, args.out, epochs=args.epochs, render_duration=args.render_duration,
+                             overwrite=args.overwrite)
     except FilmcolorError as e:
         print(f"filmcolor: error: {e}", file=sys.stderr)
         return 1

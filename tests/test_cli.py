@@ -2,7 +2,7 @@ import subprocess
 
 import pytest
 
-from filmcolor.cli import main
+from filmcolor.cli import build_parser, main
 
 
 def _run(capsys, *argv):
@@ -19,12 +19,14 @@ def _one_line_error(code, err, *words):
         assert w in lines[0]
 
 
-@pytest.mark.parametrize("command", ["align"])
+@pytest.mark.parametrize("command", ["align", "train", "evaluate", "render"])
 def test_help_explains_every_option(capsys, command):
     with pytest.raises(SystemExit) as e:
         main([command, "--help"])
     assert e.value.code == 0
     assert "--overwrite" in capsys.readouterr().out
+    sub = next(a for a in build_parser()._actions if a.dest == "command").choices[command]
+    assert all(action.help for action in sub._actions), "every option has a help text"
 
 
 def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, other_film):

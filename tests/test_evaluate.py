@@ -5,6 +5,7 @@ import pytest
 
 from filmcolor.cli import main
 from filmcolor.dataset import load_aligned
+from filmcolor.errors import ModelError
 from filmcolor.model import load_model
 from filmcolor.training import split_mse
 from filmcolor.evaluate import evaluate, evaluate_video
@@ -20,8 +21,8 @@ def test_metrics_on_known_images():
     assert mse(a, a) == 0 and ssim(a, a) == pytest.approx(1.0) and ciede2000(a, a) == pytest.approx(0.0)
     grey = np.repeat(a[..., :1], 3, axis=3)
     assert colourfulness(grey) == 0 and colourfulness(a) > 20
-    b = np.clip(a.astype(int) + 10, 0, 255).astype(np.uint8)
-    assert psnr(a, b) < psnr(a, a[:]) or np.isinf(psnr(a, a))
+    flat, brighter = np.full((2, 8, 8, 3), 100, np.uint8), np.full((2, 8, 8, 3), 110, np.uint8)
+    assert psnr(brighter, flat) == pytest.approx(10 * np.log10(4 / (10 / 127.5) ** 2), abs=1e-3)
     assert flicker(a, np.array([False, False, False])) is None
     still = np.repeat(a[:1], 4, axis=0)
     assert flicker(still, np.array([True, True, True])) == 0
@@ -39,6 +40,14 @@ def test_evaluate_a_model_against_the_baseline(tiny_model, tmp_path):
     assert result["colour_release"]["colourfulness"] > 0 and result["model"]["colourfulness"] > 0
     assert json.loads((tmp_path / "evaluation.json").read_text())["frames"] == result["frames"]
     assert (tmp_path / "evaluation.png").stat().st_size > 1000
+
+
+def test_strength_replaces_the_calibrated_colour_strength(tiny_model, tmp_path):
+    grey = evaluate(tiny_model, strength=0, out=tmp_path)
+    assert grey["source"]["strength"] == 0 and grey["model"]["colourfulness"] < 0.5
+    assert evaluate(tiny_model, strength=2, out=tmp_path)["model"]["colourfulness"] > 1.5 * evaluate(tiny_model, out=tmp_path)["model"]["colourfulness"]
+    with pytest.raises(ModelError, match="--strength"):
+        evaluate(tiny_model, strength=-1, out=tmp_path)
 
 
 def test_evaluate_a_rendered_film(easy_pair, tiny_model, tmp_path, capsys):

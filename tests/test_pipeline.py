@@ -1,5 +1,8 @@
 import logging
 
+import pytest
+
+from filmcolor.errors import FilmcolorError
 from pipelines.film import report, run_pipeline
 
 
@@ -16,3 +19,5 @@ def test_pipeline_runs_every_stage_then_resumes_by_skipping(easy_pair, tmp_path,
         run_pipeline(easy_pair / "bw.mp4", easy_pair / "color.mp4", out, epochs=1, render_duration=2, progress=False)
     assert caplog.text.count("already done") == 4
     assert (paths["run"] / "evaluation.json").exists()
+    with pytest.raises(FilmcolorError, match="another color and epochs.*--overwrite"):
+        run_pipeline(easy_pair / "bw.mp4", easy_pair / "bw.mp4", out, epochs=2, render_duration=2, progress=False)

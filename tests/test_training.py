@@ -53,6 +53,10 @@ def test_split_is_chronological_disjoint_and_snapped_to_cuts():
     assert {r["val"].start, r["test"].start} <= cuts
     for a, b in (("train", "val"), ("val", "test")):
         assert set(shots[list(r[a])]).isdisjoint(shots[list(r[b])]), "no shot in two splits"
+    # The cut nearest the test boundary (90) is the val boundary (84): the test split starts at the
+    # next cut instead, not inside a shot.
+    r = split_ranges(np.repeat(np.arange(3), [84, 14, 2]))
+    assert (r["val"].start, r["test"].start) == (84, 98)
     plain = split_ranges(shots, snap=False)
     assert (plain["val"].start, plain["test"].start) == (80, 90)
     with pytest.raises(DatasetError, match="cannot split"):
