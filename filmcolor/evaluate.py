@@ -31,7 +31,7 @@ from .video import FrameReader, probe
 
 log = logging.getLogger("filmcolor")
 
-MOST_PAIRS = 24_000  # a rendered feature film is scored on this many pairs (runs of neighbours), not all
+MOST_PAIRS = 24_000  # a feature film (or its split) is scored on this many pairs (runs of neighbours), not all
 
 
 def _split_range(data: AlignedData, hparams: dict, split: str) -> range:
@@ -56,7 +56,8 @@ def _report(out: Path, grey: np.ndarray, pred: np.ndarray, target: np.ndarray, c
         "colour_release": {"colourfulness": colourfulness(target), "flicker": flicker(target, consecutive)},
     }
     out.mkdir(parents=True, exist_ok=True)
-    per_frame = ((pred.astype(np.float32) - target) ** 2).mean(axis=(1, 2, 3))
+    per_frame = np.concatenate([((pred[i:i + 512].astype(np.float32) - target[i:i + 512]) ** 2).mean(axis=(1, 2, 3))
+                                for i in range(0, len(pred), 512)])
     order = np.argsort(per_frame)
     pick = np.concatenate([order[:4], order[-4:]]) if len(order) >= 8 else order
     image_grid(out / "evaluation.png", [baseline[pick], pred[pick], target[pick]], ["B&W", "filmcolor", "colour release"], scale=3)
@@ -65,11 +66,11 @@ def _report(out: Path, grey: np.ndarray, pred: np.ndarray, target: np.ndarray, c
     return result
 
 
-def _sample(n: int, most: int = MOST_PAIRS, run: int = 48) -> np.ndarray:
-    """All of ``n`` pairs, or evenly spaced runs of ``run`` neighbouring pairs adding up to ``most``."""
-    if n <= most:
+def _sample(n: int, run: int = 48) -> np.ndarray:
+    """All of ``n`` pairs, or evenly spaced runs of ``run`` neighbouring pairs adding up to MOST_PAIRS."""
+    if n <= MOST_PAIRS:
         return np.arange(n)
-    starts = np.linspace(0, n - run, most // run).astype(int)
+    starts = np.linspace(0, n - run, MOST_PAIRS // run).astype(int)
     return np.unique((starts[:, None] + np.arange(run)).ravel())
 
 
@@ -85,12 +86,13 @@ def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, s
     if dataset.size != model.size:
         raise DatasetError(f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at {model.size}")
     r = _split_range(dataset, model.hparams, split)
-    grey = np.array(dataset.bw[r.start:r.stop])
+    keep = r.start + _sample(len(r))  # a long film's split: runs of neighbours, a bounded number
+    consecutive = dataset.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
+    grey = dataset.bw[keep]
     pred = np.concatenate([to_rgb8(model.net(to_input(grey[i:i + 128]))) for i in range(0, len(grey), 128)])
     source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop],
-              "strength": round(float(model.net.chroma_gain), 4)}
-    result = _report(Path(out) if out else model.path.parent, grey, pred, np.array(dataset.color[r.start:r.stop]),
-                     dataset.consecutive(r), {"source": source})
+              "scored": len(keep), "strength": round(float(model.net.chroma_gain), 4)}
+    result = _report(Path(out) if out else model.path.parent, grey, pred, dataset.color[keep], consecutive, {"source": source})
     return result
 
 

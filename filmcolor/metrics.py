@@ -1,38 +1,27 @@
-"""Image and video metrics for colorization, each over stacks of RGB uint8 frames (n, h, w, 3).
+"""Image and video metrics for colorization, over stacks of RGB uint8 frames (n, h, w, 3).
 
-- ``mse``: mean squared error over RGB scaled to [-1, 1] (the FilmColorizer report's unit).
-- ``psnr`` and ``ssim``: torchmetrics, over the same [-1, 1] range.
+``all_metrics`` scores a colorized stack against the colour release, chunk by chunk:
+- MSE over RGB scaled to [-1, 1] (the FilmColorizer report's unit), PSNR and SSIM over the same
+  range (torchmetrics);
 - ``ciede2000``: mean CIEDE2000 colour difference (scikit-image), in CIELAB units; about 2.3 is
-  a just-noticeable difference.
+  a just-noticeable difference;
 - ``colourfulness``: Hasler and Suesstrunk's measure (2003); MSE-trained colorizers are known to
-  come out muted, which shows as a lower colourfulness than the colour release's.
-- ``flicker``: mean absolute change of chroma (Cr, Cb) between consecutive frames of one shot.
-"""
+  come out muted, which shows as a lower colourfulness than the colour release's;
+- ``flicker``: mean absolute change of chroma (Cr, Cb) between consecutive frames of one shot."""
 
 from __future__ import annotations
 
 import numpy as np
 import torch
 from skimage.color import deltaE_ciede2000, rgb2lab
-from torchmetrics.functional.image import peak_signal_noise_ratio, structural_similarity_index_measure
+from torchmetrics import MeanSquaredError
+from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
 from .color import chroma
 
 
 def _unit(frames: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(frames)).float().div(127.5).sub(1).permute(0, 3, 1, 2)
-
-
-def mse(pred: np.ndarray, target: np.ndarray) -> float:
-    return float(((_unit(pred) - _unit(target)) ** 2).mean())
-
-
-def psnr(pred: np.ndarray, target: np.ndarray) -> float:
-    return float(peak_signal_noise_ratio(_unit(pred), _unit(target), data_range=2.0))
-
-
-def ssim(pred: np.ndarray, target: np.ndarray) -> float:
-    return float(structural_similarity_index_measure(_unit(pred), _unit(target), data_range=2.0))
+    return torch.from_numpy(np.ascontiguousarray(frames)).float().div(127.5).sub(1).permute(0, 3, 1, 2).contiguous()
 
 
 def ciede2000(pred: np.ndarray, target: np.ndarray) -> float:
@@ -52,20 +41,39 @@ def colourfulness(frames: np.ndarray) -> float:
 def flicker(frames: np.ndarray, same_shot: np.ndarray) -> float | None:
     """Mean |chroma change| between frame i and i+1 where ``same_shot[i]`` says both are one shot.
 
-    ``same_shot`` has one entry per consecutive pair (n - 1). None when there is no such pair."""
+    ``same_shot`` has one entry per consecutive pair (n - 1). None when there is no such pair.
+    Frame by frame, so that memory stays bounded."""
     if not same_shot.any():
         return None
-    c = np.stack([chroma(f) for f in frames])
-    return float(np.abs(np.diff(c, axis=0))[same_shot].mean())
+    total, count, previous = 0.0, 0, None
+    for i, frame in enumerate(frames):
+        c = chroma(frame)
+        if i and same_shot[i - 1]:
+            total += float(np.abs(c - previous).sum())
+            count += c.size
+        previous = c
+    return total / count
 
 
-def all_metrics(pred: np.ndarray, target: np.ndarray, same_shot: np.ndarray) -> dict:
-    """Every metric of ``pred`` against ``target`` (the colour release)."""
+def all_metrics(pred: np.ndarray, target: np.ndarray, same_shot: np.ndarray, chunk: int = 512) -> dict:
+    """Every metric of ``pred`` against ``target`` (the colour release), over the frames in chunks so
+    that memory stays bounded (torchmetrics' accumulating metrics; the others averaged by count)."""
+    mse_m = MeanSquaredError()
+    psnr_m = PeakSignalNoiseRatio(data_range=2.0)
+    ssim_m = StructuralSimilarityIndexMeasure(data_range=2.0)
+    ciede, colour = 0.0, 0.0
+    for i in range(0, len(pred), chunk):
+        p, t = pred[i:i + chunk], target[i:i + chunk]
+        up, ut = _unit(p), _unit(t)
+        for m in (mse_m, psnr_m, ssim_m):
+            m.update(up, ut)
+        ciede += ciede2000(p, t) * len(p)
+        colour += colourfulness(p) * len(p)
     return {
-        "mse": mse(pred, target),
-        "psnr": psnr(pred, target),
-        "ssim": ssim(pred, target),
-        "ciede2000": ciede2000(pred, target),
-        "colourfulness": colourfulness(pred),
+        "mse": float(mse_m.compute()),
+        "psnr": float(psnr_m.compute()),
+        "ssim": float(ssim_m.compute()),
+        "ciede2000": ciede / len(pred),
+        "colourfulness": colour / len(pred),
         "flicker": flicker(pred, same_shot),
     }

@@ -9,7 +9,7 @@ from filmcolor.errors import ModelError
 from filmcolor.model import load_model
 from filmcolor.training import split_mse
 from filmcolor.evaluate import evaluate, evaluate_video
-from filmcolor.metrics import ciede2000, colourfulness, flicker, mse, psnr, ssim
+from filmcolor.metrics import all_metrics, ciede2000, colourfulness, flicker
 from filmcolor.render import render
 
 KEYS = {"mse", "psnr", "ssim", "ciede2000", "colourfulness", "flicker"}
@@ -18,14 +18,25 @@ KEYS = {"mse", "psnr", "ssim", "ciede2000", "colourfulness", "flicker"}
 def test_metrics_on_known_images():
     rng = np.random.default_rng(0)
     a = rng.integers(0, 256, (4, 16, 16, 3)).astype(np.uint8)
-    assert mse(a, a) == 0 and ssim(a, a) == pytest.approx(1.0) and ciede2000(a, a) == pytest.approx(0.0)
+    same = all_metrics(a, a, np.ones(3, bool))
+    assert same["mse"] == 0 and same["ssim"] == pytest.approx(1.0) and same["ciede2000"] == pytest.approx(0.0)
     grey = np.repeat(a[..., :1], 3, axis=3)
     assert colourfulness(grey) == 0 and colourfulness(a) > 20
     flat, brighter = np.full((2, 8, 8, 3), 100, np.uint8), np.full((2, 8, 8, 3), 110, np.uint8)
-    assert psnr(brighter, flat) == pytest.approx(10 * np.log10(4 / (10 / 127.5) ** 2), abs=1e-3)
+    assert all_metrics(brighter, flat, np.ones(1, bool))["psnr"] == pytest.approx(10 * np.log10(4 / (10 / 127.5) ** 2), abs=1e-3)
     assert flicker(a, np.array([False, False, False])) is None
     still = np.repeat(a[:1], 4, axis=0)
     assert flicker(still, np.array([True, True, True])) == 0
+
+
+def test_metrics_in_chunks_equal_metrics_at_once():
+    rng = np.random.default_rng(1)
+    target = rng.integers(0, 256, (40, 8, 8, 3)).astype(np.uint8)
+    pred = np.clip(target.astype(int) + rng.integers(-30, 30, target.shape), 0, 255).astype(np.uint8)
+    same = rng.random(39) > 0.2
+    whole, chunked = all_metrics(pred, target, same, chunk=40), all_metrics(pred, target, same, chunk=7)
+    assert chunked == pytest.approx(whole, rel=1e-5)
+    assert whole["ciede2000"] == pytest.approx(ciede2000(pred, target))
 
 
 def test_evaluate_a_model_against_the_baseline(tiny_model, tmp_path):
@@ -40,6 +51,15 @@ def test_evaluate_a_model_against_the_baseline(tiny_model, tmp_path):
     assert result["colour_release"]["colourfulness"] > 0 and result["model"]["colourfulness"] > 0
     assert json.loads((tmp_path / "evaluation.json").read_text())["frames"] == result["frames"]
     assert (tmp_path / "evaluation.png").stat().st_size > 1000
+
+
+def test_a_long_split_is_scored_on_runs_of_neighbours(tiny_model, tmp_path, monkeypatch):
+    import filmcolor.evaluate as evaluate_module
+
+    monkeypatch.setattr(evaluate_module, "MOST_PAIRS", 96)
+    result = evaluate(tiny_model, split="all", out=tmp_path)
+    assert result["source"]["scored"] == result["frames"] == 96 < result["source"]["pairs"][1]
+    assert result["model"]["flicker"] is not None and np.isfinite(result["model"]["mse"])
 
 
 def test_strength_replaces_the_calibrated_colour_strength(tiny_model, tmp_path):
