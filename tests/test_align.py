@@ -1,12 +1,14 @@
 import csv
 import json
 import subprocess
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from filmcolor.align import align
 from filmcolor.errors import AlignmentError, FilmcolorError, VideoError
+from filmcolor.synthetic import FilmSpec, make_film_pair
 
 from conftest import truth
 
@@ -65,6 +67,15 @@ def test_speed_change_zoom_letterbox_and_missing_shot(hard_pair, tmp_path):
     assert y >= 12 and y + h <= 112 - 12
     cx, cy, cw, ch = m["crop"]["color"]
     assert cw / w == pytest.approx(1.08, abs=0.02) and ch / h == pytest.approx(1.08, abs=0.02)
+
+
+def test_ntsc_rate_drift_over_a_minute(tmp_path):
+    """Colour at 23.976 fps against B&W at 24: 0.1% slower, a frame and more of drift over a minute."""
+    pair = tmp_path / "pair"
+    make_film_pair(pair, FilmSpec(seed=4, shots=28, shot_frames=(40, 56), color_fps=Fraction(24000, 1001)))
+    result = align(pair / "bw.mp4", pair / "color.mp4", tmp_path / "out")
+    _check_against_truth(pair, tmp_path / "out")
+    assert result.manifest["speed_ratio"] == pytest.approx(1000 / 1001)
 
 
 def test_every_keeps_one_pair_in_n(easy_pair, easy_aligned, tmp_path):

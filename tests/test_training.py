@@ -102,3 +102,19 @@ def test_bad_datasets_are_refused(tmp_path):
     (broken / "pairs.csv").unlink()
     with pytest.raises(DatasetError, match="pairs.csv is missing"):
         load_aligned(broken)
+
+
+def test_a_seed_makes_a_run_repeatable(tmp_path):
+    data = make_dataset(tmp_path / "aligned", n=48)
+    runs = [train(data, tmp_path / f"run{i}", epochs=2, batch_size=16, seed=seed).metrics for i, seed in enumerate((3, 3, 4))]
+    assert runs[0]["model"] == runs[1]["model"] and runs[0]["chroma_gain"] == runs[1]["chroma_gain"]
+    assert runs[0]["model"] != runs[2]["model"]
+
+
+def test_train_command_errors_are_one_line(capsys, tmp_path):
+    from filmcolor.cli import main
+
+    code = main(["-q", "train", str(tmp_path / "nothing"), "-o", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and err.startswith("filmcolor: error:") and "nothing" in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "run").exists()
