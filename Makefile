@@ -36,4 +36,4 @@ bench: setup
 	$(PY) -m pipelines.bench $(if $(PAIR),--pair $(PAIR))
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) demo demo-* .pytest_cache

@@ -144,6 +144,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
     if args.video or args.reference:
         if not (args.video and args.reference):
             raise FilmcolorError("--video and --reference go together: a rendered film and a colour release")
+        if args.strength is not None:
+            raise FilmcolorError("--strength applies to a model; a rendered film's colour is already in it")
         result = evaluate_video(args.video, args.reference, out=args.out, overwrite=args.overwrite, progress=not args.quiet)
     else:
         result = evaluate(args.run, data=args.data, split=args.split, strength=args.strength, out=args.out)

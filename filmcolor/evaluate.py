@@ -82,7 +82,11 @@ def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, s
     if split not in (*SPLITS, "all"):
         raise FilmcolorError(f"--split must be one of train, val, test, all; got {split!r}")
     model = load_model(run, strength)
-    dataset = load_aligned(data or model.hparams.get("data") or "aligned")
+    trained_on = model.hparams.get("data")
+    if data is None and trained_on and not Path(trained_on).is_dir():
+        raise DatasetError(f"{trained_on}: the dataset {model.path} was trained on is not there any more; "
+                           "pass --data ALIGNED_FOLDER")
+    dataset = load_aligned(data or trained_on or "aligned")
     if dataset.size != model.size:
         raise DatasetError(f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at {model.size}")
     r = _split_range(dataset, model.hparams, split)
@@ -92,7 +96,9 @@ def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, s
     pred = np.concatenate([to_rgb8(model.net(to_input(grey[i:i + 128]))) for i in range(0, len(grey), 128)])
     source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop],
               "scored": len(keep), "strength": round(float(model.net.chroma_gain), 4)}
-    result = _report(Path(out) if out else model.path.parent, grey, pred, dataset.color[keep], consecutive, {"source": source})
+    if out is None:  # the run's own evaluation.json is the calibrated model's
+        out = model.path.parent / (f"evaluation-strength{strength:g}" if strength is not None else "")
+    result = _report(Path(out), grey, pred, dataset.color[keep], consecutive, {"source": source})
     return result
 
 

@@ -28,14 +28,17 @@ def ciede2000(pred: np.ndarray, target: np.ndarray) -> float:
     return float(np.mean(deltaE_ciede2000(rgb2lab(pred), rgb2lab(target))))
 
 
-def colourfulness(frames: np.ndarray) -> float:
+def colourfulness(frames: np.ndarray, chunk: int = 512) -> float:
     """Mean over frames of sigma_rgyb + 0.3 mu_rgyb (Hasler and Suesstrunk), on 0..255 values."""
-    f = frames.astype(np.float64)
-    rg = f[..., 0] - f[..., 1]
-    yb = 0.5 * (f[..., 0] + f[..., 1]) - f[..., 2]
-    sigma = np.sqrt(rg.std(axis=(1, 2)) ** 2 + yb.std(axis=(1, 2)) ** 2)
-    mu = np.sqrt(rg.mean(axis=(1, 2)) ** 2 + yb.mean(axis=(1, 2)) ** 2)
-    return float(np.mean(sigma + 0.3 * mu))
+    total = 0.0
+    for i in range(0, len(frames), chunk):
+        f = frames[i:i + chunk].astype(np.float64)
+        rg = f[..., 0] - f[..., 1]
+        yb = 0.5 * (f[..., 0] + f[..., 1]) - f[..., 2]
+        sigma = np.sqrt(rg.std(axis=(1, 2)) ** 2 + yb.std(axis=(1, 2)) ** 2)
+        mu = np.sqrt(rg.mean(axis=(1, 2)) ** 2 + yb.mean(axis=(1, 2)) ** 2)
+        total += float((sigma + 0.3 * mu).sum())
+    return total / len(frames)
 
 
 def flicker(frames: np.ndarray, same_shot: np.ndarray) -> float | None:
@@ -61,19 +64,18 @@ def all_metrics(pred: np.ndarray, target: np.ndarray, same_shot: np.ndarray, chu
     mse_m = MeanSquaredError()
     psnr_m = PeakSignalNoiseRatio(data_range=2.0)
     ssim_m = StructuralSimilarityIndexMeasure(data_range=2.0)
-    ciede, colour = 0.0, 0.0
+    ciede = 0.0
     for i in range(0, len(pred), chunk):
         p, t = pred[i:i + chunk], target[i:i + chunk]
         up, ut = _unit(p), _unit(t)
         for m in (mse_m, psnr_m, ssim_m):
             m.update(up, ut)
         ciede += ciede2000(p, t) * len(p)
-        colour += colourfulness(p) * len(p)
     return {
         "mse": float(mse_m.compute()),
         "psnr": float(psnr_m.compute()),
         "ssim": float(ssim_m.compute()),
         "ciede2000": ciede / len(pred),
-        "colourfulness": colour / len(pred),
+        "colourfulness": colourfulness(pred, chunk),
         "flicker": flicker(pred, same_shot),
     }

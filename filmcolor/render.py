@@ -95,7 +95,7 @@ class ChromaSmoother:
 
     def __init__(self, fps, sigma: float):
         self.radius = int(math.ceil(2 * sigma)) if sigma > 0 else 0
-        self.weights = np.exp(-0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2)
+        self.weights = np.exp(-0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2).astype(np.float32)
         self.cuts = CutDetector(fps, gray=True) if self.radius else None
         self.lookahead = self.radius + self.cuts.latency if self.cuts else 0
         self.items: deque = deque()  # (index, chroma, luma, payload), oldest first
@@ -319,16 +319,23 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
             _put(encoded, None, stop)
             threads[2].join()
     except BaseException:
-        stop.set()
-        writer.abort()
+        _halt(stop, threads, writer)
         raise
     finally:
         bar.close()
     stop.set()
     if failures:
-        writer.abort()
+        _halt(stop, threads, writer)
         raise failures[0]
     return written
+
+
+def _halt(stop: threading.Event, threads: list[threading.Thread], writer: VideoWriter) -> None:
+    """Stop every stage: each thread sees ``stop`` within a batch; then the encoder is killed."""
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    writer.abort()
 
 
 def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:

@@ -32,10 +32,10 @@ def demo_pair(folder: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--pair", type=Path, help="folder with bw.mp4 and color.mp4 (default: generate one)")
-    ap.add_argument("--out", type=Path, default=None, help="where everything is written (default: demo/, or demo/NAME for --pair NAME)")
+    ap.add_argument("--out", type=Path, default=None, help="where everything is written (default: demo/, or demo-NAME/ for --pair NAME)")
     ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
     args = ap.parse_args(argv)
-    out = args.out or (Path("demo") / args.pair.resolve().name if args.pair else Path("demo"))
+    out = args.out or (Path(f"demo-{args.pair.resolve().name}") if args.pair else Path("demo"))
     pair = args.pair or demo_pair(out / "pair")
     return film.main([str(pair / "bw.mp4"), str(pair / "color.mp4"), "-o", str(out), "--epochs", str(args.epochs)])
 

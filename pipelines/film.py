@@ -49,7 +49,7 @@ def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_d
             shutil.rmtree(path, ignore_errors=True)
         film.unlink(missing_ok=True)
     _claim(stamp, {"bw": _identity(bw), "color": _identity(color), "epochs": epochs, "render_duration": render_duration},
-           started=aligned.exists() or run.exists())
+           started=any(p.exists() for p in (aligned, run, film, film_eval)))
 
     if not _done(aligned / "manifest.json", "align"):
         align(bw, color, aligned, progress=progress)
@@ -66,13 +66,20 @@ def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_d
 
 
 def _identity(path: Path) -> dict:
-    return {"path": str(path.resolve()), "bytes": path.stat().st_size if path.is_file() else None}
+    if not path.is_file():
+        return {"path": str(path.resolve())}
+    stat = path.stat()
+    return {"path": str(path.resolve()), "bytes": stat.st_size, "modified": int(stat.st_mtime)}
 
 
 def _claim(stamp: Path, made_from: dict, started: bool) -> None:
     """Record what the output folder is made from; refuse to mix in the results of other films or settings."""
-    if started and stamp.exists():
-        before = json.loads(stamp.read_text())
+    if started:
+        try:
+            before = json.loads(stamp.read_text())
+        except (OSError, ValueError):
+            raise FilmcolorError(f"{stamp.parent}: holds results this pipeline cannot tell the origin of (no readable "
+                                 f"{stamp.name}); pass another -o, or --overwrite to start again") from None
         changed = [k for k, v in made_from.items() if before.get(k) != v]
         if changed:
             raise FilmcolorError(f"{stamp.parent}: holds results made with another {' and '.join(changed)}; "

@@ -2,10 +2,11 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from filmcolor.cli import main
 from filmcolor.dataset import load_aligned
-from filmcolor.errors import ModelError
+from filmcolor.errors import DatasetError, ModelError
 from filmcolor.model import load_model
 from filmcolor.training import split_mse
 from filmcolor.evaluate import evaluate, evaluate_video
@@ -63,8 +64,9 @@ def test_a_long_split_is_scored_on_runs_of_neighbours(tiny_model, tmp_path, monk
 
 
 def test_strength_replaces_the_calibrated_colour_strength(tiny_model, tmp_path):
-    grey = evaluate(tiny_model, strength=0, out=tmp_path)
+    grey = evaluate(tiny_model, strength=0)
     assert grey["source"]["strength"] == 0 and grey["model"]["colourfulness"] < 0.5
+    assert grey["out"] == str(tiny_model.parent / "evaluation-strength0"), "the run's own evaluation is left alone"
     assert evaluate(tiny_model, strength=2, out=tmp_path)["model"]["colourfulness"] > 1.5 * evaluate(tiny_model, out=tmp_path)["model"]["colourfulness"]
     with pytest.raises(ModelError, match="--strength"):
         evaluate(tiny_model, strength=-1, out=tmp_path)
@@ -83,6 +85,17 @@ def test_evaluate_a_rendered_film(easy_pair, tiny_model, tmp_path, capsys):
     assert result["model"]["colourfulness"] > 0 == result["baseline"]["colourfulness"]
 
 
+def test_moved_dataset_is_named(tiny_model, tmp_path):
+    ckpt = torch.load(tiny_model, weights_only=False)
+    ckpt["hyper_parameters"]["data"] = str(tmp_path / "gone")
+    torch.save(ckpt, tmp_path / "moved.ckpt")
+    with pytest.raises(DatasetError, match="gone: the dataset .* is not there any more; pass --data"):
+        evaluate(tmp_path / "moved.ckpt", out=tmp_path / "ev")
+
+
 def test_video_needs_its_reference(capsys, tmp_path):
     assert main(["-q", "evaluate", "--video", str(tmp_path / "a.mp4")]) == 1
     assert "go together" in capsys.readouterr().err
+    video = ["--video", str(tmp_path / "a.mp4"), "--reference", str(tmp_path / "b.mp4")]
+    assert main(["-q", "evaluate", *video, "--strength", "0"]) == 1
+    assert "--strength applies to a model" in capsys.readouterr().err

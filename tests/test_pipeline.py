@@ -21,3 +21,7 @@ def test_pipeline_runs_every_stage_then_resumes_by_skipping(easy_pair, tmp_path,
     assert (paths["run"] / "evaluation.json").exists()
     with pytest.raises(FilmcolorError, match="another color and epochs.*--overwrite"):
         run_pipeline(easy_pair / "bw.mp4", easy_pair / "bw.mp4", out, epochs=2, render_duration=2, progress=False)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "aligned").mkdir()
+    with pytest.raises(FilmcolorError, match="cannot tell the origin"):
+        run_pipeline(easy_pair / "bw.mp4", easy_pair / "color.mp4", tmp_path / "other", epochs=1, progress=False)
