@@ -254,25 +254,21 @@ def _stream(info, box, predictor, smoother, writer, start, duration, side_by_sid
     half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
 
     def decode():
-        try:
+        def luma():  # the Y planes; the reader starts inside _feed, so that its failure is kept too
             for batch in FrameReader(info, pix_fmt="yuv420p", start=start, duration=duration, batch=batch_size):
-                if not _put(decoded, batch[:, : info.height], stop):  # the Y planes
-                    return
-        except BaseException as e:
-            failures.append(e)
-        _put(decoded, None, stop)
+                yield batch[:, : info.height]
+
+        _feed(luma(), decoded, stop, failures)
 
     def predict():
-        try:
+        def predictions():
             while (batch := _get(decoded, stop)) is not None:
                 # The picture at the I420 chroma planes' size: what the model sees (resized further)
                 # and what guides the chroma back up.
                 halves = TV_TO_FULL[np.stack([cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA) for f in batch])]
-                if not _put(predicted, (batch, halves, *predictor(halves)), stop):
-                    return
-        except BaseException as e:
-            failures.append(e)
-        _put(predicted, None, stop)
+                yield (batch, halves, *predictor(halves))
+
+        _feed(predictions(), predicted, stop, failures)
 
     def encode():
         try:
@@ -345,6 +341,18 @@ def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:
     planes = [frame[: h * w].reshape(h, w), frame[h * w : h * w + n].reshape(h // 2, w // 2), frame[h * w + n :].reshape(h // 2, w // 2)]
     grey = [y, np.full_like(planes[1], 128), np.full_like(planes[2], 128)]
     return np.concatenate([np.hstack([g, p]).ravel() for g, p in zip(grey, planes)])
+
+
+def _feed(items, q: queue.Queue, stop: threading.Event, failures: list[BaseException]) -> None:
+    """Put each of ``items`` into ``q``, then None to say they ended; a failure making them is kept in
+    ``failures`` (and ends them too)."""
+    try:
+        for item in items:
+            if not _put(q, item, stop):
+                return
+    except BaseException as e:
+        failures.append(e)
+    _put(q, None, stop)
 
 
 def _put(q: queue.Queue, item, stop: threading.Event) -> bool:
