@@ -36,6 +36,7 @@ class AlignedData:
     color: np.ndarray  # (n, s, s, 3) uint8, memory-mapped
     shots: np.ndarray  # (n,) shot number of each pair
     frames: np.ndarray  # (n,) index of each pair's frame in the B&W film
+    color_frames: np.ndarray  # (n,) index of each pair's frame in the colour film
 
     def consecutive(self, indices: range) -> np.ndarray:
         """For each neighbouring pair in ``indices``: are they consecutive frames of one shot?"""
@@ -72,15 +73,15 @@ def load_aligned(path: str | Path) -> AlignedData:
         raise DatasetError(f"{path}: frames are {bw.shape[1]} pixels; the U-Net needs a multiple of 8")
     try:
         with open(path / "pairs.csv", newline="") as f:
-            rows = [(int(row["shot"]), int(row["bw_frame"])) for row in csv.DictReader(f)]
-        shots, frames = (np.array(col, np.int64).reshape(-1) for col in (zip(*rows) if rows else ([], [])))
+            rows = [(int(row["shot"]), int(row["bw_frame"]), int(row["color_frame"])) for row in csv.DictReader(f)]
+        shots, frames, color_frames = (np.array(col, np.int64).reshape(-1) for col in (zip(*rows) if rows else ([], [], [])))
     except (KeyError, ValueError) as e:
         raise DatasetError(f"{path}/pairs.csv: malformed ({e}); run `filmcolor align` again") from None
     if len(shots) != n:
         raise DatasetError(f"{path}: pairs.csv has {len(shots)} rows for {n} frame pairs")
     if n < MIN_PAIRS:
         raise DatasetError(f"{path}: only {n} pairs; at least {MIN_PAIRS} are needed to train, validate and test")
-    return AlignedData(path, bw, color, shots, frames)
+    return AlignedData(path, bw, color, shots, frames, color_frames)
 
 
 def split_ranges(shots: np.ndarray, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), snap: bool = True) -> dict[str, range]:

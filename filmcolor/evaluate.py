@@ -11,7 +11,6 @@ colorized | colour release) and return the numbers.
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import shutil
@@ -66,12 +65,15 @@ def _report(out: Path, grey: np.ndarray, pred: np.ndarray, target: np.ndarray, c
     return result
 
 
-def _sample(n: int, run: int = 48) -> np.ndarray:
-    """All of ``n`` pairs, or evenly spaced runs of ``run`` neighbouring pairs adding up to MOST_PAIRS."""
-    if n <= MOST_PAIRS:
-        return np.arange(n)
-    starts = np.linspace(0, n - run, MOST_PAIRS // run).astype(int)
-    return np.unique((starts[:, None] + np.arange(run)).ravel())
+def _sample(data: AlignedData, r: range, run: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``r`` to score: all, or evenly spaced runs of ``run`` neighbouring pairs adding up to
+    MOST_PAIRS; and for each neighbouring two of them, whether they are consecutive frames of one shot."""
+    if len(r) <= MOST_PAIRS:
+        keep = np.arange(r.start, r.stop)
+    else:
+        starts = r.start + np.linspace(0, len(r) - run, MOST_PAIRS // run).astype(int)
+        keep = np.unique((starts[:, None] + np.arange(run)).ravel())
+    return keep, data.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
 
 
 @torch.no_grad()
@@ -90,8 +92,7 @@ def evaluate(run: str | Path | None = None, *, data: str | Path | None = None, s
     if dataset.size != model.size:
         raise DatasetError(f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at {model.size}")
     r = _split_range(dataset, model.hparams, split)
-    keep = r.start + _sample(len(r))  # a long film's split: runs of neighbours, a bounded number
-    consecutive = dataset.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
+    keep, consecutive = _sample(dataset, r)
     grey = dataset.bw[keep]
     pred = np.concatenate([to_rgb8(model.net(to_input(grey[i:i + 128]))) for i in range(0, len(grey), 128)])
     source = {"model": str(model.path), "data": str(dataset.path), "split": split, "pairs": [r.start, r.stop],
@@ -112,25 +113,18 @@ def evaluate_video(video: str | Path, reference: str | Path, *, out: str | Path 
     with atomic_dir(out, overwrite) as tmp:
         aligned = align(video, reference, tmp / "aligned", progress=progress)
         data = load_aligned(aligned.out)
-        color_frames = np.array([int(row["color_frame"]) for row in _pairs(aligned.out)])
-        keep = _sample(len(data))
-        consecutive = data.consecutive(range(0, len(data)))[keep[:-1]] & (np.diff(keep) == 1)
+        keep, consecutive = _sample(data, range(0, len(data)))
         # Both films are read again the same way, cropped at full resolution to the common picture
         # align found, so the two sides of each pair are registered alike.
         crops = aligned.manifest["crop"]
         pred = _frames_at(video, crops["bw"], data.frames[keep], data.size)
-        target = _frames_at(reference, crops["color"], color_frames[keep], data.size)
+        target = _frames_at(reference, crops["color"], data.color_frames[keep], data.size)
         shutil.rmtree(tmp / "aligned")
         grey = cv2.cvtColor(pred.reshape(-1, data.size, 3), cv2.COLOR_RGB2GRAY).reshape(pred.shape[:3])
         source = {"video": str(video), "reference": str(reference), "pairs": len(data), "scored": len(keep)}
         result = _report(tmp, grey, pred, target, consecutive, {"source": source})
     result["out"] = str(out)
     return result
-
-
-def _pairs(aligned: Path) -> list[dict]:
-    with open(aligned / "pairs.csv", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def _frames_at(path: Path, crop: list[int], indices: np.ndarray, size: int) -> np.ndarray:
