@@ -8,9 +8,10 @@ PY     := $(VENV)/bin/python
 # installed. On the machines this project is built and tested on, this pin resolves to a CPU build
 # kept on disk (no multi-GB CUDA download). Another build: rm -rf .venv && make setup TORCH=torch
 TORCH  ?= torch==2.13.0
+CODE   := filmcolor pipelines tests
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup ffmpeg test demo bench clean
+.PHONY: setup ffmpeg test fast lint format docs demo bench clean
 
 setup: ffmpeg $(VENV)/.installed
 
@@ -28,6 +29,20 @@ $(VENV)/.installed: pyproject.toml
 
 test: setup
 	$(PY) -m pytest -q
+
+fast: setup
+	$(PY) -m pytest -q -m "not slow"
+
+lint: setup
+	$(PY) -m ruff check $(CODE)
+	$(PY) -m ruff format --check $(CODE)
+
+format: setup
+	$(PY) -m ruff check --fix $(CODE)
+	$(PY) -m ruff format $(CODE)
+
+docs: setup
+	$(PY) -m pipelines.docs
 
 demo: setup
 	$(PY) -m pipelines.demo $(if $(PAIR),--pair $(PAIR))

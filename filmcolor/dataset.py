@@ -1,4 +1,5 @@
-"""The aligned dataset (what ``filmcolor align`` wrote), its chronological split, and batches for training.
+"""The aligned dataset (what ``filmcolor align`` wrote), its chronological split, and batches for
+training.
 
 The arrays stay memory-mapped: a batch reads only its own rows, so a long film never has to fit in
 memory. Splits are contiguous stretches of the film in order (train, then validation, then test),
@@ -14,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, SubsetRandomSampler
 
 from .errors import DatasetError
 from .model import to_input, to_target
@@ -55,10 +55,14 @@ def load_aligned(path: str | Path) -> AlignedData:
     """Open an aligned dataset folder, checking it is complete and consistent."""
     path = Path(path)
     if not path.is_dir():
-        raise DatasetError(f"{path}: no aligned dataset here; run `filmcolor align BW COLOR -o {path}` first")
+        raise DatasetError(
+            f"{path}: no aligned dataset here; run `filmcolor align BW COLOR -o {path}` first"
+        )
     for name in ("bw.npy", "color.npy", "pairs.csv"):
         if not (path / name).exists():
-            raise DatasetError(f"{path}: {name} is missing; run `filmcolor align` again to rewrite the dataset")
+            raise DatasetError(
+                f"{path}: {name} is missing; run `filmcolor align` again to rewrite the dataset"
+            )
     try:
         bw = np.load(path / "bw.npy", mmap_mode="r")
         color = np.load(path / "color.npy", mmap_mode="r")
@@ -66,26 +70,45 @@ def load_aligned(path: str | Path) -> AlignedData:
         raise DatasetError(f"{path}: cannot read its arrays ({e})") from None
     n = len(bw)
     if bw.dtype != np.uint8 or bw.ndim != 3 or bw.shape[1] != bw.shape[2]:
-        raise DatasetError(f"{path}/bw.npy: expected N x S x S uint8 grey frames, found {bw.shape} {bw.dtype}")
+        raise DatasetError(
+            f"{path}/bw.npy: expected N x S x S uint8 grey frames, found {bw.shape} {bw.dtype}"
+        )
     if color.dtype != np.uint8 or color.shape != (n, *bw.shape[1:], 3):
-        raise DatasetError(f"{path}/color.npy: expected {n} x {bw.shape[1]} x {bw.shape[2]} x 3 uint8, found {color.shape} {color.dtype}")
+        raise DatasetError(
+            f"{path}/color.npy: expected {n} x {bw.shape[1]} x {bw.shape[2]} x 3 uint8, found "
+            f"{color.shape} {color.dtype}"
+        )
     if bw.shape[1] % 8:
-        raise DatasetError(f"{path}: frames are {bw.shape[1]} pixels; the U-Net needs a multiple of 8")
+        raise DatasetError(
+            f"{path}: frames are {bw.shape[1]} pixels; the U-Net needs a multiple of 8"
+        )
     try:
         with open(path / "pairs.csv", newline="") as f:
-            rows = [(int(row["shot"]), int(row["bw_frame"]), int(row["color_frame"])) for row in csv.DictReader(f)]
-        shots, frames, color_frames = (np.array(col, np.int64).reshape(-1) for col in (zip(*rows) if rows else ([], [], [])))
+            rows = [
+                (int(row["shot"]), int(row["bw_frame"]), int(row["color_frame"]))
+                for row in csv.DictReader(f)
+            ]
+        shots, frames, color_frames = (
+            np.array(col, np.int64).reshape(-1) for col in (zip(*rows) if rows else ([], [], []))
+        )
     except (KeyError, ValueError) as e:
-        raise DatasetError(f"{path}/pairs.csv: malformed ({e}); run `filmcolor align` again") from None
+        raise DatasetError(
+            f"{path}/pairs.csv: malformed ({e}); run `filmcolor align` again"
+        ) from None
     if len(shots) != n:
         raise DatasetError(f"{path}: pairs.csv has {len(shots)} rows for {n} frame pairs")
     if n < MIN_PAIRS:
-        raise DatasetError(f"{path}: only {n} pairs; at least {MIN_PAIRS} are needed to train, validate and test")
+        raise DatasetError(
+            f"{path}: only {n} pairs; at least {MIN_PAIRS} are needed to train, validate and test"
+        )
     return AlignedData(path, bw, color, shots, frames, color_frames)
 
 
-def split_ranges(shots: np.ndarray, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), snap: bool = True) -> dict[str, range]:
-    """Chronological train/val/test ranges of pair indices; boundaries snapped to the nearest shot cut."""
+def split_ranges(
+    shots: np.ndarray, fractions: tuple[float, float, float] = (0.8, 0.1, 0.1), snap: bool = True
+) -> dict[str, range]:
+    """Chronological train/val/test ranges of pair indices; boundaries snapped to the nearest shot
+    cut."""
     n = len(shots)
     if len(fractions) != 3 or min(fractions) <= 0:
         raise DatasetError(f"split fractions must be three positive numbers, got {fractions}")
@@ -96,11 +119,16 @@ def split_ranges(shots: np.ndarray, fractions: tuple[float, float, float] = (0.8
     for t in targets:
         b = t
         if snap:
-            after = cuts[cuts > (bounds[-1] if bounds else 0)]  # a boundary is a cut the one before is not
+            after = cuts[
+                cuts > (bounds[-1] if bounds else 0)
+            ]  # a boundary is a cut the one before is not
             if len(after):
                 b = int(after[np.argmin(np.abs(after - t))])
             else:
-                log.warning("no shot cut for the %s boundary; using the plain fraction", "val" if not bounds else "test")
+                log.warning(
+                    "no shot cut for the %s boundary; using the plain fraction",
+                    "val" if not bounds else "test",
+                )
         bounds.append(b)
     a, b = bounds
     if not 0 < a < b < n:
@@ -121,7 +149,9 @@ class PairBatches(Dataset):
     bright a scene is says little about its colours.
     """
 
-    def __init__(self, data: AlignedData, augment: bool = False, exposure: float = 0.4, seed: int = 0):
+    def __init__(
+        self, data: AlignedData, augment: bool = False, exposure: float = 0.4, seed: int = 0
+    ):
         self.data, self.augment, self.exposure = data, augment, exposure
         self.rng = np.random.default_rng(seed)
 
@@ -137,48 +167,28 @@ class PairBatches(Dataset):
             rgb[mirror] = rgb[mirror].flip(-1)
             if self.exposure:
                 span = np.log1p(self.exposure)
-                gain = torch.from_numpy(np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1, 1))).astype(np.float32))
+                gain = torch.from_numpy(
+                    np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1, 1))).astype(np.float32)
+                )
                 grey = ((grey + 1) * gain).clamp(max=2) - 1
                 rgb = ((rgb + 1) * gain).clamp(max=2) - 1
         return grey, rgb
 
 
-class FilmDataModule(pl.LightningDataModule):
-    """The chronological splits of an aligned dataset, as Lightning dataloaders."""
-
-    def __init__(self, data: AlignedData, ranges: dict[str, range], batch_size: int = 32, augment: bool = True,
-                 exposure: float = 0.4, seed: int = 0):
-        super().__init__()
-        self.data, self.ranges, self.batch_size, self.seed = data, ranges, batch_size, seed
-        self.train_set = PairBatches(data, augment=augment, exposure=exposure, seed=seed)
-        self.eval_set = PairBatches(data)
-
-    def _loader(self, split: str, shuffle: bool) -> DataLoader:
-        indices = list(self.ranges[split])
-        if shuffle:
-            generator = torch.Generator().manual_seed(self.seed)
-            sampler = RandomSampler(indices, generator=generator)
-        else:
-            sampler = SequentialSampler(indices)
-        batches = BatchSampler(sampler, self.batch_size, drop_last=False)
-        dataset = self.train_set if shuffle else self.eval_set
-        return DataLoader(_Indexed(dataset, indices), sampler=batches, batch_size=None)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val", shuffle=False)
-
-
-class _Indexed(Dataset):
-    """Maps positions within a split to pair indices of the whole dataset."""
-
-    def __init__(self, dataset: PairBatches, indices: list[int]):
-        self.dataset, self.indices = dataset, indices
-
-    def __len__(self) -> int:
-        return len(self.indices)
-
-    def __getitem__(self, positions: list[int]):
-        return self.dataset[[self.indices[p] for p in positions]]
+def batches(
+    data: AlignedData,
+    r: range,
+    batch_size: int,
+    *,
+    shuffle: bool = False,
+    augment: bool = False,
+    exposure: float = 0.4,
+    seed: int = 0,
+) -> DataLoader:
+    """Batches of the pairs in ``r``: in film order, or shuffled (a new order each epoch, the same
+    orders for the same ``seed``) and augmented for training."""
+    order = SubsetRandomSampler(r, generator=torch.Generator().manual_seed(seed)) if shuffle else r
+    dataset = PairBatches(data, augment=augment, exposure=exposure, seed=seed)
+    return DataLoader(
+        dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None
+    )

@@ -19,3 +19,8 @@ class DatasetError(FilmcolorError):
 
 class ModelError(FilmcolorError):
     """A model file that is missing or cannot be used."""
+
+
+class NoMatch(Exception):
+    """Inside the aligner: the releases do not match; ``align`` turns it into an AlignmentError
+    that names the two files."""

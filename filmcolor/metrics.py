@@ -1,8 +1,8 @@
 """Image and video metrics for colorization, over stacks of RGB uint8 frames (n, h, w, 3).
 
 ``all_metrics`` scores a colorized stack against the colour release, chunk by chunk:
-- MSE over RGB scaled to [-1, 1] (the FilmColorizer report's unit), PSNR and SSIM over the same
-  range (torchmetrics);
+- MSE over RGB scaled to [-1, 1] (the FilmColorizer report's unit; ``frame_mse`` is the one place
+  it is computed), PSNR and SSIM over the same range (torchmetrics);
 - ``ciede2000``: mean CIEDE2000 colour difference (scikit-image), in CIELAB units; about 2.3 is
   a just-noticeable difference;
 - ``colourfulness``: Hasler and Suesstrunk's measure (2003); MSE-trained colorizers are known to
@@ -14,14 +14,29 @@ from __future__ import annotations
 import numpy as np
 import torch
 from skimage.color import deltaE_ciede2000, rgb2lab
-from torchmetrics import MeanSquaredError
 from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
 from .color import chroma
 
 
 def _unit(frames: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(frames)).float().div(127.5).sub(1).permute(0, 3, 1, 2).contiguous()
+    return (
+        torch.from_numpy(np.ascontiguousarray(frames))
+        .float()
+        .div(127.5)
+        .sub(1)
+        .permute(0, 3, 1, 2)
+        .contiguous()
+    )
+
+
+def frame_mse(pred: np.ndarray, target: np.ndarray, chunk: int = 512) -> np.ndarray:
+    """Mean squared error of each frame, over RGB scaled to [-1, 1]."""
+    out = np.empty(len(pred), np.float64)
+    for i in range(0, len(pred), chunk):
+        d = pred[i : i + chunk].astype(np.float32) - target[i : i + chunk]
+        out[i : i + chunk] = (d * d).mean(axis=(1, 2, 3), dtype=np.float64) / 127.5**2
+    return out
 
 
 def ciede2000(pred: np.ndarray, target: np.ndarray) -> float:
@@ -32,7 +47,7 @@ def colourfulness(frames: np.ndarray, chunk: int = 512) -> float:
     """Mean over frames of sigma_rgyb + 0.3 mu_rgyb (Hasler and Suesstrunk), on 0..255 values."""
     total = 0.0
     for i in range(0, len(frames), chunk):
-        f = frames[i:i + chunk].astype(np.float64)
+        f = frames[i : i + chunk].astype(np.float64)
         rg = f[..., 0] - f[..., 1]
         yb = 0.5 * (f[..., 0] + f[..., 1]) - f[..., 2]
         sigma = np.sqrt(rg.std(axis=(1, 2)) ** 2 + yb.std(axis=(1, 2)) ** 2)
@@ -58,24 +73,59 @@ def flicker(frames: np.ndarray, same_shot: np.ndarray) -> float | None:
     return total / count
 
 
-def all_metrics(pred: np.ndarray, target: np.ndarray, same_shot: np.ndarray, chunk: int = 512) -> dict:
-    """Every metric of ``pred`` against ``target`` (the colour release), over the frames in chunks so
-    that memory stays bounded (torchmetrics' accumulating metrics; the others averaged by count)."""
-    mse_m = MeanSquaredError()
+def all_metrics(
+    pred: np.ndarray, target: np.ndarray, same_shot: np.ndarray, chunk: int = 512
+) -> dict:
+    """Every metric of ``pred`` against ``target`` (the colour release), over the frames in chunks
+    so that memory stays bounded (torchmetrics' accumulating metrics; the others averaged by
+    count)."""
     psnr_m = PeakSignalNoiseRatio(data_range=2.0)
     ssim_m = StructuralSimilarityIndexMeasure(data_range=2.0)
     ciede = 0.0
     for i in range(0, len(pred), chunk):
-        p, t = pred[i:i + chunk], target[i:i + chunk]
+        p, t = pred[i : i + chunk], target[i : i + chunk]
         up, ut = _unit(p), _unit(t)
-        for m in (mse_m, psnr_m, ssim_m):
+        for m in (psnr_m, ssim_m):
             m.update(up, ut)
         ciede += ciede2000(p, t) * len(p)
     return {
-        "mse": float(mse_m.compute()),
+        "mse": float(frame_mse(pred, target).mean()),
         "psnr": float(psnr_m.compute()),
         "ssim": float(ssim_m.compute()),
         "ciede2000": ciede / len(pred),
         "colourfulness": colourfulness(pred, chunk),
         "flicker": flicker(pred, same_shot),
     }
+
+
+def split_table(metrics: dict) -> str:
+    """Identity baseline and model MSE side by side, one row per split (``metrics.json``'s
+    "splits")."""
+    lines = [f"{'MSE [-1,1] RGB':<16}{'identity':>10}{'filmcolor':>11}{'ratio':>8}"]
+    for split, scores in metrics["splits"].items():
+        b, m = scores["baseline"]["mse"], scores["model"]["mse"]
+        lines.append(f"{split:<16}{b:>10.4f}{m:>11.4f}{m / b:>8.2f}")
+    return "\n".join(lines)
+
+
+_ROWS = [
+    ("MSE [-1,1] RGB", "mse", "{:.4f}", "lower"),
+    ("PSNR (dB)", "psnr", "{:.2f}", "higher"),
+    ("SSIM", "ssim", "{:.4f}", "higher"),
+    ("CIEDE2000", "ciede2000", "{:.2f}", "lower"),
+    ("colourfulness", "colourfulness", "{:.1f}", "as release"),
+    ("flicker", "flicker", "{:.2f}", "as release"),
+]
+
+
+def evaluation_table(scores: dict) -> str:
+    """Each metric for the identity baseline, the model and (where it applies) the colour
+    release."""
+    lines = [f"{'':<16}{'identity':>10}{'filmcolor':>11}{'release':>9}   better"]
+    for label, key, fmt, better in _ROWS:
+        cells = []
+        for source in ("baseline", "model", "colour_release"):
+            value = scores[source].get(key)
+            cells.append(fmt.format(value) if value is not None else "-")
+        lines.append(f"{label:<16}{cells[0]:>10}{cells[1]:>11}{cells[2]:>9}   {better}")
+    return "\n".join(lines)

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
+from .settings import RUNS
 
 ARCHITECTURE = "unet3-residual"
 
@@ -97,15 +98,29 @@ def to_target(rgb: np.ndarray | torch.Tensor) -> torch.Tensor:
 
 def to_rgb8(pred: torch.Tensor) -> np.ndarray:
     """float (n, 3, h, w) in [-1, 1] -> uint8 RGB (n, h, w, 3)."""
-    return pred.detach().clamp(-1, 1).add(1).mul(127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    return (
+        pred.detach()
+        .clamp(-1, 1)
+        .add(1)
+        .mul(127.5)
+        .round()
+        .byte()
+        .permute(0, 2, 3, 1)
+        .cpu()
+        .numpy()
+    )
 
 
-def identity_baseline(grey: torch.Tensor) -> torch.Tensor:
-    """The baseline colorizer: the grey value copied to R, G and B."""
-    return grey.expand(-1, 3, -1, -1)
-
-
-RUNS = Path("runs")
+@torch.no_grad()
+def colorize(net: nn.Module, grey: np.ndarray, batch: int = 128) -> np.ndarray:
+    """RGB uint8 frames (n, h, w, 3) the network makes of grey uint8 frames (n, h, w), in
+    batches."""
+    return np.concatenate(
+        [
+            to_rgb8(net(to_input(np.asarray(grey[i : i + batch]))))
+            for i in range(0, len(grey), batch)
+        ]
+    )
 
 
 @dataclass
@@ -125,39 +140,49 @@ def latest_run(root: Path = RUNS, needs: str = "best.ckpt") -> Path | None:
 
 
 def load_model(path: str | Path | None = None, strength: float | None = None) -> LoadedModel:
-    """Load a checkpoint written by ``filmcolor train``: a .ckpt file, a run folder, or (None) the latest run.
+    """Load a checkpoint written by ``filmcolor train``: a .ckpt file, a run folder, or (None) the
+    latest run.
 
-    ``strength`` replaces the colour strength calibrated in training (0: the model's tonal correction
-    without colour; above 1: more colour than calibrated). Only the network's weights and
+    ``strength`` replaces the colour strength calibrated in training (0: the model's tonal
+    correction without colour; above 1: more colour than calibrated). Only the network's weights and
     hyperparameters are read; Lightning is not needed to colorize. Checkpoints are pickles: load
     only your own or ones you trust.
     """
-    if strength is not None and not 0 <= strength <= 4:
-        raise ModelError(f"--strength must be between 0 and 4 (got {strength})")
     if path is None:
         run = latest_run()
         if run is None:
-            raise ModelError(f"no trained model under {RUNS}/: run `filmcolor train` first, or pass --model RUN_OR_CKPT")
+            raise ModelError(
+                f"no trained model under {RUNS}/: run `filmcolor train` first, or pass --model "
+                "RUN_OR_CKPT"
+            )
         path = run / "best.ckpt"
     path = Path(path)
     if path.is_dir():
         path = path / "best.ckpt"
     if not path.exists():
-        raise ModelError(f"{path}: no such model file; pass a run folder or a .ckpt written by `filmcolor train`")
+        raise ModelError(
+            f"{path}: no such model file; pass a run folder or a .ckpt written by `filmcolor train`"
+        )
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
         hp = dict(ckpt["hyper_parameters"])
-        state = {k[len("net."):]: v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
-    except Exception as e:  # a truncated file, another program's checkpoint, not a checkpoint at all
+        state = {k[len("net.") :]: v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
+    except (
+        Exception
+    ) as e:  # a truncated file, another program's checkpoint, not a checkpoint at all
         raise ModelError(f"{path}: not a filmcolor model ({type(e).__name__}: {e})") from None
     if hp.get("architecture") != ARCHITECTURE:
-        raise ModelError(f"{path}: model architecture {hp.get('architecture')!r} is not {ARCHITECTURE!r}; "
-                         "it was made by another filmcolor version or another program")
+        raise ModelError(
+            f"{path}: model architecture {hp.get('architecture')!r} is not {ARCHITECTURE!r}; "
+            "it was made by another filmcolor version or another program"
+        )
     net = UNet(hp.get("width", 64))
     try:
         net.load_state_dict(state)
     except RuntimeError as e:
-        raise ModelError(f"{path}: its weights do not fit the network ({str(e).splitlines()[0]})") from None
+        raise ModelError(
+            f"{path}: its weights do not fit the network ({str(e).splitlines()[0]})"
+        ) from None
     if strength is not None:
         net.chroma_gain.fill_(strength)
     return LoadedModel(net.eval(), int(hp["size"]), path, hp)

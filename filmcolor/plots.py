@@ -1,4 +1,5 @@
-"""Pictures a person opens to check a stage: the alignment plot, strips and grids of frames, loss curves.
+"""Pictures a person opens to check a stage: the alignment plot, strips and grids of frames, loss
+curves.
 
 The align stage's pictures are drawn with OpenCV and numpy (matplotlib alone would take longer to
 import than aligning takes to think); loss curves use matplotlib's object API (no pyplot, no
@@ -7,17 +8,16 @@ display), imported on first use. Each function writes one PNG.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
 
 import cv2
 import numpy as np
 
-if TYPE_CHECKING:
-    from .align import Alignment, Film
 
-
-def _text(img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4, colour=(40, 40, 40)) -> None:
+def _text(
+    img: np.ndarray, text: str, org: tuple[int, int], scale: float = 0.4, colour=(40, 40, 40)
+) -> None:
     cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, scale, colour, 1, cv2.LINE_AA)
 
 
@@ -28,22 +28,35 @@ def _step(span: float) -> float:
     return float(next(m * base for m in (1, 2, 5, 10) if m * base >= raw))
 
 
-def alignment_plot(path: Path, bw: "Film", color: "Film", al: "Alignment") -> None:
-    """B&W time against colour time: B&W cuts (grey), segments (orange), matched frames coloured by score.
+def alignment_plot(
+    path: Path,
+    *,
+    names: tuple[str, str],
+    durations: tuple[float, float],
+    cuts: np.ndarray,
+    segments: Sequence[tuple[np.ndarray, np.ndarray]],
+    matched: tuple[np.ndarray, np.ndarray],
+    scores: np.ndarray,
+    threshold: float,
+    speed: float,
+) -> None:
+    """B&W time against colour time, all in seconds: B&W ``cuts`` (grey lines), ``segments``
+    (orange; each the B&W and colour times of its two ends), ``matched`` frames (B&W and colour
+    times) coloured by their ``scores`` from ``threshold`` (dark) to 1 (yellow). ``names`` and
+    ``durations`` are the B&W file's and the colour file's; ``speed`` how fast colour plays.
 
     Drawn with OpenCV rather than matplotlib: the align benchmark counts every half second."""
     w, h, left, right, top, bottom = 760, 520, 70, 20, 40, 50
     img = np.full((h, w, 3), 255, np.uint8)
-    bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
-    xmax, ymax = bw.n / bw_fps, color.n / color_fps
+    xmax, ymax = durations
 
     def xy(t_bw, t_color):
         x = left + np.asarray(t_bw) / xmax * (w - left - right)
         y = h - bottom - np.asarray(t_color) / ymax * (h - top - bottom)
         return np.rint(x).astype(int), np.rint(y).astype(int)
 
-    for cut in bw.cuts:
-        x, _ = xy(cut / bw_fps, 0)
+    for cut in cuts:
+        x, _ = xy(cut, 0)
         cv2.line(img, (int(x), top), (int(x), h - bottom), (225, 225, 225), 1)
     for axis_max, vertical in ((xmax, False), (ymax, True)):
         step = _step(axis_max)
@@ -56,23 +69,28 @@ def alignment_plot(path: Path, bw: "Film", color: "Film", al: "Alignment") -> No
                 cv2.line(img, (int(x), h - bottom), (int(x), h - bottom + 4), (0, 0, 0), 1)
                 _text(img, f"{t:g}", (int(x) - 8, h - bottom + 18))
     cv2.rectangle(img, (left, top), (w - right, h - bottom), (0, 0, 0), 1)
-    for k, s in enumerate(al.segments):
-        b = np.array([s.bw_start, s.bw_end - 1])
-        x, y = xy(b / bw_fps, s.color_index(b, al.slope) / color_fps)
-        cv2.line(img, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), (255, 200, 150), 9, cv2.LINE_AA)
+    for k, (t_bw, t_color) in enumerate(segments):
+        x, y = xy(t_bw, t_color)
+        cv2.line(
+            img, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), (255, 200, 150), 9, cv2.LINE_AA
+        )
         _text(img, f"segment {k}", (int(x[0]) + 4, int(y[0]) - 10), colour=(200, 90, 20))
-    matched = np.flatnonzero(al.state >= 0)
-    x, y = xy(matched / bw_fps, al.color_frame(matched) / color_fps)
-    level = np.clip((al.score[matched] - 0.7) / 0.3 * 255, 0, 255).astype(np.uint8)
+    x, y = xy(*matched)
+    level = np.clip((scores - threshold) / (1 - threshold) * 255, 0, 255).astype(np.uint8)
     colours = cv2.applyColorMap(level[:, None], cv2.COLORMAP_VIRIDIS)[:, 0, ::-1]
     for xi, yi, c in zip(x, y, colours):
         cv2.circle(img, (int(xi), int(yi)), 1, tuple(int(v) for v in c), -1)
-    _text(img, f"B&W release time (s): {bw.info.path.name}", (left + 150, h - 12), 0.45)
+    _text(img, f"B&W release time (s): {names[0]}", (left + 150, h - 12), 0.45)
     ylabel = np.full((24, h - top - bottom, 3), 255, np.uint8)
-    _text(ylabel, f"colour release time (s): {color.info.path.name}", (20, 16), 0.45)
+    _text(ylabel, f"colour release time (s): {names[1]}", (20, 16), 0.45)
     img[top : h - bottom, 4:28] = np.rot90(ylabel)
-    _text(img, f"{len(al.segments)} matched segment(s), colour plays at {color_fps / (al.slope * bw_fps):.4f}x the B&W speed; "
-          "dots: matched frames, yellow = best match; grey lines: B&W cuts", (left, 24), 0.4)
+    _text(
+        img,
+        f"{len(segments)} matched segment(s), colour plays at {speed:.4f}x the B&W speed; "
+        "dots: matched frames, yellow = best match; grey lines: B&W cuts",
+        (left, 24),
+        0.4,
+    )
     cv2.imwrite(str(path), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
 
 
@@ -83,12 +101,17 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
     return np.vstack([band, img])
 
 
-def image_grid(path: Path, columns: Sequence[np.ndarray], titles: Sequence[str], scale: int = 2) -> None:
-    """A grid with one column per title, each an (n, h, w, 3) RGB uint8 stack shown top to bottom."""
+def image_grid(
+    path: Path, columns: Sequence[np.ndarray], titles: Sequence[str], scale: int = 2
+) -> None:
+    """A grid with one column per title, each an (n, h, w, 3) RGB uint8 stack shown top to
+    bottom."""
     pad = 4
     cols = []
     for stack, title in zip(columns, titles):
-        tiles = [cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for f in stack]
+        tiles = [
+            cv2.resize(f, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST) for f in stack
+        ]
         gap = np.full((pad, tiles[0].shape[1], 3), 255, np.uint8)
         cols.append(_label(np.vstack([x for t in tiles for x in (t, gap)][:-1]), title))
     gap = np.full((cols[0].shape[0], pad, 3), 255, np.uint8)
@@ -108,7 +131,9 @@ def pair_strip(path: Path, bw: np.ndarray, color: np.ndarray, labels: Sequence[s
     cv2.imwrite(str(path), cv2.cvtColor(strip, cv2.COLOR_RGB2BGR))
 
 
-def loss_curves(path: Path, history: dict[str, Sequence[float]], baseline: dict[str, float] | None = None) -> None:
+def loss_curves(
+    path: Path, history: dict[str, Sequence[float]], baseline: dict[str, float] | None = None
+) -> None:
     """Loss per epoch for each named series, with the identity baseline as dashed lines."""
     from matplotlib.figure import Figure
 

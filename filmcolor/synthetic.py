@@ -4,7 +4,8 @@ A "film" is a few shots of a panning textured landscape (sky, hills, ground) wit
 moving across it, so every frame differs from its neighbours and colour follows from shape and
 shade, which a model can learn. Two releases are written, differing the way real ones do:
 
-- ``color.mp4``: the colour release, optionally with its own intro card, another frame rate (the same
+- ``color.mp4``: the colour release, optionally with its own intro card, another frame rate (the
+same
   frames played faster, as with PAL speed-up), a zoomed reframing, and a shot missing.
 - ``bw.mp4``: the black-and-white release, with a film-like tonal response, grain, blur, an
   optional letterbox, its own intro card, and an audio track (a tone per shot).
@@ -72,12 +73,20 @@ def _shot_frames(rng: np.random.Generator, spec: FilmSpec, n: int, index: int) -
     world_w = int(w + abs(pan) * n + 8)
     sky = np.array(_SKIES[index % len(_SKIES)], np.float32)
     ground = np.array(_GROUNDS[(index + index // len(_SKIES)) % len(_GROUNDS)], np.float32)
-    horizon = h * (0.3 + 0.3 * (index % 2)) + 10 * np.sin(np.arange(world_w) / rng.uniform(15, 40) + rng.uniform(0, 6))
+    horizon = h * (0.3 + 0.3 * (index % 2)) + 10 * np.sin(
+        np.arange(world_w) / rng.uniform(15, 40) + rng.uniform(0, 6)
+    )
     rows = np.arange(h, dtype=np.float32)[:, None]
     is_ground = (rows > horizon[None, :]).astype(np.float32)[..., None]
-    shade = 1.0 + 0.25 * _smooth_noise(rng, h, world_w, 6)[..., None] + 0.1 * _smooth_noise(rng, h, world_w, 2)[..., None]
+    shade = (
+        1.0
+        + 0.25 * _smooth_noise(rng, h, world_w, 6)[..., None]
+        + 0.1 * _smooth_noise(rng, h, world_w, 2)[..., None]
+    )
     sky_grad = (0.75 + 0.35 * rows / h)[..., None]
-    world = (is_ground * ground * shade + (1 - is_ground) * sky * sky_grad * (1 + 0.05 * shade)).clip(0, 255)
+    world = (
+        is_ground * ground * shade + (1 - is_ground) * sky * sky_grad * (1 + 0.05 * shade)
+    ).clip(0, 255)
     objects = []
     for _ in range(rng.integers(2, 5)):
         colour = np.array(_OBJECT_COLOURS[rng.integers(len(_OBJECT_COLOURS))], np.float64)
@@ -99,10 +108,18 @@ def _shot_frames(rng: np.random.Generator, spec: FilmSpec, n: int, index: int) -
             x, y = x % w, min(max(y, 0), h)
             r = ob["r"]
             if ob["square"]:
-                cv2.rectangle(frame, (int(x - r), int(y - r)), (int(x + r), int(y + r)), ob["colour"], -1)
+                cv2.rectangle(
+                    frame, (int(x - r), int(y - r)), (int(x + r), int(y + r)), ob["colour"], -1
+                )
             else:
                 cv2.circle(frame, (int(x), int(y)), int(r), ob["colour"], -1)
-                cv2.circle(frame, (int(x - r / 3), int(y - r / 3)), max(1, int(r / 3)), tuple(ob["colour"] * 0.6), -1)
+                cv2.circle(
+                    frame,
+                    (int(x - r / 3), int(y - r / 3)),
+                    max(1, int(r / 3)),
+                    tuple(ob["colour"] * 0.6),
+                    -1,
+                )
         frames.append(frame.astype(np.uint8))
     return frames
 
@@ -110,7 +127,16 @@ def _shot_frames(rng: np.random.Generator, spec: FilmSpec, n: int, index: int) -
 def _card(spec: FilmSpec, text: str, n: int, bg: tuple[int, int, int]) -> list[np.ndarray]:
     img = np.zeros((spec.height, spec.width, 3), np.uint8)
     img[:] = bg
-    cv2.putText(img, text, (8, spec.height // 2), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (240, 240, 240), 1, cv2.LINE_AA)
+    cv2.putText(
+        img,
+        text,
+        (8, spec.height // 2),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.6,
+        (240, 240, 240),
+        1,
+        cv2.LINE_AA,
+    )
     return [img] * n
 
 
@@ -152,12 +178,13 @@ def _tone_track(path: Path, seconds: float, cuts: list[float], rate: int = 16000
         w.writeframes((out * 32767).astype("<i2").tobytes())
 
 
-def _encode(frames: list[np.ndarray], path: Path, fps: Fraction, crf: int, audio: Path | None = None) -> None:
+def _encode(
+    frames: list[np.ndarray], path: Path, fps: Fraction, crf: int, audio: Path | None = None
+) -> None:
     h, w = frames[0].shape[:2]
-    writer = VideoWriter(path, w, h, fps, audio_from=audio, crf=crf, preset="veryfast")
-    for f in frames:
-        writer.write(f)
-    writer.close()
+    with VideoWriter(path, w, h, fps, audio_from=audio, crf=crf, preset="veryfast") as writer:
+        for f in frames:
+            writer.write(f)
 
 
 def make_film_pair(out: str | Path, spec: FilmSpec | None = None) -> dict:
@@ -198,8 +225,12 @@ def make_film_pair(out: str | Path, spec: FilmSpec | None = None) -> dict:
     truth = {
         "about": "frame k of each file shows source frame truth[k]; -1 is an intro card",
         "bw": {"fps": 24, "frames": bw_truth, "cuts": [c for c in bw_cuts if c > 0]},
-        "color": {"fps": float(spec.color_fps), "zoom": spec.color_zoom, "frames": color_truth,
-                  "cuts": [c for c in color_cuts if c > 0]},
+        "color": {
+            "fps": float(spec.color_fps),
+            "zoom": spec.color_zoom,
+            "frames": color_truth,
+            "cuts": [c for c in color_cuts if c > 0],
+        },
         "bw_letterbox_px": spec.bw_letterbox,
         "dropped_shot": spec.drop_shot,
     }

@@ -13,10 +13,10 @@ import fcntl
 import logging
 import shutil
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import ffmpeg
 import numpy as np
@@ -27,6 +27,12 @@ log = logging.getLogger("filmcolor")
 
 # Audio codecs an MP4/MOV file can carry as they are; anything else is re-encoded to AAC there.
 _MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
+# Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
+_BT601 = dict(
+    colorspace="smpte170m", color_primaries="smpte170m", color_trc="smpte170m", color_range="tv"
+)
+_CRF_CODECS = ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1")
+_PRESET_CODECS = ("libx264", "libx265", "libsvtav1")
 
 
 def require_ffmpeg() -> None:
@@ -89,7 +95,10 @@ def probe(path: str | Path) -> VideoInfo:
     if not streams:
         raise VideoError(f"{path}: holds no streams at all (an empty video?)")
     if not video:
-        raise VideoError(f"{path}: has no video stream (only {', '.join(s.get('codec_type', '?') for s in streams)})")
+        raise VideoError(
+            f"{path}: has no video stream (only "
+            f"{', '.join(s.get('codec_type', '?') for s in streams)})"
+        )
     v = video[0]
     fps = _frame_rate(v)
     duration = _float(v.get("duration")) or _float(info.get("format", {}).get("duration")) or 0.0
@@ -98,11 +107,17 @@ def probe(path: str | Path) -> VideoInfo:
     frames = int(v.get("nb_frames") or 0) or int(round(duration * fps))
     audio = tuple(s.get("codec_name", "?") for s in streams if s.get("codec_type") == "audio")
     num, _, den = v.get("sample_aspect_ratio", "1:1").partition(":")
-    sar = Fraction(int(num), int(den)) if num.isdigit() and den.isdigit() and int(num) and int(den) else Fraction(1)
-    return VideoInfo(path, int(v["width"]), int(v["height"]), fps, frames, duration, v.get("codec_name", "?"), audio, sar)
+    sar = (
+        Fraction(int(num), int(den))
+        if num.isdigit() and den.isdigit() and int(num) and int(den)
+        else Fraction(1)
+    )
+    size = int(v["width"]), int(v["height"])
+    return VideoInfo(path, *size, fps, frames, duration, v.get("codec_name", "?"), audio, sar)
 
 
 def _audio_codecs(path: str | Path) -> tuple[str, ...]:
+    """The audio codecs of a file that is not (necessarily) a video, such as a WAV track."""
     try:
         streams = ffmpeg.probe(str(path)).get("streams", [])
     except ffmpeg.Error as e:
@@ -162,7 +177,8 @@ class _StderrTail:
 
 
 def _widen_pipe(pipe, size: int = 1 << 20) -> None:
-    """Give a pipe a 1 MB buffer (Linux), so ffmpeg is not stopped every 64 KB to wait for the reader."""
+    """Give a pipe a 1 MB buffer (Linux), so ffmpeg is not stopped every 64 KB to wait for the
+    reader."""
     try:
         fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
     except OSError:
@@ -176,8 +192,9 @@ class FrameReader:
     ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out).
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
     ``duration`` (seconds) select an excerpt; ``keyframes`` decodes only the keyframes (fast).
-    Use as an iterator of batches; ``frames_read`` counts what came out. The decoder is checked at
-    the end: a file that stops early (truncated) raises.
+    Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
+    ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
+    early (truncated) raises.
     """
 
     def __init__(
@@ -234,7 +251,9 @@ class FrameReader:
                 n = got // frame_bytes
                 if n:
                     self.frames_read += n
-                    yield np.frombuffer(buf, np.uint8, n * frame_bytes).reshape((n, *self.frame_shape))
+                    yield np.frombuffer(buf, np.uint8, n * frame_bytes).reshape(
+                        (n, *self.frame_shape)
+                    )
                 if got < len(buf):
                     break
             self._finish()
@@ -243,20 +262,20 @@ class FrameReader:
 
     def _finish(self) -> None:
         code = self._proc.wait()
-        self._stderr.join()
-        path = self.info.path
+        tail, path = self._stderr, self.info.path
+        tail.join()
         if code != 0:
-            raise VideoError(f"{path}: ffmpeg could not decode it ({self._stderr.last})")
+            raise VideoError(f"{path}: ffmpeg could not decode it ({tail.last})")
         if self.frames_read == 0:
-            raise VideoError(f"{path}: no frame could be decoded ({self._stderr.last})")
+            raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
         expected = self.info.frames
-        if not self._excerpt and self._stderr.count and expected and self.frames_read < 0.98 * expected:
+        if not self._excerpt and tail.count and expected and self.frames_read < 0.98 * expected:
             raise VideoError(
                 f"{path}: truncated or corrupt: decoded {self.frames_read} of {expected} frames "
-                f"({self._stderr.last})"
+                f"({tail.last})"
             )
-        if self._stderr.count:
-            log.warning("%s: the decoder reported %d errors, e.g. %s", path, self._stderr.count, self._stderr.last)
+        if tail.count:
+            log.warning("%s: the decoder reported %d errors, e.g. %s", path, tail.count, tail.last)
 
     def close(self) -> None:
         if self._proc.poll() is None:
@@ -264,14 +283,21 @@ class FrameReader:
             self._proc.wait()
         self._proc.stdout.close()
 
+    def __enter__(self) -> FrameReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class VideoWriter:
     """Encodes frames written to it (RGB, or I420 with ``source_pix_fmt="yuv420p"``) into a video
     file, copying audio from another file.
 
-    ``audio_from`` names a file whose audio streams are carried over (stream copy when the
-    container allows, AAC otherwise), cut to ``audio_start``/``audio_duration`` for excerpts.
-    Call ``close()`` to finish (raises VideoError if ffmpeg failed) or ``abort()`` to kill it.
+    ``audio_from`` is a file (its probe, or its path) whose audio streams are carried over (stream
+    copy when the container allows, AAC otherwise), cut to ``audio_start``/``audio_duration`` for
+    excerpts. In a ``with`` block the file is finished at the end (VideoError if ffmpeg failed),
+    or the encoder killed if the block fails; otherwise call ``close()`` or ``abort()``.
     """
 
     def __init__(
@@ -281,7 +307,7 @@ class VideoWriter:
         height: int,
         fps: Fraction,
         *,
-        audio_from: str | Path | None = None,
+        audio_from: VideoInfo | str | Path | None = None,
         audio_start: float | None = None,
         audio_duration: float | None = None,
         codec: str = "libx264",
@@ -293,21 +319,25 @@ class VideoWriter:
     ):
         self.path = Path(path)
         self.width, self.height = width, height
-        video = ffmpeg.input("pipe:", format="rawvideo", pix_fmt=source_pix_fmt, s=f"{width}x{height}", framerate=str(fps))
+        size = f"{width}x{height}"
+        video = ffmpeg.input(
+            "pipe:", format="rawvideo", pix_fmt=source_pix_fmt, s=size, framerate=str(fps)
+        )
         if sar != 1:  # anamorphic sources (DVD) keep their display shape
             video = video.filter("setsar", f"{sar.numerator}/{sar.denominator}")
         streams = [video]
         fmt = self.path.suffix.lstrip(".").lower()
-        # Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
-        out_args = {"vcodec": codec, "pix_fmt": pix_fmt, "colorspace": "smpte170m", "color_primaries": "smpte170m",
-                    "color_trc": "smpte170m", "color_range": "tv"}
-        if crf is not None and codec in ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1"):
+        out_args = {"vcodec": codec, "pix_fmt": pix_fmt, **_BT601}
+        if crf is not None and codec in _CRF_CODECS:
             out_args["crf"] = crf
-        if preset and codec in ("libx264", "libx265", "libsvtav1"):
+        if preset and codec in _PRESET_CODECS:
             out_args["preset"] = preset
         if fmt in ("mp4", "mov", "m4v"):
             out_args["movflags"] = "+faststart"
-        audio_codecs = _audio_codecs(audio_from) if audio_from is not None else ()
+        if isinstance(audio_from, VideoInfo):
+            audio_codecs, audio_from = audio_from.audio, audio_from.path
+        else:
+            audio_codecs = _audio_codecs(audio_from) if audio_from is not None else ()
         if audio_codecs:
             audio_args = {}
             if audio_start:
@@ -332,7 +362,9 @@ class VideoWriter:
         except BrokenPipeError:
             self._proc.wait()
             self._stderr.join()
-            raise VideoError(f"{self.path}: ffmpeg stopped encoding ({self._stderr.last})") from None
+            raise VideoError(
+                f"{self.path}: ffmpeg stopped encoding ({self._stderr.last})"
+            ) from None
 
     def close(self) -> None:
         try:
@@ -354,31 +386,11 @@ class VideoWriter:
             pass
         self._stderr.join()
 
+    def __enter__(self) -> VideoWriter:
+        return self
 
-class PictureArea:
-    """Finds the box inside letterbox/pillarbox bars: the rows and columns that are near-black in
-    (almost) every frame. Keeps a histogram of each row's and column's mean brightness over time,
-    so its memory does not grow with the film."""
-
-    def __init__(self, side: int):
-        self.side = side
-        self.rows = np.zeros(side * 256, np.int64)
-        self.cols = np.zeros(side * 256, np.int64)
-
-    def update(self, gray: np.ndarray) -> None:
-        offsets = np.arange(self.side) * 256
-        for hist, means in ((self.rows, gray.mean(axis=2)), (self.cols, gray.mean(axis=1))):
-            hist += np.bincount((offsets + np.rint(means).astype(np.int64)).ravel(), minlength=len(hist))
-
-    def _extent(self, hist: np.ndarray) -> tuple[float, float]:
-        counts = hist.reshape(self.side, 256)
-        cum = np.cumsum(counts, axis=1)
-        level = np.argmax(cum >= 0.95 * cum[:, -1:], axis=1)  # bright at some time = picture
-        idx = np.flatnonzero(level > max(16.0, 0.2 * float(np.median(level))))
-        if len(idx) == 0:
-            return 0.0, 1.0
-        return idx[0] / self.side, (idx[-1] + 1) / self.side
-
-    def box(self) -> tuple[float, float, float, float]:
-        (y0, y1), (x0, x1) = self._extent(self.rows), self._extent(self.cols)
-        return x0, y0, x1, y1
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort()

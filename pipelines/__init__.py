@@ -1,1 +1,2 @@
-"""Runnable recipes that chain filmcolor's stages: the demo, the end-to-end pipeline, the benchmarks."""
+"""Runnable recipes that chain filmcolor's stages: the demo, the end-to-end pipeline, the
+benchmarks."""

@@ -1,4 +1,5 @@
-"""What the benchmarks share: timing a command with its peak memory, the default film pair, the JSON line."""
+"""What the benchmarks share: timing a command with its peak memory, the default film pair, the JSON
+line."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def measure(cmd: list[str]) -> tuple[float, float]:
         time.sleep(0.02)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}")
+        sys.exit(
+            f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}"
+        )
     return elapsed, peak / 1024
 
 
@@ -56,7 +59,7 @@ def default_pair(pair: str | None) -> Path:
 
 def aligned_pair(pair: str | None, folder: Path) -> Path:
     """Align the pair (see ``default_pair``) into ``folder``/aligned and return that dataset."""
-    from filmcolor.align import align
+    from filmcolor.alignment import align
 
     source = default_pair(pair)
     return align(source / "bw.mp4", source / "color.mp4", folder / "aligned").out

@@ -18,14 +18,24 @@ SHARED_PAIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "davis-e
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--pair", help="folder with bw.mp4 and color.mp4")
-    ap.add_argument("--long-minutes", type=float, default=10, help="length of the film for render's memory check (0 skips it)")
+    ap.add_argument(
+        "--long-minutes",
+        type=float,
+        default=10,
+        help="length of the film for render's memory check (0 skips it)",
+    )
     args = ap.parse_args(argv)
     pair = args.pair or (str(SHARED_PAIR) if (SHARED_PAIR / "color.mp4").exists() else None)
     pair_args = ["--pair", pair] if pair else []
-    for name, bench, extra in (("align", bench_align, []), ("train", bench_train, []),
-                               ("render", bench_render, ["--long-minutes", str(args.long_minutes)])):
+    for name, bench, extra in (
+        ("align", bench_align, []),
+        ("train", bench_train, []),
+        ("render", bench_render, ["--long-minutes", str(args.long_minutes)]),
+    ):
         print(f"\n== {name} ==")
         bench.main(pair_args + extra)
 

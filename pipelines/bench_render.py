@@ -21,21 +21,27 @@ import numpy as np
 import torch
 
 from filmcolor.model import load_model
-from filmcolor.render import Predictor
+from filmcolor.rendering import Predictor
 from filmcolor.training import train
 from filmcolor.video import probe
 
 from ._bench import aligned_pair, default_pair, emit, filmcolor_cmd, machine, measure
 
 
-def inference_seconds(model_path: Path, frames: int, device: str, batch: int = 16) -> tuple[float, str]:
-    """Model-only inference over ``frames`` frames at the model's size, batched as render batches them."""
+def inference_seconds(
+    model_path: Path, frames: int, device: str, batch: int = 16
+) -> tuple[float, str]:
+    """Model-only inference over ``frames`` frames at the model's size, batched as render batches
+    them."""
     predictor = Predictor(load_model(model_path), device)
     size = predictor.size
     x = torch.rand(batch, 1, size, size, device=predictor.device) * 2 - 1
     if predictor.device.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
-    with torch.inference_mode(), torch.autocast(predictor.device.type, dtype=torch.bfloat16, enabled=predictor.bf16):
+    with (
+        torch.inference_mode(),
+        torch.autocast(predictor.device.type, dtype=torch.bfloat16, enabled=predictor.bf16),
+    ):
         predictor.net(x)  # warm-up
         if predictor.device.type == "cuda":
             torch.cuda.synchronize()
@@ -49,48 +55,145 @@ def inference_seconds(model_path: Path, frames: int, device: str, batch: int = 1
 
 def _loop_to(src: Path, dst: Path, minutes: float) -> None:
     loops = int(np.ceil(minutes * 60 / probe(src).duration))
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-stream_loop", str(loops - 1), "-i", str(src),
-                    "-t", str(minutes * 60), "-c", "copy", str(dst)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-stream_loop",
+            str(loops - 1),
+            "-i",
+            str(src),
+            "-t",
+            str(minutes * 60),
+            "-c",
+            "copy",
+            str(dst),
+        ],
+        check=True,
+    )
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--pair", help="folder with bw.mp4 and color.mp4 (default: the demo's pair)")
-    ap.add_argument("--model", help="run folder or .ckpt (default: a one-epoch model trained on the pair here)")
+    ap.add_argument(
+        "--model", help="run folder or .ckpt (default: a one-epoch model trained on the pair here)"
+    )
     ap.add_argument("--device", default="auto", help="device for render and inference")
     ap.add_argument("--crf", type=int, default=18)
     ap.add_argument("--preset", default="medium")
-    ap.add_argument("--long-minutes", type=float, default=10, help="length of the long film for the memory check (0 skips it)")
+    ap.add_argument(
+        "--long-minutes",
+        type=float,
+        default=10,
+        help="length of the long film for the memory check (0 skips it)",
+    )
     args = ap.parse_args(argv)
     film = default_pair(args.pair) / "bw.mp4"
     info = probe(film)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model = Path(args.model) if args.model else train(aligned_pair(args.pair, tmp), tmp / "run", epochs=1).best
-        print(f"render benchmark on {film} ({info.frames} frames {info.width}x{info.height}, {machine()})")
-        transcode_s, _ = measure(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(film), "-c:v", "libx264",
-                                  "-preset", args.preset, "-crf", str(args.crf), "-pix_fmt", "yuv420p",
-                                  "-movflags", "+faststart", "-c:a", "copy", str(tmp / "transcode.mp4")])
-        render_s, peak = measure(filmcolor_cmd("render", film, "-o", tmp / "render.mp4", "--model", model,
-                                               "--device", args.device, "--crf", args.crf, "--preset", args.preset))
+        model = (
+            Path(args.model)
+            if args.model
+            else train(aligned_pair(args.pair, tmp), tmp / "run", epochs=1).best
+        )
+        print(
+            f"render benchmark on {film} ({info.frames} frames {info.width}x{info.height}, "
+            f"{machine()})"
+        )
+        transcode_s, _ = measure(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-loglevel",
+                "error",
+                "-i",
+                str(film),
+                "-c:v",
+                "libx264",
+                "-preset",
+                args.preset,
+                "-crf",
+                str(args.crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-movflags",
+                "+faststart",
+                "-c:a",
+                "copy",
+                str(tmp / "transcode.mp4"),
+            ]
+        )
+        render_s, peak = measure(
+            filmcolor_cmd(
+                "render",
+                film,
+                "-o",
+                tmp / "render.mp4",
+                "--model",
+                model,
+                "--device",
+                args.device,
+                "--crf",
+                args.crf,
+                "--preset",
+                args.preset,
+            )
+        )
         inference_s, device = inference_seconds(model, info.frames, args.device)
         out = probe(tmp / "render.mp4")
-        same = (out.width, out.height, out.fps, out.frames) == (info.width, info.height, info.fps, info.frames)
-        record = {"bench": "render", "render_s": render_s, "transcode_s": transcode_s, "inference_s": inference_s,
-                  "ratio": render_s / max(transcode_s, inference_s), "frames": info.frames, "peak_mb": peak,
-                  "output_matches_input": same, "audio": bool(out.audio), "device": device, "machine": machine()}
+        same = (out.width, out.height, out.fps, out.frames) == (
+            info.width,
+            info.height,
+            info.fps,
+            info.frames,
+        )
+        record = {
+            "bench": "render",
+            "render_s": render_s,
+            "transcode_s": transcode_s,
+            "inference_s": inference_s,
+            "ratio": render_s / max(transcode_s, inference_s),
+            "frames": info.frames,
+            "peak_mb": peak,
+            "output_matches_input": same,
+            "audio": bool(out.audio),
+            "device": device,
+            "machine": machine(),
+        }
         print(f"plain transcode:       {transcode_s:.2f} s")
         print(f"model-only inference:  {inference_s:.2f} s ({device})")
-        print(f"filmcolor render:      {render_s:.2f} s ({info.frames / render_s:.1f} frames/s) -> "
-              f"ratio {record['ratio']:.2f} to max(transcode, inference) (target <= 1.15)")
-        print(f"output: {out.width}x{out.height} at {out.fps} fps, {out.frames} frames, audio {list(out.audio)}; "
-              f"same size, rate and length as the input: {same}")
+        print(
+            f"filmcolor render:      {render_s:.2f} s ({info.frames / render_s:.1f} frames/s) -> "
+            f"ratio {record['ratio']:.2f} to max(transcode, inference) (target <= 1.15)"
+        )
+        print(
+            f"output: {out.width}x{out.height} at {out.fps} fps, {out.frames} frames, audio "
+            f"{list(out.audio)}; same size, rate and length as the input: {same}"
+        )
         if args.long_minutes > 0:
             for minutes, key in ((1, "peak_mb_1min"), (args.long_minutes, "peak_mb_long")):
                 looped = tmp / f"loop{minutes}.mp4"
                 _loop_to(film, looped, minutes)
-                seconds, mb = measure(filmcolor_cmd("render", looped, "-o", tmp / f"loop{minutes}_color.mp4", "--model",
-                                                    model, "--device", args.device, "--preset", "ultrafast"))
+                seconds, mb = measure(
+                    filmcolor_cmd(
+                        "render",
+                        looped,
+                        "-o",
+                        tmp / f"loop{minutes}_color.mp4",
+                        "--model",
+                        model,
+                        "--device",
+                        args.device,
+                        "--preset",
+                        "ultrafast",
+                    )
+                )
                 record[key] = mb
                 print(f"peak memory rendering {minutes:g} min: {mb:.0f} MB ({seconds:.0f} s)")
             record["long_minutes"] = args.long_minutes

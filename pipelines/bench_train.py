@@ -11,7 +11,6 @@ is what the data pipeline and the loop cost (target: >= 0.9).
 from __future__ import annotations
 
 import argparse
-import logging
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
-from filmcolor.dataset import FilmDataModule, load_aligned, split_ranges
+from filmcolor.dataset import batches, load_aligned, split_ranges
 from filmcolor.training import Colorizer, train
 
 from ._bench import aligned_pair, emit, machine
@@ -47,7 +46,8 @@ class _EpochClock(pl.Callback):
 def pure_step_rate(data, batch_size: int, device: torch.device, steps: int = 30) -> float:
     """Pairs per second of forward + backward + optimiser step on one batch held on the device."""
     ranges = split_ranges(data.shots)
-    grey, rgb = next(iter(FilmDataModule(data, ranges, batch_size=batch_size).train_dataloader()))
+    batch = batches(data, ranges["train"], batch_size, shuffle=True, augment=True)
+    grey, rgb = next(iter(batch))
     grey, rgb = grey.to(device), rgb.to(device)
     model = Colorizer(size=data.size).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -65,12 +65,14 @@ def pure_step_rate(data, batch_size: int, device: torch.device, steps: int = 30)
 
 
 def main(argv: list[str] | None = None) -> dict:
-    for name in ("pytorch_lightning", "lightning_fabric"):  # its banner, not ours
-        logging.getLogger(name).setLevel(logging.WARNING)
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--pair", help="folder with bw.mp4 and color.mp4 (default: the demo's pair)")
     ap.add_argument("--data", help="an aligned dataset to use instead of aligning --pair")
-    ap.add_argument("--epochs", type=int, default=3, help="training epochs to time (the first is left out)")
+    ap.add_argument(
+        "--epochs", type=int, default=3, help="training epochs to time (the first is left out)"
+    )
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--accelerator", default="auto")
     args = ap.parse_args(argv)
@@ -78,21 +80,44 @@ def main(argv: list[str] | None = None) -> dict:
         data_path = Path(args.data) if args.data else aligned_pair(args.pair, Path(tmp))
         data = load_aligned(data_path)
         clock = _EpochClock()
-        device = torch.device("cuda" if args.accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available() else "cpu")
-        print(f"training benchmark on {data_path} ({len(data)} pairs, {machine()}, device {device})")
+        device = torch.device(
+            "cuda"
+            if args.accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available()
+            else "cpu"
+        )
+        print(
+            f"training benchmark on {data_path} ({len(data)} pairs, {machine()}, device {device})"
+        )
         # The step rate is measured before and after the run and averaged, so that a machine whose
         # speed drifts (other tenants, clocks) does not bias the ratio one way.
         before = pure_step_rate(data, args.batch_size, device)
-        train(data_path, Path(tmp) / "run", epochs=args.epochs, batch_size=args.batch_size, accelerator=args.accelerator,
-              patience=args.epochs, callbacks=[clock])
+        train(
+            data_path,
+            Path(tmp) / "run",
+            epochs=args.epochs,
+            batch_size=args.batch_size,
+            accelerator=args.accelerator,
+            patience=args.epochs,
+            callbacks=[clock],
+        )
         timed = clock.epochs[1:] or clock.epochs
         train_rate = sum(p for _, p in timed) / sum(t for t, _ in timed)
         after = pure_step_rate(data, args.batch_size, device)
         pure = (before + after) / 2
-    record = {"bench": "train", "train_pairs_per_s": train_rate, "pure_step_pairs_per_s": pure,
-              "ratio": train_rate / pure, "batch_size": args.batch_size, "device": device.type, "machine": machine()}
+    record = {
+        "bench": "train",
+        "train_pairs_per_s": train_rate,
+        "pure_step_pairs_per_s": pure,
+        "ratio": train_rate / pure,
+        "batch_size": args.batch_size,
+        "device": device.type,
+        "machine": machine(),
+    }
     print(f"training throughput: {train_rate:.1f} pairs/s (epochs 2-{len(clock.epochs)})")
-    print(f"pure model step:     {pure:.1f} pairs/s ({before:.1f} before, {after:.1f} after) -> ratio {record['ratio']:.2f} (target >= 0.9)")
+    print(
+        f"pure model step:     {pure:.1f} pairs/s ({before:.1f} before, {after:.1f} after) -> "
+        f"ratio {record['ratio']:.2f} (target >= 0.9)"
+    )
     emit(record)
     return record
 

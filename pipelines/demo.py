@@ -1,4 +1,5 @@
-"""The demo: make a small synthetic film pair in seconds (or use yours) and run the whole pipeline on it.
+"""The demo: make a small synthetic film pair in seconds (or use yours) and run the whole pipeline
+on it.
 
     python -m pipelines.demo [--pair DIR] [--out OUT] [--epochs 20]
 
@@ -17,7 +18,6 @@ from filmcolor.synthetic import FilmSpec, make_film_pair
 
 from . import film
 
-
 DEMO_SPEC = FilmSpec(shots=8, color_fps=Fraction(25), color_zoom=1.05, bw_letterbox=8, drop_shot=5)
 
 
@@ -30,14 +30,32 @@ def demo_pair(folder: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--pair", type=Path, help="folder with bw.mp4 and color.mp4 (default: generate one)")
-    ap.add_argument("--out", type=Path, default=None, help="where everything is written (default: demo/, or demo-NAME/ for --pair NAME)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--pair", type=Path, help="folder with bw.mp4 and color.mp4 (default: generate one)"
+    )
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where everything is written (default: demo/, or demo-NAME/ for --pair NAME)",
+    )
     ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
     args = ap.parse_args(argv)
     out = args.out or (Path(f"demo-{args.pair.resolve().name}") if args.pair else Path("demo"))
     pair = args.pair or demo_pair(out / "pair")
-    return film.main([str(pair / "bw.mp4"), str(pair / "color.mp4"), "-o", str(out), "--epochs", str(args.epochs)])
+    return film.main(
+        [
+            str(pair / "bw.mp4"),
+            str(pair / "color.mp4"),
+            "-o",
+            str(out),
+            "--epochs",
+            str(args.epochs),
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,16 @@
-"""The whole job on one pair of releases: align -> train -> evaluate -> render -> evaluate the render.
+"""The whole job on one pair of releases: align -> train -> evaluate -> render -> evaluate the
+render.
 
     python -m pipelines.film BW COLOR -o OUT [--epochs 20] [--render-duration S]
 
 Everything goes into OUT:
 
     OUT/aligned/                 synced 64x64 pairs, alignment.png, samples.png   (filmcolor align)
-    OUT/run/                     best.ckpt, metrics.json, loss.png, test_frames.png (filmcolor train)
-    OUT/run/evaluation.json      test-split metrics, evaluation.png                 (filmcolor evaluate)
-    OUT/<bw>_color.mp4           the colorized film                                  (filmcolor render)
-    OUT/<bw>_color_evaluation/   the rendered film scored against the colour release
+    OUT/run/                     best.ckpt, metrics.json, loss.png, test_frames.png (filmcolor
+    train) OUT/run/evaluation.json      test-split metrics, evaluation.png
+    (filmcolor evaluate) OUT/<bw>_color.mp4           the colorized film
+         (filmcolor render) OUT/<bw>_color_evaluation/   the rendered film scored against the colour
+    release
 
 The pipeline is resumable stage by stage: a stage whose output is complete is skipped, and a
 training run that was interrupted is resumed from its last checkpoint. Run it again after a crash
@@ -25,19 +27,25 @@ import shutil
 import sys
 from pathlib import Path
 
-from filmcolor.cli import evaluation_table, metrics_table
+from filmcolor.cli import run_command
 from filmcolor.errors import FilmcolorError
+from filmcolor.metrics import evaluation_table, split_table
 
 log = logging.getLogger("filmcolor")
 
 
-def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_duration: float | None = None,
-                 overwrite: bool = False, progress: bool = True) -> dict:
+def run_pipeline(
+    bw: Path,
+    color: Path,
+    out: Path,
+    *,
+    epochs: int = 20,
+    render_duration: float | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> dict:
     """Run (or finish) every stage; return where the results are."""
-    from filmcolor.align import align
-    from filmcolor.evaluate import evaluate, evaluate_video
-    from filmcolor.render import render
-    from filmcolor.training import train
+    from filmcolor import align, evaluate, evaluate_video, render, train
 
     out.mkdir(parents=True, exist_ok=True)
     aligned, run = out / "aligned", out / "run"
@@ -48,8 +56,16 @@ def run_pipeline(bw: Path, color: Path, out: Path, *, epochs: int = 20, render_d
         for path in (aligned, run, film_eval):
             shutil.rmtree(path, ignore_errors=True)
         film.unlink(missing_ok=True)
-    _claim(stamp, {"bw": _identity(bw), "color": _identity(color), "epochs": epochs, "render_duration": render_duration},
-           started=any(p.exists() for p in (aligned, run, film, film_eval)))
+    _claim(
+        stamp,
+        {
+            "bw": _identity(bw),
+            "color": _identity(color),
+            "epochs": epochs,
+            "render_duration": render_duration,
+        },
+        started=any(p.exists() for p in (aligned, run, film, film_eval)),
+    )
 
     if not _done(aligned / "manifest.json", "align"):
         align(bw, color, aligned, progress=progress)
@@ -73,17 +89,22 @@ def _identity(path: Path) -> dict:
 
 
 def _claim(stamp: Path, made_from: dict, started: bool) -> None:
-    """Record what the output folder is made from; refuse to mix in the results of other films or settings."""
+    """Record what the output folder is made from; refuse to mix in the results of other films or
+    settings."""
     if started:
         try:
             before = json.loads(stamp.read_text())
         except (OSError, ValueError):
-            raise FilmcolorError(f"{stamp.parent}: holds results this pipeline cannot tell the origin of (no readable "
-                                 f"{stamp.name}); pass another -o, or --overwrite to start again") from None
+            raise FilmcolorError(
+                f"{stamp.parent}: holds results this pipeline cannot tell the origin of (no "
+                f"readable {stamp.name}); pass another -o, or --overwrite to start again"
+            ) from None
         changed = [k for k, v in made_from.items() if before.get(k) != v]
         if changed:
-            raise FilmcolorError(f"{stamp.parent}: holds results made with another {' and '.join(changed)}; "
-                                 "pass another -o, or --overwrite to start again")
+            raise FilmcolorError(
+                f"{stamp.parent}: holds results made with another {' and '.join(changed)}; "
+                "pass another -o, or --overwrite to start again"
+            )
     stamp.write_text(json.dumps(made_from, indent=2))
 
 
@@ -97,47 +118,60 @@ def _done(marker: Path, stage: str) -> bool:
 
 def report(paths: dict) -> str:
     """Where everything is, with the headline numbers."""
-    import json
-
     metrics = json.loads((paths["run"] / "metrics.json").read_text())
     film_eval = json.loads((paths["film_evaluation"] / "evaluation.json").read_text())
-    return "\n".join([
-        "model against the identity baseline (chronological split):",
-        metrics_table(metrics),
-        "",
-        "the rendered film against the colour release:",
-        evaluation_table(film_eval),
-        "",
-        f"colorized film:    {paths['film']}",
-        f"metrics:           {paths['run'] / 'metrics.json'}, {paths['run'] / 'evaluation.json'}, "
-        f"{paths['film_evaluation'] / 'evaluation.json'}",
-        f"pictures:          {paths['aligned'] / 'alignment.png'}, {paths['aligned'] / 'samples.png'}, "
-        f"{paths['run'] / 'loss.png'}, {paths['run'] / 'test_frames.png'}, {paths['film_evaluation'] / 'evaluation.png'}",
-    ])
+    return "\n".join(
+        [
+            "model against the identity baseline (chronological split):",
+            split_table(metrics),
+            "",
+            "the rendered film against the colour release:",
+            evaluation_table(film_eval),
+            "",
+            f"colorized film:    {paths['film']}",
+            f"metrics:           {paths['run'] / 'metrics.json'}, "
+            f"{paths['run'] / 'evaluation.json'}, {paths['film_evaluation'] / 'evaluation.json'}",
+            f"pictures:          {paths['aligned'] / 'alignment.png'}, "
+            f"{paths['aligned'] / 'samples.png'}, {paths['run'] / 'loss.png'}, "
+            f"{paths['run'] / 'test_frames.png'}, {paths['film_evaluation'] / 'evaluation.png'}",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("bw", type=Path, help="the black-and-white release")
     ap.add_argument("color", type=Path, help="the colour release")
-    ap.add_argument("-o", "--out", type=Path, default=Path("film"), help="folder for every stage's output")
+    ap.add_argument(
+        "-o", "--out", type=Path, default=Path("film"), help="folder for every stage's output"
+    )
     ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
-    ap.add_argument("--render-duration", type=float, default=None, help="render only the first S seconds")
-    ap.add_argument("--overwrite", action="store_true", help="start again from scratch, replacing the results in OUT")
+    ap.add_argument(
+        "--render-duration", type=float, default=None, help="render only the first S seconds"
+    )
+    ap.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="start again from scratch, replacing the results in OUT",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="filmcolor: %(message)s")
-    import pytorch_lightning  # noqa: F401  (sets its loggers to INFO on import; quieten them after)
-
-    for name in ("pytorch_lightning", "lightning_fabric"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-    try:
-        paths = run_pipeline(args.bw, args.color, args.out, epochs=args.epochs, render_duration=args.render_duration,
-                             overwrite=args.overwrite)
-    except FilmcolorError as e:
-        print(f"filmcolor: error: {e}", file=sys.stderr)
-        return 1
-    print(report(paths))
-    return 0
+    return run_command(
+        lambda: print(
+            report(
+                run_pipeline(
+                    args.bw,
+                    args.color,
+                    args.out,
+                    epochs=args.epochs,
+                    render_duration=args.render_duration,
+                    overwrite=args.overwrite,
+                )
+            )
+        )
+    )
 
 
 if __name__ == "__main__":

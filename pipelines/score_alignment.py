@@ -1,4 +1,5 @@
-"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py and filmcolor.synthetic write it).
+"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py and
+filmcolor.synthetic write it).
 
     python -m pipelines.score_alignment PAIR_DIR ALIGNED_DIR
 
@@ -26,18 +27,26 @@ def score(pair: Path, aligned: Path) -> dict:
     correct = (tb[b] == tc[c]) & (tb[b] >= 0)
     shared = set(tb[tb >= 0].tolist()) & set(tc[tc >= 0].tolist())
     covered = set(tb[b][correct].tolist()) & shared
-    return {"pairs": len(b), "precision": float(correct.mean()) if len(b) else 0.0,
-            "coverage": len(covered) / max(1, len(shared)), "shared_source_frames": len(shared)}
+    return {
+        "pairs": len(b),
+        "precision": float(correct.mean()) if len(b) else 0.0,
+        "coverage": len(covered) / max(1, len(shared)),
+        "shared_source_frames": len(shared),
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("pair", type=Path, help="folder with truth.json")
     ap.add_argument("aligned", type=Path, help="folder filmcolor align wrote")
     args = ap.parse_args(argv)
     r = score(args.pair, args.aligned)
-    print(f"{r['pairs']} pairs: precision {r['precision']:.4f}, coverage {r['coverage']:.4f} "
-          f"of {r['shared_source_frames']} shared source frames")
+    print(
+        f"{r['pairs']} pairs: precision {r['precision']:.4f}, coverage {r['coverage']:.4f} "
+        f"of {r['shared_source_frames']} shared source frames"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,13 @@ import pytest
 from filmcolor.synthetic import FilmSpec, make_film_pair
 
 
+def pytest_collection_modifyitems(items):
+    """A test that uses a trained model is slow, like the ones that train."""
+    for item in items:
+        if "tiny_model" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 def _pair(factory, name: str, spec: FilmSpec) -> Path:
     out = factory.mktemp(name)
     make_film_pair(out, spec)
@@ -27,7 +34,9 @@ def easy_pair(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def hard_pair(tmp_path_factory) -> Path:
     """Colour at 25 fps (PAL speed-up), zoomed 8%, one shot missing; B&W letterboxed."""
-    spec = FilmSpec(seed=2, color_fps=Fraction(25), color_zoom=1.08, bw_letterbox=12, drop_shot=2, bw_intro=30)
+    spec = FilmSpec(
+        seed=2, color_fps=Fraction(25), color_zoom=1.08, bw_letterbox=12, drop_shot=2, bw_intro=30
+    )
     return _pair(tmp_path_factory, "hard", spec)
 
 
@@ -50,12 +59,14 @@ def tiny_model(easy_pair, tmp_path_factory) -> Path:
     be 0 (colourless), and the rendering tests need colour to look at."""
     import torch
 
-    from filmcolor.align import align
+    from filmcolor.alignment import align
     from filmcolor.training import train
 
     root = tmp_path_factory.mktemp("model")
     align(easy_pair / "bw.mp4", easy_pair / "color.mp4", root / "aligned", size=32)
-    best = train(root / "aligned", root / "run", epochs=2, batch_size=16, ema=False, mixup=0, exposure=0).best
+    best = train(
+        root / "aligned", root / "run", epochs=2, batch_size=16, ema=False, mixup=0, exposure=0
+    ).best
     ckpt = torch.load(best, weights_only=False)
     ckpt["state_dict"]["net.chroma_gain"] = torch.tensor(1.0)
     torch.save(ckpt, best)

@@ -1,14 +1,16 @@
 import subprocess
+import threading
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
-import filmcolor.render as render_module
 from filmcolor.cli import main
-from filmcolor.errors import FilmcolorError, ModelError, VideoError
-from filmcolor.render import ChromaSmoother, render
+from filmcolor.errors import ModelError
+from filmcolor.rendering import render, render_film
+from filmcolor.settings import RenderSettings
+from filmcolor.smoothing import ChromaSmoother
 from filmcolor.video import FrameReader, probe
 
 
@@ -32,32 +34,109 @@ def test_output_matches_input_size_rate_length_and_audio(easy_pair, rendered):
 def test_output_keeps_the_input_luminance(easy_pair, rendered, tmp_path):
     """As close to the input's luma as a plain re-encode with the same codec settings gets."""
     plain = tmp_path / "plain.mp4"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(easy_pair / "bw.mp4"), "-c:v", "libx264", "-preset",
-                    "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", str(plain)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-i",
+            str(easy_pair / "bw.mp4"),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-pix_fmt",
+            "yuv420p",
+            str(plain),
+        ],
+        check=True,
+    )
     src = _frames(easy_pair / "bw.mp4", gray=True).astype(int)
     codec_error = np.abs(src - _frames(plain, gray=True)).mean()
     ours = np.abs(src - _frames(rendered, gray=True)).mean()
     assert ours < codec_error + 0.3
 
 
-def test_output_is_coloured_at_full_resolution(rendered):
-    rgb = _frames(rendered)[40:]
-    ycc = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2YCrCb) for f in rgb[::10]]).astype(float)
-    assert np.abs(ycc[..., 1:] - 128).mean() > 2, "the frames carry colour"
+def _uv(path):
+    """The U and V planes (n, h/2, w/2) of each frame of a video, as stored."""
+    info = probe(path)
+    planes = np.concatenate(list(FrameReader(info, pix_fmt="yuv420p")))[:, info.height :]
+    n, h2, w2 = len(planes), info.height // 2, info.width // 2
+    uv = planes.reshape(n, 2, h2, w2).astype(float) - 128
+    return uv[:, 0], uv[:, 1]
+
+
+def test_colour_of_a_plain_function_lands_at_full_resolution(easy_pair, tmp_path):
+    """Colour given at 16x16 (Cr rising with brightness, Cb falling) comes out at the film's chroma
+    resolution following the film's own edges: much closer to that rule than the 16x16 colour
+    simply scaled up."""
+
+    def colour(pictures):
+        small = np.stack([cv2.resize(p, (16, 16), interpolation=cv2.INTER_AREA) for p in pictures])
+        cr = (small.astype(np.float32) - 128) * 0.4
+        return np.stack([cr, -cr], axis=-1), small
+
+    out = tmp_path / "out.mkv"
+    render_film(easy_pair / "bw.mp4", out, colour, RenderSettings(smooth=0, crf=0, codec="libx264"))
+    u, v = _uv(out)
+    y = _frames(easy_pair / "bw.mp4", gray=True)[:, ::2, ::2].astype(
+        float
+    )  # full-range luma, chroma-plane size
+    ideal = (
+        (
+            cv2.resize(
+                _frames(easy_pair / "bw.mp4", gray=True)[40], (96, 56), interpolation=cv2.INTER_AREA
+            ).astype(float)
+            - 128
+        )
+        * 0.4
+        * 224
+        / 255
+    )
+    mid = (y[40] > 40) & (y[40] < 215)  # where the luma can carry the colour as it is
+    scaled_up = cv2.resize(
+        cv2.resize(ideal.astype(np.float32), (16, 16), interpolation=cv2.INTER_AREA), (96, 56)
+    )
+    ours = np.abs(v[40] - ideal)[mid].mean()
+    assert ours < 0.5 * np.abs(scaled_up - ideal)[mid].mean()
+    assert np.abs(u[40] + v[40])[mid].mean() < 1.5, "Cb is the opposite of Cr, as asked"
+
+
+def test_a_failing_colour_function_leaves_no_output(easy_pair, tmp_path):
+    batches = {"n": 0}
+
+    def colour(pictures):
+        batches["n"] += 1
+        if batches["n"] > 3:
+            raise KeyboardInterrupt
+        return np.zeros((len(pictures), 8, 8, 2), np.float32), np.zeros(
+            (len(pictures), 8, 8), np.uint8
+        )
+
+    with pytest.raises(KeyboardInterrupt):
+        render_film(easy_pair / "bw.mp4", tmp_path / "out.mp4", colour)
+    assert list(tmp_path.iterdir()) == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("filmcolor-stage")]
 
 
 def _shot_frames(value, n, size=32):
     rng = np.random.default_rng(value)
-    return [np.clip(value + rng.normal(0, 3, (size, size)), 0, 255).astype(np.uint8) for _ in range(n)]
+    return [
+        np.clip(value + rng.normal(0, 3, (size, size)), 0, 255).astype(np.uint8) for _ in range(n)
+    ]
 
 
 def test_smoothing_never_carries_colour_across_a_cut():
     smoother = ChromaSmoother(24, sigma=2.0)
     luma = _shot_frames(40, 20) + _shot_frames(210, 20)
-    colour = [np.full((32, 32, 2), -30.0, np.float32)] * 20 + [np.full((32, 32, 2), 30.0, np.float32)] * 20
+    colour = [np.full((32, 32, 2), -30.0, np.float32)] * 20 + [
+        np.full((32, 32, 2), 30.0, np.float32)
+    ] * 20
     out = []
     for i in range(0, 40, 8):
-        smoother.push(np.stack(luma[i:i + 8]), np.stack(colour[i:i + 8]), list(range(i, i + 8)))
+        smoother.push(np.stack(luma[i : i + 8]), np.stack(colour[i : i + 8]), list(range(i, i + 8)))
         out += smoother.pop_ready()
     out += smoother.pop_ready(final=True)
     assert [p for _, p in out] == list(range(40))
@@ -74,25 +153,17 @@ def test_smoothing_reduces_flicker_inside_a_shot():
     assert np.abs(np.diff(out, axis=0)).mean() < 0.4 * np.abs(np.diff(noisy, axis=0)).mean()
 
 
-def test_interrupt_leaves_no_output(easy_pair, tiny_model, tmp_path, monkeypatch):
-    calls = {"n": 0}
-    real = render_module.guided_upsample
-
-    def interrupt_later(*args):
-        calls["n"] += 1
-        if calls["n"] > 20:
-            raise KeyboardInterrupt
-        return real(*args)
-
-    monkeypatch.setattr(render_module, "guided_upsample", interrupt_later)
-    with pytest.raises(KeyboardInterrupt):
-        render(easy_pair / "bw.mp4", tmp_path / "out.mp4", model=tiny_model)
-    assert list(tmp_path.iterdir()) == []
-
-
 def test_excerpt_and_side_by_side(easy_pair, tiny_model, tmp_path):
     out = tmp_path / "cmp.mp4"
-    render(easy_pair / "bw.mp4", out, model=tiny_model, start=2.0, duration=1.5, side_by_side=True, preset="ultrafast")
+    render(
+        easy_pair / "bw.mp4",
+        out,
+        model=tiny_model,
+        start=2.0,
+        duration=1.5,
+        side_by_side=True,
+        preset="ultrafast",
+    )
     info = probe(out)
     assert info.width == 2 * 192 and info.frames == 36
 
@@ -105,12 +176,21 @@ def test_letterbox_bars_stay_black(hard_pair, tiny_model, tmp_path):
     info = probe(out)
     w, h = info.width, info.height
     planes = np.concatenate(list(FrameReader(info, pix_fmt="yuv420p")))[40::10]
-    y, chroma = planes[:, :h], planes[:, h:].reshape(len(planes), h, w // 2)  # U then V rows, half width
-    source = np.concatenate(list(FrameReader(probe(hard_pair / "bw.mp4"), pix_fmt="yuv420p")))[40::10, :h]
+    y, chroma = (
+        planes[:, :h],
+        planes[:, h:].reshape(len(planes), h, w // 2),
+    )  # U then V rows, half width
+    source = np.concatenate(list(FrameReader(probe(hard_pair / "bw.mp4"), pix_fmt="yuv420p")))[
+        40::10, :h
+    ]
     assert np.array_equal(y, source), "the luma written is the film's own"
-    bars = np.concatenate([chroma[:, :6], chroma[:, h // 2 - 6:h // 2 + 6], chroma[:, -6:]], axis=1)
+    bars = np.concatenate(
+        [chroma[:, :6], chroma[:, h // 2 - 6 : h // 2 + 6], chroma[:, -6:]], axis=1
+    )
     assert np.all(bars == 128)
-    assert np.abs(chroma[:, 10:h // 2 - 10].astype(int) - 128).mean() > 2, "the picture is coloured"
+    assert np.abs(chroma[:, 10 : h // 2 - 10].astype(int) - 128).mean() > 2, (
+        "the picture is coloured"
+    )
 
 
 def test_photograph(easy_pair, tiny_model, tmp_path):
@@ -126,34 +206,67 @@ def test_photograph(easy_pair, tiny_model, tmp_path):
 def _error(capsys, *argv):
     code = main(["-q", "render", *map(str, argv)])
     err = capsys.readouterr().err.strip()
-    assert code == 1 and len(err.splitlines()) == 1 and err.startswith("filmcolor: error:") and "Traceback" not in err
+    assert (
+        code == 1
+        and len(err.splitlines()) == 1
+        and err.startswith("filmcolor: error:")
+        and "Traceback" not in err
+    )
     return err
 
 
 def test_bad_inputs_give_one_line_errors(capsys, easy_pair, tiny_model, tmp_path):
     bw = easy_pair / "bw.mp4"
-    assert "no such file" in _error(capsys, tmp_path / "none.mp4", "-o", tmp_path / "o.mp4", "--model", tiny_model)
+    assert "no such file" in _error(
+        capsys, tmp_path / "none.mp4", "-o", tmp_path / "o.mp4", "--model", tiny_model
+    )
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(bw.read_bytes()[:3000])
     assert "cut.mp4" in _error(capsys, cut, "-o", tmp_path / "o.mp4", "--model", tiny_model)
-    assert "does not exist" in _error(capsys, bw, "-o", tmp_path / "nowhere" / "o.mp4", "--model", tiny_model)
+    assert "does not exist" in _error(
+        capsys, bw, "-o", tmp_path / "nowhere" / "o.mp4", "--model", tiny_model
+    )
     (tmp_path / "there.mp4").write_text("mine")
     assert "--overwrite" in _error(capsys, bw, "-o", tmp_path / "there.mp4", "--model", tiny_model)
-    assert "no such model" in _error(capsys, bw, "-o", tmp_path / "o.mp4", "--model", tmp_path / "none.ckpt")
+    assert "no such model" in _error(
+        capsys, bw, "-o", tmp_path / "o.mp4", "--model", tmp_path / "none.ckpt"
+    )
     torch.save({"something": "else"}, tmp_path / "other.ckpt")
-    assert "not a filmcolor model" in _error(capsys, bw, "-o", tmp_path / "o.mp4", "--model", tmp_path / "other.ckpt")
+    assert "not a filmcolor model" in _error(
+        capsys, bw, "-o", tmp_path / "o.mp4", "--model", tmp_path / "other.ckpt"
+    )
     odd = tmp_path / "odd.mkv"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=853x479:rate=24:duration=0.5",
-                    "-c:v", "ffv1", str(odd)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=853x479:rate=24:duration=0.5",
+            "-c:v",
+            "ffv1",
+            str(odd),
+        ],
+        check=True,
+    )
     assert "odd" in _error(capsys, odd, "-o", tmp_path / "o.mp4", "--model", tiny_model)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4", "odd.mkv", "other.ckpt", "there.mp4"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cut.mp4",
+        "odd.mkv",
+        "other.ckpt",
+        "there.mp4",
+    ]
 
 
 def test_colour_input_warns_and_renders(easy_pair, tiny_model, tmp_path, caplog):
     out = tmp_path / "o.mp4"
     with caplog.at_level("WARNING", logger="filmcolor"):
         render(easy_pair / "color.mp4", out, model=tiny_model, preset="ultrafast")
-    assert "colour film" in caplog.text and probe(out).frames == probe(easy_pair / "color.mp4").frames
+    assert (
+        "colour film" in caplog.text and probe(out).frames == probe(easy_pair / "color.mp4").frames
+    )
 
 
 def test_model_errors(tmp_path):
@@ -164,20 +277,21 @@ def test_model_errors(tmp_path):
 
 
 def test_smoothing_follows_motion():
-    """A coloured square moving across a grey field keeps its colour where it is, not where it was."""
+    """A coloured square moving across a grey field keeps its colour where it is, not where it
+    was."""
     smoother = ChromaSmoother(24, sigma=2.0)
     luma, colour = [], []
     for t in range(24):
         y = np.full((64, 64), 60, np.uint8)
         c = np.zeros((64, 64, 2), np.float32)
         x0 = 8 + 2 * t
-        y[20:40, x0:x0 + 16] = 200
-        c[20:40, x0:x0 + 16] = 30.0
+        y[20:40, x0 : x0 + 16] = 200
+        c[20:40, x0 : x0 + 16] = 30.0
         luma.append(y)
         colour.append(c)
     smoother.push(np.stack(luma), np.stack(colour), list(range(24)))
     out = dict((p, c) for c, p in smoother.pop_ready(final=True))
     t = 12
-    inside = out[t][24:36, 8 + 2 * t + 3:8 + 2 * t + 13].mean()
-    trail = out[t][24:36, 8 + 2 * t - 6:8 + 2 * t - 1].mean()
+    inside = out[t][24:36, 8 + 2 * t + 3 : 8 + 2 * t + 13].mean()
+    trail = out[t][24:36, 8 + 2 * t - 6 : 8 + 2 * t - 1].mean()
     assert inside > 25 and trail < 5

@@ -12,7 +12,8 @@ from filmcolor.training import train
 
 
 def make_dataset(path, n=96, size=32, shots=6, seed=0):
-    """Grey frames of soft blobs; the colour is a fixed function of the grey level (a learnable mapping)."""
+    """Grey frames of soft blobs; the colour is a fixed function of the grey level (a learnable
+    mapping)."""
     rng = np.random.default_rng(seed)
     path.mkdir(parents=True)
     yy, xx = np.mgrid[0:size, 0:size] / size
@@ -40,7 +41,9 @@ def test_unet_shapes_and_parameter_count():
     out = net(torch.zeros(2, 1, 64, 64))
     assert out.shape == (2, 3, 64, 64)
     assert sum(p.numel() for p in net.parameters()) == 1_871_238
-    assert [m.out_channels for m in (net.enc1[0], net.enc2[0], net.enc3[0], net.dec1[0], net.dec2[0])] == [64, 128, 256, 128, 64]
+    assert [
+        m.out_channels for m in (net.enc1[0], net.enc2[0], net.enc3[0], net.dec1[0], net.dec2[0])
+    ] == [64, 128, 256, 128, 64]
     assert [m.stride for m in (net.enc1[0], net.enc2[0], net.enc3[0])] == [(2, 2)] * 3
 
 
@@ -48,7 +51,11 @@ def test_split_is_chronological_disjoint_and_snapped_to_cuts():
     shots = np.repeat(np.arange(10), [9, 11, 10, 10, 12, 8, 10, 10, 9, 11])
     cuts = set((np.flatnonzero(np.diff(shots)) + 1).tolist())
     r = split_ranges(shots)
-    assert r["train"].start == 0 and r["train"].stop == r["val"].start and r["val"].stop == r["test"].start
+    assert (
+        r["train"].start == 0
+        and r["train"].stop == r["val"].start
+        and r["val"].stop == r["test"].start
+    )
     assert r["test"].stop == len(shots)
     assert {r["val"].start, r["test"].start} <= cuts
     for a, b in (("train", "val"), ("val", "test")):
@@ -63,20 +70,27 @@ def test_split_is_chronological_disjoint_and_snapped_to_cuts():
         split_ranges(np.zeros(40, int), (0.98, 0.01, 0.01), snap=False)
 
 
+@pytest.mark.slow
 def test_learns_a_colour_mapping_and_beats_the_baseline(tmp_path):
     data = make_dataset(tmp_path / "aligned")
     result = train(data, tmp_path / "run", epochs=6, batch_size=16, lr=3e-3, patience=10)
-    m = result.metrics
-    assert m["model"]["test"] < 0.5 * m["baseline"]["test"]
-    assert m["model"]["val"] < m["baseline"]["val"]
+    m = result.metrics["splits"]
+    assert m["test"]["model"]["mse"] < 0.5 * m["test"]["baseline"]["mse"]
+    assert m["val"]["model"]["mse"] < m["val"]["baseline"]["mse"]
     for name in ("best.ckpt", "last.ckpt", "metrics.json", "loss.png", "test_frames.png"):
         assert (tmp_path / "run" / name).exists()
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert set(saved["baseline"]) == set(saved["model"]) == {"train", "val", "test"}
+    assert set(saved["splits"]) == {"train", "val", "test"} and saved["settings"]["epochs"] == 6
     ckpt = torch.load(tmp_path / "run" / "best.ckpt", weights_only=False)
-    assert ckpt["hyper_parameters"]["size"] == 32 and ckpt["hyper_parameters"]["architecture"]
+    hp = ckpt["hyper_parameters"]
+    assert (
+        hp["size"] == 32
+        and hp["architecture"]
+        and hp["settings"] == {**saved["settings"], "precision": None}
+    )
 
 
+@pytest.mark.slow
 def test_resume_continues_from_the_saved_epoch(tmp_path):
     data = make_dataset(tmp_path / "aligned", n=48)
     run = tmp_path / "run"
@@ -104,11 +118,17 @@ def test_bad_datasets_are_refused(tmp_path):
         load_aligned(broken)
 
 
+@pytest.mark.slow
 def test_a_seed_makes_a_run_repeatable(tmp_path):
     data = make_dataset(tmp_path / "aligned", n=48)
-    runs = [train(data, tmp_path / f"run{i}", epochs=2, batch_size=16, seed=seed).metrics for i, seed in enumerate((3, 3, 4))]
-    assert runs[0]["model"] == runs[1]["model"] and runs[0]["chroma_gain"] == runs[1]["chroma_gain"]
-    assert runs[0]["model"] != runs[2]["model"]
+    runs = [
+        train(data, tmp_path / f"run{i}", epochs=2, batch_size=16, seed=seed).metrics
+        for i, seed in enumerate((3, 3, 4))
+    ]
+    assert (
+        runs[0]["splits"] == runs[1]["splits"] and runs[0]["chroma_gain"] == runs[1]["chroma_gain"]
+    )
+    assert runs[0]["splits"] != runs[2]["splits"]
 
 
 def test_train_command_errors_are_one_line(capsys, tmp_path):
@@ -116,5 +136,10 @@ def test_train_command_errors_are_one_line(capsys, tmp_path):
 
     code = main(["-q", "train", str(tmp_path / "nothing"), "-o", str(tmp_path / "run")])
     err = capsys.readouterr().err.strip()
-    assert code == 1 and err.startswith("filmcolor: error:") and "nothing" in err and len(err.splitlines()) == 1
+    assert (
+        code == 1
+        and err.startswith("filmcolor: error:")
+        and "nothing" in err
+        and len(err.splitlines()) == 1
+    )
     assert not (tmp_path / "run").exists()

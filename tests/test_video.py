@@ -32,7 +32,14 @@ def test_reader_yields_every_frame_cropped_and_scaled(easy_pair):
 def test_writer_round_trip_carries_audio(easy_pair, tmp_path):
     frames = np.zeros((12, 48, 64, 3), np.uint8)
     frames[:, :, :32] = (200, 30, 30)
-    writer = VideoWriter(tmp_path / "out.mp4", 64, 48, Fraction(24), audio_from=easy_pair / "bw.mp4", audio_duration=0.5)
+    writer = VideoWriter(
+        tmp_path / "out.mp4",
+        64,
+        48,
+        Fraction(24),
+        audio_from=easy_pair / "bw.mp4",
+        audio_duration=0.5,
+    )
     writer.write(frames)
     writer.close()
     info = probe(tmp_path / "out.mp4")
@@ -41,11 +48,17 @@ def test_writer_round_trip_carries_audio(easy_pair, tmp_path):
     assert np.abs(back[:, 10, 10].astype(int) - (200, 30, 30)).max() < 12
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: None, "no such file"),
-    (lambda p: p.write_text("not a video"), "not a readable video"),
-    (lambda p: _ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", p), "no video stream"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_text("not a video"), "not a readable video"),
+        (
+            lambda p: _ffmpeg("-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac", p),
+            "no video stream",
+        ),
+    ],
+)
 def test_probe_rejects_bad_files(tmp_path, make, message):
     path = tmp_path / "bad.mp4"
     make(path)

@@ -1,14 +1,16 @@
-from filmcolor.shots import detect_cuts, shot_ids
-from filmcolor.video import FrameReader, probe
-
 import json
+
+from filmcolor.analysis import detect_cuts, shot_ids
+from filmcolor.video import FrameReader, probe
 
 
 def test_cuts_found_in_grey_and_colour_releases(easy_pair):
     truth = json.loads((easy_pair / "truth.json").read_text())
     for name in ("bw", "color"):
         info = probe(easy_pair / f"{name}.mp4")
-        cuts = detect_cuts(FrameReader(info, size=(96, 96), pix_fmt="gray" if name == "bw" else "rgb24"), info.fps)
+        cuts = detect_cuts(
+            FrameReader(info, size=(96, 96), pix_fmt="gray" if name == "bw" else "rgb24"), info.fps
+        )
         assert cuts == truth[name]["cuts"]
 
 

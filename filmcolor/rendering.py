@@ -1,0 +1,303 @@
+"""Colorize a black-and-white film (or a photograph) with a trained model, at the film's own
+resolution.
+
+The film streams through four stages, each in its own thread (``stream``): decoding its luma with
+ffmpeg, predicting colour in batches, smoothing and composing, encoding. For each frame:
+
+1. The picture inside any bars (found once from the film's keyframes) is resized to the model's size
+   and the model predicts RGB; only its chroma (Cr, Cb) is kept.
+2. Chroma is smoothed over time, following motion (optical flow), with a window that never
+   reaches across a shot cut (``smoothing``): less flicker.
+3. The smoothed chroma is upsampled to full resolution by a guided filter on the film's own luma
+   and recombined with that luma, so every detail of the original picture is kept; bars stay black.
+
+The film's audio streams are copied into the output. The output is written under a temporary name
+and renamed when complete: an error or Ctrl-C leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from .analysis import PictureArea
+from .color import TV_TO_FULL, chroma, compose, fit_gamut, guided_upsample, rgb_to_grey, to_i420
+from .errors import FilmcolorError, VideoError
+from .files import atomic_file, check_new_output
+from .model import LoadedModel, load_model, to_input, to_rgb8
+from .registration import Box, to_pixels
+from .settings import RenderSettings, with_options
+from .smoothing import ChromaSmoother
+from .stream import Stream
+from .video import FrameReader, VideoInfo, VideoWriter, probe
+
+log = logging.getLogger("filmcolor")
+
+_BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
+COLOUR_WARNING = 4.0  # mean |chroma| of keyframes above which an input is taken for a colour film
+
+# Colour for a batch of pictures (n, h, w) of full-range luma: their chroma (n, s, s, 2) at some
+# small size s, and their luma at that size (what smoothing follows motion and cuts on).
+ColourFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class RenderResult:
+    """What ``render`` wrote: the file, its frame count and the seconds it took."""
+
+    out: Path
+    frames: int
+    seconds: float
+
+
+class Predictor:
+    """The model as a ``ColourFn``: batched inference on the chosen device."""
+
+    def __init__(self, model: LoadedModel, device: str = "auto"):
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            self.device = torch.device(device)
+            self.net = model.net.to(self.device)
+        except (RuntimeError, AssertionError) as e:
+            raise FilmcolorError(f"--device {device}: not usable here ({e})") from None
+        if self.device.type == "cpu":
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.size = model.size
+        self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+    @torch.inference_mode()
+    def __call__(self, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        small = np.stack(
+            [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in pictures]
+        )
+        grey = to_input(small).to(self.device)
+        if self.device.type == "cpu":
+            grey = grey.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            rgb = to_rgb8(self.net(grey).float())
+        return chroma(rgb), small
+
+
+def _scan(
+    info: VideoInfo, start: float | None, duration: float | None, most: int = 320
+) -> tuple[Box, float]:
+    """Picture area and mean colourfulness of the film (or excerpt), from its first ``most``
+    keyframes.
+
+    Decoding keyframes alone is quick, and encoders put them at shot changes, so they sample the
+    film."""
+    area, colour, n = PictureArea(128), 0.0, 0
+    with FrameReader(
+        info, size=(128, 128), keyframes=True, start=start, duration=duration, batch=16
+    ) as reader:
+        for batch in reader:
+            area.update(rgb_to_grey(batch))
+            colour += float(np.abs(chroma(batch)).mean()) * len(batch)
+            n += len(batch)
+            if n >= most:
+                break
+    return area.box(), colour / max(n, 1)
+
+
+def render(
+    src: str | Path,
+    out: str | Path,
+    settings: RenderSettings | None = None,
+    *,
+    model: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = False,
+    **options,
+) -> RenderResult:
+    """Colorize ``src`` (a film, or a photograph by its suffix) into ``out`` with a trained
+    ``model`` (a run folder or checkpoint; the latest run by default). ``settings`` (or single
+    ``options`` such as ``smooth=0``) say how; see ``RenderSettings``."""
+    settings = with_options(settings, RenderSettings, options)
+    src, out = Path(src), Path(out)
+    image = src.suffix.lower() in IMAGE_SUFFIXES
+    if image != (out.suffix.lower() in IMAGE_SUFFIXES):
+        raise FilmcolorError(
+            f"{out}: an {'image' if image else 'film'} must be written as "
+            f"{'an image (.png, .jpg, ...)' if image else 'a video (.mp4, .mkv, ...)'}"
+        )
+    check_new_output(out, overwrite, "output")
+    predictor = Predictor(load_model(model, settings.strength), settings.device)
+    if image:
+        return _render_image(src, out, predictor, settings.side_by_side, overwrite)
+    return render_film(src, out, predictor, settings, overwrite=overwrite, progress=progress)
+
+
+def render_film(
+    src: str | Path,
+    out: str | Path,
+    colour: ColourFn,
+    settings: RenderSettings | None = None,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+) -> RenderResult:
+    """Colorize the film ``src`` into ``out`` with any ``colour`` function (the model's is a
+    ``Predictor``): probe, find the picture area, stream, encode, all or nothing."""
+    settings = settings or RenderSettings()
+    src, out = Path(src), Path(out)
+    info = probe(src)
+    start, duration = settings.start, settings.duration
+    if start is not None and start >= info.duration:
+        raise FilmcolorError(f"{src}: --start {start} is past its end ({info.duration:.1f} s)")
+    if info.width % 2 or info.height % 2:
+        raise VideoError(
+            f"{src}: its frame size {info.width}x{info.height} is odd, which video in yuv420p "
+            f"cannot store; crop it first (ffmpeg -i {src.name} -vf "
+            "crop=iw-mod(iw\\,2):ih-mod(ih\\,2) ...)"
+        )
+    box, colourfulness = _scan(info, start, duration)
+    if colourfulness > COLOUR_WARNING:
+        log.warning(
+            "%s looks like a colour film; its luminance is used as the black-and-white picture", src
+        )
+    expected = info.frames
+    if start is not None or duration is not None:
+        expected = int(
+            round(min(duration or info.duration, info.duration - (start or 0.0)) * float(info.fps))
+        )
+    t0 = time.perf_counter()
+    width = info.width * (2 if settings.side_by_side else 1)
+    with atomic_file(out, overwrite) as tmp:
+        with VideoWriter(
+            tmp,
+            width,
+            info.height,
+            info.fps,
+            audio_from=info if info.audio else None,
+            audio_start=start,
+            audio_duration=duration,
+            codec=settings.codec,
+            crf=settings.crf,
+            preset=settings.preset,
+            source_pix_fmt="yuv420p",
+            sar=info.sar,
+        ) as writer:
+            with tqdm(
+                total=expected, unit="frame", desc="rendering", disable=not progress, smoothing=0.1
+            ) as bar:
+                frames = _stream(info, writer, colour, settings, box, bar.update)
+    return RenderResult(out, frames, time.perf_counter() - t0)
+
+
+def _stream(
+    info: VideoInfo,
+    writer: VideoWriter,
+    colour: ColourFn,
+    settings: RenderSettings,
+    box: Box,
+    done: Callable[[int], object],
+) -> int:
+    """Decode ``info``'s film (or the excerpt ``settings`` name), colour the picture inside ``box``
+    with ``colour`` a batch at a time, smooth, compose and write each frame to ``writer`` (I420), in
+    order; call ``done(n)`` as frames are written. Returns the number of frames written."""
+    x0, y0, x1, y1 = to_pixels(
+        box, info.width, info.height, multiple=2
+    )  # even: the chroma planes are half size
+    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
+    smoother = ChromaSmoother(info.fps, settings.smooth)
+
+    def luma() -> Iterator[np.ndarray]:  # the Y planes of the film, a batch at a time
+        with FrameReader(
+            info,
+            pix_fmt="yuv420p",
+            start=settings.start,
+            duration=settings.duration,
+            batch=settings.batch_size,
+        ) as reader:
+            for batch in reader:
+                yield batch[:, : info.height]
+
+    def predict(batches: Iterator[np.ndarray]) -> Iterator[tuple]:
+        for batch in batches:
+            # The picture at the I420 chroma planes' size: what the model sees (resized further) and
+            # what guides the chroma back up.
+            pictures = np.stack(
+                [
+                    cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA)
+                    for f in batch
+                ]
+            )
+            halves = TV_TO_FULL[pictures]
+            yield (batch, halves, *colour(halves))
+
+    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray) -> np.ndarray:
+        cr, cb = guided_upsample(c, half)
+        # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
+        picture = y[y0:y1, x0:x1]
+        low, high = (
+            TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32)
+            for op in (cv2.erode, cv2.dilate)
+        )
+        i420 = to_i420(y, *fit_gamut(low, high, cr, cb), (x0, y0, x1, y1))
+        return _side_by_side(y, i420) if settings.side_by_side else i420
+
+    def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
+        for batch, halves, crcb, small in predicted:
+            smoother.push(small, crcb, list(zip(batch, halves)))
+            if ready := smoother.pop_ready():
+                yield np.stack([frame(c, y, half) for c, (y, half) in ready])
+        if ready := smoother.pop_ready(final=True):
+            yield np.stack([frame(c, y, half) for c, (y, half) in ready])
+
+    written = 0
+    with Stream() as stream:
+        for frames in stream.results(
+            stream.step(stream.step(stream.source(luma()), predict), compose_frames)
+        ):
+            writer.write(frames)
+            written += len(frames)
+            done(len(frames))
+    return written
+
+
+def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """I420 of the B&W frame (neutral chroma) left of the colorized one."""
+    h, w = y.shape
+    n = h * w // 4
+    planes = [
+        frame[: h * w].reshape(h, w),
+        frame[h * w : h * w + n].reshape(h // 2, w // 2),
+        frame[h * w + n :].reshape(h // 2, w // 2),
+    ]
+    grey = [y, np.full_like(planes[1], 128), np.full_like(planes[2], 128)]
+    return np.concatenate([np.hstack([g, p]).ravel() for g, p in zip(grey, planes)])
+
+
+def _render_image(
+    src: Path, out: Path, colour: ColourFn, side_by_side: bool, overwrite: bool
+) -> RenderResult:
+    t0 = time.perf_counter()
+    img = cv2.imread(str(src), cv2.IMREAD_COLOR)
+    if img is None:
+        raise FilmcolorError(f"{src}: not a readable image")
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    if float(np.abs(chroma(rgb)).mean()) > COLOUR_WARNING:
+        log.warning(
+            "%s is a colour image; its luminance is used as the black-and-white picture", src
+        )
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 0]
+    crcb, _ = colour(luma[None])
+    result = compose(luma, *guided_upsample(crcb[0], luma))
+    if side_by_side:
+        result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])
+    with atomic_file(out, overwrite) as tmp:
+        if not cv2.imwrite(str(tmp), cv2.cvtColor(result, cv2.COLOR_RGB2BGR)):
+            raise FilmcolorError(
+                f"{out}: could not be written as an image (is {out.suffix} a format OpenCV writes?)"
+            )
+    return RenderResult(out, 1, time.perf_counter() - t0)
