@@ -264,16 +264,18 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
         log.info("matching again on the common picture area")
         slope, segments, state, score = match(bw.grey, color.grey, *crops, bw.cuts, fps, rng)
         if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
-            raise NoMatch("too few frames match")
+            raise NoMatch("too few frames match", int((state >= 0).sum()))
     except NoMatch as e:
-        raise _no_match(bw, color, str(e)) from None
+        raise _no_match(bw, color, str(e), e.matched) from None
     return Alignment(slope, segments, *crops, state, score)
 
 
-def _no_match(bw: Film, color: Film, why: str) -> AlignmentError:
+def _no_match(bw: Film, color: Film, why: str, matched: int = 0) -> AlignmentError:
     return AlignmentError(
         f"{bw.info.path} and {color.info.path}: no reliable match found ({why}); are they releases "
-        "of the same film?"
+        "of the same film?",
+        matched,
+        bw.n,
     )
 
 

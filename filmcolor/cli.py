@@ -124,6 +124,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
         args.out,
         _settings(RenderSettings, args),
         model=args.model,
+        reference=args.reference,
+        aligned=args.aligned,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
@@ -132,6 +134,13 @@ def _cmd_render(args: argparse.Namespace) -> None:
         f"wrote {result.out} ({result.frames} frame(s) in {result.seconds:.1f} s, {rate:.1f} "
         "frames/s)"
     )
+    if result.release:
+        r = result.release
+        print(
+            f"colour from the release on {r['release_frames']} frames, from the model on "
+            f"{r['model_frames']} (the release's share of the film's colour: {r['covered']:.0%}); "
+            f"see {result.out.with_name(result.out.stem + '_report.png')}"
+        )
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -251,6 +260,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="run folder or .ckpt (default: the latest run under runs/)",
+    )
+    p.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="a colour release of the film: every frame it has takes its own colour, the model "
+        "colours the rest (OUT_report.png shows which)",
+    )
+    p.add_argument(
+        "--aligned",
+        type=Path,
+        default=None,
+        help="the folder `filmcolor align INPUT REFERENCE` wrote (default: align them now)",
     )
     _add_settings(p, RenderSettings)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")

@@ -14,10 +14,12 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, SubsetRandomSampler
 
+from .color import rgb_to_ab
 from .errors import DatasetError
 from .model import to_input, to_target
 
@@ -140,39 +142,54 @@ def split_ranges(
 
 
 class PairBatches(Dataset):
-    """Whole batches of (grey, rgb) tensors in [-1, 1], read from the memory-mapped arrays.
+    """Whole batches of (grey, rgb, ab) tensors read from the memory-mapped arrays: the B&W frames
+    (n, 1, s, s) and the colour frames as RGB (n, 3, s, s), both in [-1, 1], and as CIE a*b*
+    (n, 2, s, s).
 
     Indexed by a list of pair indices (a BatchSampler feeds it), so a batch is one read per array
-    rather than one per pair. With ``augment``, a random half of the pairs is mirrored, and every
-    pair is given a random exposure: both frames are scaled by one gain, as if the scene were
-    lit brighter or darker, which keeps the pair consistent but teaches the network that how
-    bright a scene is says little about its colours.
+    rather than one per pair; ``size`` resizes the frames as they are read (area averaging). With
+    ``augment``, a random half of the pairs is mirrored, and every pair is given a random exposure,
+    as if the scene were lit brighter or darker: both frames' RGB are scaled by one gain, the
+    colour the network must find (a*b*) stays; how bright a scene is says little about its colours.
     """
 
     def __init__(
-        self, data: AlignedData, augment: bool = False, exposure: float = 0.4, seed: int = 0
+        self,
+        data: AlignedData,
+        augment: bool = False,
+        exposure: float = 0.4,
+        seed: int = 0,
+        size: int | None = None,
     ):
         self.data, self.augment, self.exposure = data, augment, exposure
+        self.size = size if size and size != data.size else None
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         return len(self.data)
 
-    def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _read(self, frames: np.ndarray) -> np.ndarray:
+        if self.size is None:
+            return np.asarray(frames)
+        return np.stack(
+            [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in frames]
+        )
+
+    def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         idx = np.sort(np.asarray(indices))
-        grey, rgb = to_input(self.data.bw[idx]), to_target(self.data.color[idx])
+        color = self._read(self.data.color[idx])
+        grey, rgb = to_input(self._read(self.data.bw[idx])), to_target(color)
+        ab = torch.from_numpy(rgb_to_ab(color)).permute(0, 3, 1, 2)
         if self.augment:
             mirror = torch.from_numpy(self.rng.random(len(idx)) < 0.5)
-            grey[mirror] = grey[mirror].flip(-1)
-            rgb[mirror] = rgb[mirror].flip(-1)
+            for t in (grey, rgb, ab):
+                t[mirror] = t[mirror].flip(-1)
             if self.exposure:
                 span = np.log1p(self.exposure)
-                gain = torch.from_numpy(
-                    np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1, 1))).astype(np.float32)
-                )
-                grey = ((grey + 1) * gain).clamp(max=2) - 1
-                rgb = ((rgb + 1) * gain).clamp(max=2) - 1
-        return grey, rgb
+                gain = np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1, 1))).astype(np.float32)
+                grey = ((grey + 1) * torch.from_numpy(gain)).clamp(max=2) - 1
+                rgb = ((rgb + 1) * torch.from_numpy(gain)).clamp(max=2) - 1
+        return grey, rgb, ab
 
 
 def batches(
@@ -184,11 +201,12 @@ def batches(
     augment: bool = False,
     exposure: float = 0.4,
     seed: int = 0,
+    size: int | None = None,
 ) -> DataLoader:
-    """Batches of the pairs in ``r``: in film order, or shuffled (a new order each epoch, the same
-    orders for the same ``seed``) and augmented for training."""
+    """Batches of the pairs in ``r`` (see ``PairBatches``): in film order, or shuffled (a new order
+    each epoch, the same orders for the same ``seed``) and augmented for training."""
     order = SubsetRandomSampler(r, generator=torch.Generator().manual_seed(seed)) if shuffle else r
-    dataset = PairBatches(data, augment=augment, exposure=exposure, seed=seed)
+    dataset = PairBatches(data, augment=augment, exposure=exposure, seed=seed, size=size)
     return DataLoader(
         dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None
     )

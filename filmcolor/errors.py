@@ -10,7 +10,12 @@ class VideoError(FilmcolorError):
 
 
 class AlignmentError(FilmcolorError):
-    """Two releases that cannot be aligned reliably."""
+    """Two releases that cannot be aligned reliably; ``matched`` of the B&W release's ``frames``
+    found a match."""
+
+    def __init__(self, message: str, matched: int = 0, frames: int = 0):
+        super().__init__(message)
+        self.matched, self.frames = matched, frames
 
 
 class DatasetError(FilmcolorError):
@@ -22,5 +27,9 @@ class ModelError(FilmcolorError):
 
 
 class NoMatch(Exception):
-    """Inside the aligner: the releases do not match; ``align`` turns it into an AlignmentError
-    that names the two files."""
+    """Inside the aligner: the releases do not match (``matched`` B&W frames found a match);
+    ``align`` turns it into an AlignmentError that names the two files."""
+
+    def __init__(self, why: str, matched: int = 0):
+        super().__init__(why)
+        self.matched = matched

@@ -57,17 +57,14 @@ class Evaluation:
 def score_pairs(
     grey: np.ndarray, pred: np.ndarray, target: np.ndarray, consecutive: np.ndarray
 ) -> dict:
-    """Every metric of the colorized frames and of the identity baseline (``grey`` as it is)
-    against ``target``, and the colour release's own colourfulness and flicker."""
-    baseline = np.repeat(grey[..., None], 3, axis=3)
-    return {
-        "model": all_metrics(pred, target, consecutive),
-        "baseline": all_metrics(baseline, target, consecutive),
-        "colour_release": {
-            "colourfulness": colourfulness(target),
-            "flicker": flicker(target, consecutive),
-        },
-    }
+    """Every metric of the colorized frames and of the identity baseline (``grey`` as it is: a grey
+    film) against ``target``, and the colour release's own colourfulness and flicker."""
+    release = {"colourfulness": colourfulness(target), "flicker": flicker(target, consecutive)}
+    scores = {"model": all_metrics(pred, target, consecutive)}
+    scores["baseline"] = all_metrics(np.repeat(grey[..., None], 3, axis=3), target, consecutive)
+    for s in scores.values():
+        s["colourfulness_ratio"] = s["colourfulness"] / max(release["colourfulness"], 1e-6)
+    return {**scores, "colour_release": release}
 
 
 def sample(data: AlignedData, r: range, run: int = 48) -> tuple[np.ndarray, np.ndarray]:
@@ -162,9 +159,9 @@ def evaluate(
         "split": settings.split,
         "pairs": [r.start, r.stop],
         "scored": len(keep),
-        "strength": round(float(model.net.chroma_gain), 4),
+        "strength": round(float(model.net.strength), 4),
     }
-    if out is None:  # the run's own evaluation.json is the calibrated model's
+    if out is None:  # the run's own evaluation.json is the model's as trained
         strength = settings.strength
         out = model.path.parent / (
             f"evaluation-strength{strength:g}" if strength is not None else ""

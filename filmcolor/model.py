@@ -1,16 +1,21 @@
-"""The U-Net of the FilmColorizer report: grey frame in, RGB frame out.
+"""The colorizer network: the U-Net of the FilmColorizer report, with a head that predicts colour.
 
-Encoder: three double convolutions (64, 128, 256 kernels), each two 3x3 convs with batch norm and
-ReLU, the first of each pair with stride 2 in place of max pooling (64 -> 32 -> 16 -> 8 pixels).
-Decoder: three 2x transposed-conv upsamplings; the first two are followed by a double conv (128,
-then 64 kernels); each upsampling's output is concatenated with the matching encoder output (the
-last one with the input frame itself) before a final 1x1 conv to RGB.
+Body (``UNet``): three double convolutions (64, 128, 256 kernels), each two 3x3 convs with batch
+norm and ReLU, the first of each pair with stride 2 in place of max pooling (64 -> 32 -> 16 -> 8
+pixels); three 2x transposed-conv upsamplings, the first two followed by a double conv (128, then
+64 kernels); each upsampling's output is concatenated with the matching encoder output (the last
+one with the input frame itself). A 1x1 convolution makes the head (``ARCHITECTURES``):
 
-The network predicts the change from the identity baseline (the grey value copied to R, G and B),
-so an untrained model starts at the baseline and learns only the colour. After training, the
-strength of its colour is calibrated on held-out frames (``chroma_gain``, stored with the weights).
-The model owns its normalisation: ``to_input`` and ``to_rgb8`` turn uint8 frames into its inputs
-and its outputs back into uint8 frames, the same way in training and in rendering.
+- ``unet-bins``: a distribution over the a*b* bins (``bins``), trained with class-rebalanced
+  cross-entropy and decoded by its annealed mean, as in Zhang et al. (ECCV 2016);
+- ``unet-ab``: a*b* directly, trained with an L1 loss;
+- ``unet-rgb``: the report's model, RGB = the grey frame + a correction, trained with MSE; kept to
+  compare.
+
+The first two predict colour *given* the lightness: the film's own grey is the lightness, and the
+network spends nothing on tones, which ``render`` keeps as they are anyway. The model owns its
+normalisation: ``ColourNet.ab`` takes uint8 grey frames and gives CIE a*b*, the same way in
+training, evaluation and rendering.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ import numpy as np
 import torch
 from torch import nn
 
+from .bins import annealed_mean
+from .color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from .errors import ModelError
-from .settings import RUNS
+from .settings import ARCHITECTURES, RUNS
 
-ARCHITECTURE = "unet3-residual"
+AB_SCALE = 100.0  # a*b* units per unit of the regression head's output
 
 
 class DoubleConv(nn.Sequential):
@@ -43,7 +50,7 @@ class DoubleConv(nn.Sequential):
 
 
 class UNet(nn.Module):
-    """Grey (n, 1, h, w) in [-1, 1] -> RGB (n, 3, h, w) in [-1, 1]; h and w divisible by 8."""
+    """Grey (n, 1, h, w) in [-1, 1] -> features (n, width / 2 + 1, h, w); h, w divisible by 8."""
 
     def __init__(self, width: int = 64):
         super().__init__()
@@ -56,10 +63,7 @@ class UNet(nn.Module):
         self.up2 = nn.ConvTranspose2d(w2, w1, 2, stride=2)
         self.dec2 = DoubleConv(2 * w1, w1)
         self.up3 = nn.ConvTranspose2d(w1, w1 // 2, 2, stride=2)
-        self.out = nn.Conv2d(w1 // 2 + 1, 3, 1)
-        # Strength of the predicted colour around its own luma, set after training on held-out
-        # frames (see training.calibrate); 1 while training.
-        self.register_buffer("chroma_gain", torch.ones(()))
+        self.features = w1 // 2 + 1
 
     def forward(self, grey: torch.Tensor) -> torch.Tensor:
         e1 = self.enc1(grey)
@@ -67,67 +71,89 @@ class UNet(nn.Module):
         e3 = self.enc3(e2)
         d1 = self.dec1(torch.cat([self.up1(e3), e2], dim=1))
         d2 = self.dec2(torch.cat([self.up2(d1), e1], dim=1))
-        d3 = torch.cat([self.up3(d2), grey], dim=1)
-        rgb = grey + self.out(d3)
-        if self.training:
-            return rgb
-        luma = luminance(rgb)
-        return luma + self.chroma_gain * (rgb - luma)
+        return torch.cat([self.up3(d2), grey], dim=1)
 
 
-_LUMA = (0.299, 0.587, 0.114)
+class ColourNet(nn.Module):
+    """The body and one head; ``forward`` gives what the loss needs, ``ab`` the colour."""
 
+    def __init__(
+        self, arch: str = ARCHITECTURES[0], bins: np.ndarray | None = None, width: int = 64
+    ):
+        super().__init__()
+        if arch not in ARCHITECTURES:
+            raise ModelError(f"unknown architecture {arch!r}; one of {', '.join(ARCHITECTURES)}")
+        self.arch = arch
+        self.body = UNet(width)
+        outputs = {"unet-bins": len(bins) if bins is not None else 0, "unet-ab": 2, "unet-rgb": 3}[
+            arch
+        ]
+        self.head = nn.Conv2d(self.body.features, outputs, 1)
+        self.register_buffer(
+            "bins",
+            torch.as_tensor(bins if bins is not None else np.zeros((0, 2)), dtype=torch.float32),
+        )
+        # How much of the predicted colour is shown: 1 unless the user asks otherwise (--strength).
+        self.register_buffer("strength", torch.ones(()))
 
-def luminance(rgb: torch.Tensor) -> torch.Tensor:
-    """BT.601 luma (n, 1, h, w) of an RGB batch (n, 3, h, w)."""
-    w = torch.tensor(_LUMA, dtype=rgb.dtype, device=rgb.device).view(1, 3, 1, 1)
-    return (rgb * w).sum(dim=1, keepdim=True)
+    def forward(self, grey: torch.Tensor) -> torch.Tensor:
+        """Bin logits (n, Q, h, w), a*b* / AB_SCALE (n, 2, h, w) or RGB in [-1, 1] (n, 3, h, w)."""
+        out = self.head(self.body(grey))
+        return grey + out if self.arch == "unet-rgb" else out
+
+    def decode(self, out: torch.Tensor) -> torch.Tensor:
+        """a*b* (n, 2, h, w) of what ``forward`` gave (for unet-rgb, in ``ab``)."""
+        if self.arch == "unet-bins":
+            return annealed_mean(out, self.bins)[0]
+        return out * AB_SCALE
+
+    @torch.no_grad()
+    def colour(self, grey: torch.Tensor) -> np.ndarray:
+        """CIE a*b* (n, h, w, 2) float32 for grey frames (n, 1, h, w) in [-1, 1], at the strength
+        chosen."""
+        out = self(grey).float()
+        if self.arch == "unet-rgb":
+            ab = rgb_to_ab(to_rgb8(out))
+        else:
+            ab = self.decode(out).permute(0, 2, 3, 1).cpu().numpy()
+        return ab * self.strength.item()
+
+    def ab(self, grey: np.ndarray, batch: int = 128) -> np.ndarray:
+        """CIE a*b* (n, h, w, 2) float32 of grey uint8 frames (n, h, w), in batches."""
+        device = self.strength.device
+        chunks = (
+            to_input(np.asarray(grey[i : i + batch])).to(device) for i in range(0, len(grey), batch)
+        )
+        return np.concatenate([self.colour(x) for x in chunks])
 
 
 def to_input(grey: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 grey (n, h, w) -> float (n, 1, h, w) in [-1, 1]."""
-    t = torch.as_tensor(grey)
-    return t.float().div_(127.5).sub_(1.0).unsqueeze(1)
+    return torch.as_tensor(grey).float().div_(127.5).sub_(1.0).unsqueeze(1)
 
 
 def to_target(rgb: np.ndarray | torch.Tensor) -> torch.Tensor:
     """uint8 RGB (n, h, w, 3) -> float (n, 3, h, w) in [-1, 1]."""
-    t = torch.as_tensor(rgb)
-    return t.float().div_(127.5).sub_(1.0).permute(0, 3, 1, 2)
+    return torch.as_tensor(rgb).float().div_(127.5).sub_(1.0).permute(0, 3, 1, 2)
 
 
 def to_rgb8(pred: torch.Tensor) -> np.ndarray:
     """float (n, 3, h, w) in [-1, 1] -> uint8 RGB (n, h, w, 3)."""
-    return (
-        pred.detach()
-        .clamp(-1, 1)
-        .add(1)
-        .mul(127.5)
-        .round()
-        .byte()
-        .permute(0, 2, 3, 1)
-        .cpu()
-        .numpy()
-    )
+    rgb = pred.detach().clamp(-1, 1).add(1).mul(127.5).round().byte()
+    return rgb.permute(0, 2, 3, 1).cpu().numpy()
 
 
-@torch.no_grad()
-def colorize(net: nn.Module, grey: np.ndarray, batch: int = 128) -> np.ndarray:
-    """RGB uint8 frames (n, h, w, 3) the network makes of grey uint8 frames (n, h, w), in
-    batches."""
-    return np.concatenate(
-        [
-            to_rgb8(net(to_input(np.asarray(grey[i : i + batch]))))
-            for i in range(0, len(grey), batch)
-        ]
-    )
+def colorize(net: ColourNet, grey: np.ndarray) -> np.ndarray:
+    """RGB uint8 frames (n, h, w, 3) of grey uint8 frames (n, h, w): the predicted a*b* on the
+    frames' own lightness, as ``render`` shows them."""
+    return lab_to_rgb(LIGHTNESS[np.asarray(grey)], net.ab(grey))
 
 
 @dataclass
 class LoadedModel:
     """A trained network ready for inference, with what it was trained on."""
 
-    net: UNet
+    net: ColourNet
     size: int  # frame side it was trained at
     path: Path
     hparams: dict
@@ -141,19 +167,16 @@ def latest_run(root: Path = RUNS, needs: str = "best.ckpt") -> Path | None:
 
 def load_model(path: str | Path | None = None, strength: float | None = None) -> LoadedModel:
     """Load a checkpoint written by ``filmcolor train``: a .ckpt file, a run folder, or (None) the
-    latest run.
+    latest run. ``strength`` scales the predicted colour (0: none; 1.5: half again as much).
 
-    ``strength`` replaces the colour strength calibrated in training (0: the model's tonal
-    correction without colour; above 1: more colour than calibrated). Only the network's weights and
-    hyperparameters are read; Lightning is not needed to colorize. Checkpoints are pickles: load
-    only your own or ones you trust.
-    """
+    Only the network's weights and hyperparameters are read; Lightning is not needed to colorize.
+    Checkpoints are pickles: load only your own or ones you trust."""
     if path is None:
         run = latest_run()
         if run is None:
             raise ModelError(
-                f"no trained model under {RUNS}/: run `filmcolor train` first, or pass --model "
-                "RUN_OR_CKPT"
+                f"no trained model under {RUNS}/: run `filmcolor train` first, "
+                "or pass --model RUN_OR_CKPT"
             )
         path = run / "best.ckpt"
     path = Path(path)
@@ -163,20 +186,19 @@ def load_model(path: str | Path | None = None, strength: float | None = None) ->
         raise ModelError(
             f"{path}: no such model file; pass a run folder or a .ckpt written by `filmcolor train`"
         )
-    try:
+    try:  # a truncated file, another program's checkpoint, not a checkpoint at all
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
         hp = dict(ckpt["hyper_parameters"])
         state = {k[len("net.") :]: v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
-    except (
-        Exception
-    ) as e:  # a truncated file, another program's checkpoint, not a checkpoint at all
+    except Exception as e:
         raise ModelError(f"{path}: not a filmcolor model ({type(e).__name__}: {e})") from None
-    if hp.get("architecture") != ARCHITECTURE:
+    arch = hp.get("settings", {}).get("arch")
+    if arch not in ARCHITECTURES or "bins" not in state:
         raise ModelError(
-            f"{path}: model architecture {hp.get('architecture')!r} is not {ARCHITECTURE!r}; "
-            "it was made by another filmcolor version or another program"
+            f"{path}: a model of another kind ({arch or 'unknown'}); it was made by another "
+            "filmcolor version or another program: train it again"
         )
-    net = UNet(hp.get("width", 64))
+    net = ColourNet(arch, state["bins"].numpy())
     try:
         net.load_state_dict(state)
     except RuntimeError as e:
@@ -184,5 +206,5 @@ def load_model(path: str | Path | None = None, strength: float | None = None) ->
             f"{path}: its weights do not fit the network ({str(e).splitlines()[0]})"
         ) from None
     if strength is not None:
-        net.chroma_gain.fill_(strength)
+        net.strength.fill_(strength)
     return LoadedModel(net.eval(), int(hp["size"]), path, hp)

@@ -29,10 +29,22 @@ import torch
 from tqdm import tqdm
 
 from .analysis import PictureArea
-from .color import TV_TO_FULL, chroma, compose, fit_gamut, guided_upsample, rgb_to_grey, to_i420
+from .color import (
+    LIGHTNESS,
+    TV_TO_FULL,
+    chroma,
+    chroma_of_ab,
+    compose,
+    fit_gamut,
+    rgb_to_grey,
+    to_i420,
+    upsample,
+)
 from .errors import FilmcolorError, VideoError
 from .files import atomic_file, check_new_output
-from .model import LoadedModel, load_model, to_input, to_rgb8
+from .model import LoadedModel, load_model, to_input
+from .plots import release_plot
+from .reference import Release, load_release
 from .registration import Box, to_pixels
 from .settings import RenderSettings, with_options
 from .smoothing import ChromaSmoother
@@ -45,18 +57,20 @@ _BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 COLOUR_WARNING = 4.0  # mean |chroma| of keyframes above which an input is taken for a colour film
 
-# Colour for a batch of pictures (n, h, w) of full-range luma: their chroma (n, s, s, 2) at some
+# Colour for a batch of pictures (n, h, w) of full-range luma: their CIE a*b* (n, s, s, 2) at some
 # small size s, and their luma at that size (what smoothing follows motion and cuts on).
 ColourFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
 class RenderResult:
-    """What ``render`` wrote: the file, its frame count and the seconds it took."""
+    """What ``render`` wrote: the file, its frame count and the seconds it took; with a colour
+    release, what took its colour (``Release.report``)."""
 
     out: Path
     frames: int
     seconds: float
+    release: dict | None = None
 
 
 class Predictor:
@@ -84,8 +98,7 @@ class Predictor:
         if self.device.type == "cpu":
             grey = grey.contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            rgb = to_rgb8(self.net(grey).float())
-        return chroma(rgb), small
+            return self.net.colour(grey), small
 
 
 def _scan(
@@ -115,13 +128,19 @@ def render(
     settings: RenderSettings | None = None,
     *,
     model: str | Path | None = None,
+    reference: str | Path | None = None,
+    aligned: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
     **options,
 ) -> RenderResult:
     """Colorize ``src`` (a film, or a photograph by its suffix) into ``out`` with a trained
     ``model`` (a run folder or checkpoint; the latest run by default). ``settings`` (or single
-    ``options`` such as ``smooth=0``) say how; see ``RenderSettings``."""
+    ``options`` such as ``smooth=0``) say how; see ``RenderSettings``.
+
+    With a colour release of the film as ``reference``, every frame it has takes its colour from
+    it, and the model colours the rest (``reference``); ``aligned`` is the folder ``filmcolor
+    align`` wrote for these two files, or None to align them now."""
     settings = with_options(settings, RenderSettings, options)
     src, out = Path(src), Path(out)
     image = src.suffix.lower() in IMAGE_SUFFIXES
@@ -131,10 +150,18 @@ def render(
             f"{'an image (.png, .jpg, ...)' if image else 'a video (.mp4, .mkv, ...)'}"
         )
     check_new_output(out, overwrite, "output")
-    predictor = Predictor(load_model(model, settings.strength), settings.device)
+    loaded = load_model(model, settings.strength)
+    predictor = Predictor(loaded, settings.device)
     if image:
+        if reference is not None:
+            raise FilmcolorError(f"{src}: --reference colours a film, not a photograph")
         return _render_image(src, out, predictor, settings.side_by_side, overwrite)
-    return render_film(src, out, predictor, settings, overwrite=overwrite, progress=progress)
+    release = None
+    if reference is not None:
+        release = load_release(probe(src), reference, aligned, loaded.net, loaded.size, progress)
+    return render_film(
+        src, out, predictor, settings, release=release, overwrite=overwrite, progress=progress
+    )
 
 
 def render_film(
@@ -143,11 +170,14 @@ def render_film(
     colour: ColourFn,
     settings: RenderSettings | None = None,
     *,
+    release: Release | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> RenderResult:
     """Colorize the film ``src`` into ``out`` with any ``colour`` function (the model's is a
-    ``Predictor``): probe, find the picture area, stream, encode, all or nothing."""
+    ``Predictor``) and, where it has the frame, the colour ``release``: probe, find the picture
+    area, stream, encode, all or nothing. With a release, ``OUT_report.png`` shows which frames
+    took whose colour."""
     settings = settings or RenderSettings()
     src, out = Path(src), Path(out)
     info = probe(src)
@@ -190,8 +220,15 @@ def render_film(
             with tqdm(
                 total=expected, unit="frame", desc="rendering", disable=not progress, smoothing=0.1
             ) as bar:
-                frames = _stream(info, writer, colour, settings, box, bar.update)
-    return RenderResult(out, frames, time.perf_counter() - t0)
+                frames = _stream(info, writer, colour, settings, box, bar.update, release)
+    summary = None
+    if release is not None:
+        summary = release.report()
+        with atomic_file(out.with_name(f"{out.stem}_report.png"), overwrite=True) as tmp:
+            release_plot(
+                tmp, release.weight, release.shot, summary["shots"], float(info.fps), src.name
+            )
+    return RenderResult(out, frames, time.perf_counter() - t0, summary)
 
 
 def _stream(
@@ -201,6 +238,7 @@ def _stream(
     settings: RenderSettings,
     box: Box,
     done: Callable[[int], object],
+    release: Release | None = None,
 ) -> int:
     """Decode ``info``'s film (or the excerpt ``settings`` name), colour the picture inside ``box``
     with ``colour`` a batch at a time, smooth, compose and write each frame to ``writer`` (I420), in
@@ -222,7 +260,13 @@ def _stream(
             for batch in reader:
                 yield batch[:, : info.height]
 
-    def predict(batches: Iterator[np.ndarray]) -> Iterator[tuple]:
+    first = int(np.ceil((settings.start or 0) * float(info.fps) - 1e-6))
+
+    def predict(
+        batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
+    ) -> Iterator[tuple]:
+        releases = releases or iter(())
+        k = first  # the frame number of the batch's first frame in the film
         for batch in batches:
             # The picture at the I420 chroma planes' size: what the model sees (resized further) and
             # what guides the chroma back up.
@@ -233,10 +277,17 @@ def _stream(
                 ]
             )
             halves = TV_TO_FULL[pictures]
-            yield (batch, halves, *colour(halves))
+            rgb = next(releases, None) or [None] * len(batch)
+            yield (batch, halves, *colour(halves), range(k, k + len(batch)), rgb)
+            k += len(batch)
+        for _ in releases:  # read to its end
+            pass
 
-    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray) -> np.ndarray:
-        cr, cb = guided_upsample(c, half)
+    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb) -> np.ndarray:
+        ab = upsample(c, half_size)
+        if release is not None:
+            ab = release.colour(k, half, ab, rgb, (x0 // 2, y0 // 2))
+        cr, cb = chroma_of_ab(LIGHTNESS[half], ab)
         # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
         picture = y[y0:y1, x0:x1]
         low, high = (
@@ -247,18 +298,21 @@ def _stream(
         return _side_by_side(y, i420) if settings.side_by_side else i420
 
     def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
-        for batch, halves, crcb, small in predicted:
-            smoother.push(small, crcb, list(zip(batch, halves)))
+        for batch, halves, ab, small, ks, rgb in predicted:
+            smoother.push(small, ab, list(zip(batch, halves, ks, rgb)))
             if ready := smoother.pop_ready():
-                yield np.stack([frame(c, y, half) for c, (y, half) in ready])
+                yield np.stack([frame(c, *payload) for c, payload in ready])
         if ready := smoother.pop_ready(final=True):
-            yield np.stack([frame(c, y, half) for c, (y, half) in ready])
+            yield np.stack([frame(c, *payload) for c, payload in ready])
 
     written = 0
     with Stream() as stream:
-        for frames in stream.results(
-            stream.step(stream.step(stream.source(luma()), predict), compose_frames)
-        ):
+        sources = [stream.source(luma())]
+        if release is not None:  # the colour release, decoded alongside
+            count = int(info.frames) - first + settings.batch_size
+            sources.append(stream.source(release.frames(first, count, settings.batch_size)))
+        predicted = stream.step(tuple(sources), predict)
+        for frames in stream.results(stream.step(predicted, compose_frames)):
             writer.write(frames)
             written += len(frames)
             done(len(frames))
@@ -291,8 +345,8 @@ def _render_image(
             "%s is a colour image; its luminance is used as the black-and-white picture", src
         )
     luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 0]
-    crcb, _ = colour(luma[None])
-    result = compose(luma, *guided_upsample(crcb[0], luma))
+    ab, _ = colour(luma[None])
+    result = compose(luma, *chroma_of_ab(LIGHTNESS[luma], upsample(ab[0], luma.shape[::-1])))
     if side_by_side:
         result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])
     with atomic_file(out, overwrite) as tmp:

@@ -19,6 +19,7 @@ from .errors import FilmcolorError
 
 ALIGNED = Path("aligned")  # where align writes and train reads, by default
 RUNS = Path("runs")  # where train writes run folders and render/evaluate look for the latest
+ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.ColourNet
 
 # Rates written as decimals (23.976, 29.97) that mean the NTSC fractions.
 _NTSC = [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]
@@ -116,6 +117,17 @@ class AlignSettings:
 class TrainSettings:
     """How ``filmcolor train`` trains; stored in metrics.json and in the checkpoint."""
 
+    arch: str = option(
+        "unet-bins",
+        "the network's head: unet-bins (a distribution over a*b* bins), unet-ab (a*b*, L1) or "
+        "unet-rgb (RGB, MSE: the FilmColorizer report's model, to compare)",
+        choices=ARCHITECTURES,
+    )
+    size: int | None = option(
+        None,
+        "frame side to train at (default: the aligned dataset's; another size resizes the pairs)",
+        parse=int,
+    )
     epochs: int = option(20, "most epochs to train")
     batch_size: int = option(32, "pairs per batch")
     lr: float = option(2e-3, "peak learning rate of the one-cycle schedule")
@@ -134,7 +146,9 @@ class TrainSettings:
     ema: bool = option(
         True, "validate and save the trained weights, not their moving average", flag="--no-ema"
     )
-    patience: int = option(10, "stop after this many epochs without a better validation loss")
+    patience: int = option(
+        10, "stop after this many epochs without a lower validation colour error"
+    )
     seed: int = option(0, "random seed, for a repeatable run")
     accelerator: str = option("auto", "cpu, gpu, mps or auto (Lightning's choice)")
     devices: str | int = option(
@@ -148,6 +162,18 @@ class TrainSettings:
     )
 
     def __post_init__(self):
+        _check(
+            self.arch in ARCHITECTURES,
+            "arch",
+            f"one of {', '.join(ARCHITECTURES)}",
+            repr(self.arch),
+        )
+        _check(
+            self.size is None or (self.size >= 8 and self.size % 8 == 0),
+            "size",
+            "a multiple of 8",
+            self.size,
+        )
         for name in ("epochs", "batch_size", "patience"):
             _check(getattr(self, name) >= 1, name, "1 or more", getattr(self, name))
         _check(self.lr > 0, "lr", "above 0", self.lr)
@@ -165,8 +191,7 @@ class TrainSettings:
 def _strength() -> Any:
     return option(
         None,
-        "colour strength, in place of the one calibrated on validation frames in training and "
-        "stored in the model (0: no colour; 1.5: half again as much)",
+        "how much of the predicted colour to show (0: none; 1.5: half again as much)",
         parse=float,
     )
 

@@ -84,11 +84,13 @@ class Stream:
         self._start(lambda: self._feed(items, out))
         return out
 
-    def step(self, inputs: Channel, fn: Callable[[Iterator], Iterable]) -> Channel:
+    def step(self, inputs: Channel | tuple[Channel, ...], fn: Callable[..., Iterable]) -> Channel:
         """A stage that turns the items of ``inputs`` into new ones: ``fn`` takes an iterator of
-        them and returns an iterable (a generator function can keep state and look ahead)."""
+        them (one per channel, when given several) and returns an iterable (a generator function
+        can keep state and look ahead). Each input must be read to its end."""
         out = self._channel()
-        self._start(lambda: self._feed(fn(iter(inputs)), out))
+        channels = inputs if isinstance(inputs, tuple) else (inputs,)
+        self._start(lambda: self._feed(fn(*(iter(c) for c in channels)), out))
         return out
 
     def sink(self, inputs: Channel, fn: Callable[[object], None]) -> None:

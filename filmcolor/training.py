@@ -22,7 +22,6 @@ import contextlib
 import csv
 import json
 import logging
-import math
 import shutil
 import time
 import warnings
@@ -32,95 +31,23 @@ from pathlib import Path
 import numpy as np
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 from pytorch_lightning.callbacks.weight_averaging import EMAWeightAveraging
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 from torch.utils.data import DataLoader
 
 from . import __version__
+from .bins import gamut_bins, rebalancing
+from .color import rgb_to_ab
+from .colorizer import Colorizer
 from .dataset import AlignedData, batches, load_aligned, split_ranges
 from .errors import FilmcolorError
 from .evaluation import score_split
-from .model import ARCHITECTURE, UNet, latest_run, luminance, to_input, to_target
+from .model import latest_run, load_model
 from .plots import image_grid, loss_curves
 from .settings import ALIGNED, RUNS, TrainSettings, as_json, with_options
 
 log = logging.getLogger("filmcolor")
-
-
-class Colorizer(pl.LightningModule):
-    """The U-Net with its loss, optimiser and schedule; its hyperparameters describe it fully."""
-
-    def __init__(
-        self,
-        size: int = 64,
-        settings: dict | None = None,
-        split: dict | None = None,
-        data: str = "",
-    ):
-        super().__init__()
-        self.save_hyperparameters()
-        self.hparams["architecture"] = ARCHITECTURE
-        self.hparams["normalization"] = "grey and RGB scaled to [-1, 1]; output = grey + network"
-        self.hparams["filmcolor_version"] = __version__
-        self.settings = settings or as_json(TrainSettings())
-        self.net = UNet()
-
-    def forward(self, grey: torch.Tensor) -> torch.Tensor:
-        return self.net(grey)
-
-    def _step(self, batch, stage: str) -> torch.Tensor:
-        grey, rgb = batch
-        loss = F.mse_loss(self(grey), rgb)
-        self.log(
-            f"{stage}/loss",
-            loss,
-            on_step=False,
-            on_epoch=True,
-            prog_bar=stage == "val",
-            batch_size=len(grey),
-        )
-        return loss
-
-    def training_step(self, batch, batch_idx):
-        if self.settings["mixup"] > 0:
-            batch = self._mix(*batch)
-        return self._step(batch, "train")
-
-    def _mix(self, grey: torch.Tensor, rgb: torch.Tensor):
-        """Mixup: blend each pair with another pair of the batch, inputs and targets alike.
-
-        The film's tone mapping is close to linear, so a blend of inputs still maps to the blend of
-        targets; the network learns smoother, less overconfident colour for what it has not seen."""
-        alpha = self.settings["mixup"]
-        lam = torch.distributions.Beta(alpha, alpha).sample((len(grey), 1, 1, 1)).to(grey)
-        lam = torch.maximum(lam, 1 - lam)  # the original pair stays the larger part
-        other = torch.randperm(len(grey), device=grey.device)
-        return lam * grey + (1 - lam) * grey[other], lam * rgb + (1 - lam) * rgb[other]
-
-    def validation_step(self, batch, batch_idx):
-        self._step(batch, "val")
-
-    def configure_optimizers(self):
-        opt = torch.optim.AdamW(
-            self.parameters(), lr=self.settings["lr"], weight_decay=self.settings["weight_decay"]
-        )
-        # One cycle: a linear warm-up over the first 15% of steps, then a cosine decay. Its length
-        # is read from the trainer each time training starts, so a resumed run with more epochs
-        # stretches the rest of its schedule rather than running past the end of it.
-        total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = max(1, int(0.15 * total))
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return 0.04 + 0.96 * step / warmup
-            return 0.002 + 0.499 * (
-                1 + math.cos(math.pi * min(1.0, (step - warmup) / max(1, total - warmup)))
-            )
-
-        sched = torch.optim.lr_scheduler.LambdaLR(opt, factor)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
 class FilmDataModule(pl.LightningDataModule):
@@ -140,10 +67,13 @@ class FilmDataModule(pl.LightningDataModule):
             augment=s.augment,
             exposure=s.exposure,
             seed=s.seed,
+            size=s.size,
         )
 
     def val_dataloader(self) -> DataLoader:
-        return batches(self.data, self.ranges["val"], self.settings.batch_size)
+        return batches(
+            self.data, self.ranges["val"], self.settings.batch_size, size=self.settings.size
+        )
 
 
 @dataclass
@@ -261,11 +191,23 @@ def _train(
         run,
     )
     split = {k: [r.start, r.stop] for k, r in ranges.items()}
-    module = Colorizer(dataset.size, as_json(settings), split, str(dataset.path.resolve()))
+    size = settings.size or dataset.size
+    bins = gamut_bins() if settings.arch == "unet-bins" else None
+    module = Colorizer(
+        size,
+        as_json(settings),
+        split,
+        str(dataset.path.resolve()),
+        None if bins is None else bins.tolist(),
+    )
+    if bins is not None:
+        module.class_weights.copy_(
+            torch.from_numpy(_class_weights(dataset, ranges["train"], module.encoder, bins))
+        )
     checkpoint = ModelCheckpoint(
         dirpath=run,
         filename="best",
-        monitor="val/loss",
+        monitor="val/colour_error",
         mode="min",
         save_top_k=1,
         save_last=True,
@@ -275,7 +217,7 @@ def _train(
     callbacks = [
         *callbacks,
         checkpoint,
-        EarlyStopping(monitor="val/loss", mode="min", patience=settings.patience),
+        EarlyStopping(monitor="val/colour_error", mode="min", patience=settings.patience),
     ]
     if settings.ema:
         # Average over about the last quarter of training, at most the last 100 steps: a short run
@@ -312,13 +254,12 @@ def _train(
         raise KeyboardInterrupt
     if not checkpoint.best_model_path:
         raise FilmcolorError(
-            f"{run}: training produced no finite validation loss; try a lower --lr"
+            f"{run}: training produced no finite validation colour error; try a lower --lr"
         )
     best = Path(checkpoint.best_model_path)
     if not trainer.is_global_zero:
         return TrainResult(run, best, {})
-    net = Colorizer.load_from_checkpoint(best, map_location="cpu").net.eval()
-    gain = calibrate(net, dataset, ranges["val"], best)
+    net = load_model(best).net
     splits = {}
     for name, r in ranges.items():
         splits[name], keep, pred = score_split(net, dataset, r)
@@ -327,7 +268,6 @@ def _train(
     metrics = {
         "splits": splits,
         "best_epoch": int(torch.load(best, map_location="cpu", weights_only=False)["epoch"]),
-        "chroma_gain": gain,
         "epochs_run": int(trainer.current_epoch),
         "split": split,
         "data": str(dataset.path.resolve()),
@@ -339,31 +279,14 @@ def _train(
     return TrainResult(run, best, metrics)
 
 
-@torch.no_grad()
-def calibrate(net: UNet, data: AlignedData, val: range, checkpoint: Path) -> float:
-    """Fit the strength of the predicted colour to the validation frames, and save it in the
-    checkpoint.
-
-    A network trained on a few shots is over-confident about the colour of shots it has not seen;
-    scaling its chroma (around its own luma) by the factor that minimises validation MSE, at most 1,
-    is the least-squares correction of that. One number, fitted on validation frames only."""
-    net.chroma_gain.fill_(1.0)
-    along, energy = 0.0, 0.0
-    for i in range(val.start, val.stop, 256):
-        j = min(val.stop, i + 256)
-        rgb = net(to_input(np.array(data.bw[i:j]))).clamp(-1, 1)
-        luma = luminance(rgb)
-        colour, wanted = rgb - luma, to_target(np.array(data.color[i:j])) - luma
-        along += float((colour * wanted).sum())
-        energy += float((colour * colour).sum())
-    gain = min(1.0, max(0.0, along / max(energy, 1e-8)))
-    net.chroma_gain.fill_(gain)
-    ckpt = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    ckpt["state_dict"]["net.chroma_gain"] = torch.tensor(gain)
-    tmp = checkpoint.with_suffix(".partial")
-    torch.save(ckpt, tmp)
-    tmp.replace(checkpoint)
-    return gain
+def _class_weights(
+    data: AlignedData, train: range, encoder, bins: np.ndarray, most: int = 2000
+) -> np.ndarray:
+    """Rebalancing weights of the bins from the colours of (up to ``most``) training frames."""
+    counts = np.zeros(len(bins))
+    for i in np.linspace(train.start, train.stop - 1, min(most, len(train))).astype(int):
+        counts += encoder.histogram(rgb_to_ab(data.color[i]), len(bins))
+    return rebalancing(counts, bins)
 
 
 def _report(

@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 
+from filmcolor.bins import gamut_bins
+from filmcolor.colorizer import Colorizer
 from filmcolor.dataset import batches, load_aligned, split_ranges
-from filmcolor.training import Colorizer, train
+from filmcolor.settings import TrainSettings, as_json
+from filmcolor.training import train
 
 from ._bench import aligned_pair, emit, machine
 
@@ -43,13 +45,14 @@ class _EpochClock(pl.Callback):
         self.epochs.append((time.perf_counter() - self._start, self._pairs))
 
 
-def pure_step_rate(data, batch_size: int, device: torch.device, steps: int = 30) -> float:
-    """Pairs per second of forward + backward + optimiser step on one batch held on the device."""
+def pure_step_rate(data, settings: TrainSettings, device: torch.device, steps: int = 30) -> float:
+    """Pairs per second of forward, loss, backward and optimiser step of the default model on one
+    batch held on the device."""
     ranges = split_ranges(data.shots)
-    batch = batches(data, ranges["train"], batch_size, shuffle=True, augment=True)
-    grey, rgb = next(iter(batch))
-    grey, rgb = grey.to(device), rgb.to(device)
-    model = Colorizer(size=data.size).to(device)
+    batch = batches(data, ranges["train"], settings.batch_size, shuffle=True, augment=True)
+    grey, rgb, ab = (t.to(device) for t in next(iter(batch)))
+    bins = gamut_bins().tolist() if settings.arch == "unet-bins" else None
+    model = Colorizer(data.size, as_json(settings), bins=bins).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     for i in range(steps + 5):
         if i == 5:  # warm-up steps excluded
@@ -57,7 +60,7 @@ def pure_step_rate(data, batch_size: int, device: torch.device, steps: int = 30)
                 torch.cuda.synchronize()
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        F.mse_loss(model(grey), rgb).backward()
+        model._loss(model(grey), rgb, ab).backward()
         opt.step()
     if device.type == "cuda":
         torch.cuda.synchronize()
@@ -90,19 +93,17 @@ def main(argv: list[str] | None = None) -> dict:
         )
         # The step rate is measured before and after the run and averaged, so that a machine whose
         # speed drifts (other tenants, clocks) does not bias the ratio one way.
-        before = pure_step_rate(data, args.batch_size, device)
-        train(
-            data_path,
-            Path(tmp) / "run",
+        settings = TrainSettings(
             epochs=args.epochs,
             batch_size=args.batch_size,
             accelerator=args.accelerator,
             patience=args.epochs,
-            callbacks=[clock],
         )
+        before = pure_step_rate(data, settings, device)
+        train(data_path, Path(tmp) / "run", settings, callbacks=[clock])
         timed = clock.epochs[1:] or clock.epochs
         train_rate = sum(p for _, p in timed) / sum(t for t, _ in timed)
-        after = pure_step_rate(data, args.batch_size, device)
+        after = pure_step_rate(data, settings, device)
         pure = (before + after) / 2
     record = {
         "bench": "train",

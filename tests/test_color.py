@@ -3,13 +3,16 @@ import numpy as np
 import pytest
 
 from filmcolor.color import (
+    LIGHTNESS,
     TV_TO_FULL,
     chroma,
+    chroma_of_ab,
     compose,
     fit_gamut,
-    guided_upsample,
+    rgb_to_ab,
     rgb_to_grey,
     to_i420,
+    upsample,
 )
 
 
@@ -58,13 +61,20 @@ def test_i420_frame_keeps_the_luma_and_leaves_bars_neutral():
     assert TV_TO_FULL[16] == 0 and TV_TO_FULL[235] == 255
 
 
-def test_guided_upsampling_follows_the_full_resolution_edges():
-    luma = np.zeros((64, 64), np.uint8)
-    luma[:, 29:] = 200  # an edge that falls inside a low-resolution pixel
-    low = cv2.resize(luma, (8, 8), interpolation=cv2.INTER_AREA).astype(np.float32)
-    crcb = np.dstack([low / 200 * 40, np.full_like(low, 10.0)])  # colour where it is bright
-    cr, cb = guided_upsample(crcb, luma)
-    assert cr.shape == (64, 64) and np.allclose(cb, 10, atol=0.5)
-    assert np.abs(cr[:, :27]).max() < 4 and np.abs(cr[:, 31:] - 40).max() < 4, "sharp at the edge"
-    plain = cv2.resize(crcb[..., 0], (64, 64), interpolation=cv2.INTER_LINEAR)
-    assert np.abs(plain[:, 20:27]).max() > 10, "plain upsampling would bleed across it"
+def test_upsampling_interpolates_the_colour_to_the_picture_size():
+    ab = np.zeros((8, 8, 2), np.float32)
+    ab[:, 4:] = (30.0, 10.0)
+    up = upsample(ab, (64, 48))
+    assert (
+        up.shape == (48, 64, 2) and np.allclose(up[:, :20], 0) and np.allclose(up[:, 44:], (30, 10))
+    )
+    assert np.all(np.diff(up[10, :, 0]) >= 0), "no overshoot at the colour edge"
+
+
+def test_colour_given_as_ab_keeps_its_ab_on_another_lightness():
+    ab = np.full((4, 4, 2), (25.0, 35.0), np.float32)
+    for grey in (70, 130, 190):
+        luma = np.full((4, 4), grey, np.uint8)
+        out = compose(luma, *chroma_of_ab(LIGHTNESS[luma], ab))
+        assert np.abs(rgb_to_ab(out) - (25, 35)).max() < 3
+        assert np.abs(rgb_to_grey(out).astype(int) - grey).max() <= 1
