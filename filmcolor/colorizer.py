@@ -36,13 +36,14 @@ class Colorizer(pl.LightningModule):
         split: dict | None = None,
         data: str = "",
         bins: list | None = None,
+        known: int = 0,
     ):
         super().__init__()
         self.save_hyperparameters()
         self.hparams["filmcolor_version"] = __version__
         self.settings = settings or {}
         arch = self.settings.get("arch", "unet-bins")
-        self.net = ColourNet(arch, np.asarray(bins, np.float32) if bins else None)
+        self.net = ColourNet(arch, np.asarray(bins, np.float32) if bins else None, known)
         if arch == "unet-bins":
             self.encoder = Encoder(self.net.bins.numpy())
             self.register_buffer("class_weights", torch.ones(len(self.net.bins)))

@@ -1,5 +1,4 @@
-"""The aligned dataset (what ``filmcolor align`` wrote), its chronological split, and batches for
-training.
+"""The aligned dataset (what ``filmcolor align`` wrote), its chronological split, its batches.
 
 The arrays stay memory-mapped: a batch reads only its own rows, so a long film never has to fit in
 memory. Splits are contiguous stretches of the film in order (train, then validation, then test),

@@ -1,5 +1,4 @@
-"""Scoring: a trained model (or a rendered film) against the colour release, next to the identity
-baseline.
+"""Scoring a model (or a rendered film) against the colour release, beside the identity baseline.
 
 Two ways in:
 - ``evaluate(run, data=...)``: the model's predictions on one split of an aligned dataset.

@@ -40,7 +40,7 @@ COMMON_SLOPES = [
 
 
 def describe(grey, box: Box) -> tuple[np.ndarray, np.ndarray]:
-    """Rank-normalised THUMBxTHUMB thumbnails of ``box`` of grey frames (n, s, s) (unit vectors),
+    """Rank-normalised THUMBxTHUMB thumbnails of ``box`` of grey frames (n, s, s), as unit vectors,
     and their contrast."""
     n = len(grey)
     desc = np.empty((n, THUMB * THUMB), np.float16)  # half precision: 512 bytes a frame
@@ -48,11 +48,16 @@ def describe(grey, box: Box) -> tuple[np.ndarray, np.ndarray]:
     for sl in chunks(n):
         flat = crop_resize(grey[sl], box, THUMB).reshape(sl.stop - sl.start, -1)
         contrast[sl] = flat.std(axis=1)
-        ranks = _ranks(flat)
-        ranks -= ranks.mean(axis=1, keepdims=True)
-        norm = np.linalg.norm(ranks, axis=1, keepdims=True)
-        desc[sl] = ranks / np.maximum(norm, 1e-6)
+        desc[sl] = signatures(flat)
     return desc, contrast
+
+
+def signatures(thumbs: np.ndarray) -> np.ndarray:
+    """Unit vectors (n, k) of the ranks of uint8 thumbnails (n, k): blind to any monotonic change of
+    tone, so two releases' (or two frames') thumbnails compare by what they show."""
+    ranks = _ranks(thumbs)
+    ranks -= ranks.mean(axis=1, keepdims=True)
+    return ranks / np.maximum(np.linalg.norm(ranks, axis=1, keepdims=True), 1e-6)
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from torch import nn
 from .bins import annealed_mean
 from .color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from .errors import ModelError
+from .familiarity import SIDE, describe, gain, likeness
 from .settings import ARCHITECTURES, RUNS
 
 AB_SCALE = 100.0  # a*b* units per unit of the regression head's output
@@ -78,7 +79,11 @@ class ColourNet(nn.Module):
     """The body and one head; ``forward`` gives what the loss needs, ``ab`` the colour."""
 
     def __init__(
-        self, arch: str = ARCHITECTURES[0], bins: np.ndarray | None = None, width: int = 64
+        self,
+        arch: str = ARCHITECTURES[0],
+        bins: np.ndarray | None = None,
+        known: int = 0,
+        width: int = 64,
     ):
         super().__init__()
         if arch not in ARCHITECTURES:
@@ -95,6 +100,10 @@ class ColourNet(nn.Module):
         )
         # How much of the predicted colour is shown: 1 unless the user asks otherwise (--strength).
         self.register_buffer("strength", torch.ones(()))
+        # The training frames' signatures, and the familiarity gate (unseen, seen, floor): see
+        # familiarity.py; no gate without them.
+        self.register_buffer("known", torch.zeros(known, SIDE * SIDE, dtype=torch.float16))
+        self.register_buffer("gate", torch.tensor([0.0, 1.0, 1.0]))
 
     def forward(self, grey: torch.Tensor) -> torch.Tensor:
         """Bin logits (n, Q, h, w), a*b* / AB_SCALE (n, 2, h, w) or RGB in [-1, 1] (n, 3, h, w)."""
@@ -116,7 +125,15 @@ class ColourNet(nn.Module):
             ab = rgb_to_ab(to_rgb8(out))
         else:
             ab = self.decode(out).permute(0, 2, 3, 1).cpu().numpy()
-        return ab * self.strength.item()
+        return ab * (self.familiarity(grey) * self.strength.item())[:, None, None, None]
+
+    def familiarity(self, grey: torch.Tensor) -> np.ndarray:
+        """The strength of colour each frame gets for how familiar its scene is (1: no gate)."""
+        if len(self.known) == 0:
+            return np.ones(len(grey), np.float32)
+        frames = grey[:, 0].float().add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
+        unseen, seen, floor = self.gate.tolist()
+        return gain(likeness(describe(frames), self.known.cpu().numpy()), unseen, seen, floor)
 
     def ab(self, grey: np.ndarray, batch: int = 128) -> np.ndarray:
         """CIE a*b* (n, h, w, 2) float32 of grey uint8 frames (n, h, w), in batches."""
@@ -198,7 +215,7 @@ def load_model(path: str | Path | None = None, strength: float | None = None) ->
             f"{path}: a model of another kind ({arch or 'unknown'}); it was made by another "
             "filmcolor version or another program: train it again"
         )
-    net = ColourNet(arch, state["bins"].numpy())
+    net = ColourNet(arch, state["bins"].numpy(), len(state.get("known", ())))
     try:
         net.load_state_dict(state)
     except RuntimeError as e:

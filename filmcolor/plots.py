@@ -1,5 +1,4 @@
-"""Pictures a person opens to check a stage: the alignment plot, strips and grids of frames, loss
-curves.
+"""Pictures a person opens to check a stage: alignment, frames, loss curves, a render's sources.
 
 The align stage's pictures are drawn with OpenCV and numpy (matplotlib alone would take longer to
 import than aligning takes to think); loss curves use matplotlib's object API (no pyplot, no

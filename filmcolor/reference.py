@@ -44,6 +44,7 @@ log = logging.getLogger("filmcolor")
 
 BLEND = 12  # frames over which a shot's colour passes from the release's to the model's
 FEATHER = 4  # pixels (chroma-plane) over which the release's colour fades at its framing's edge
+REACH = 0.05  # of the picture's width: how far past its framing the release's edge colour carries
 SEEK = 240  # frames: a jump further than this in the colour release seeks rather than decodes on
 
 
@@ -107,7 +108,7 @@ class Release:
                         if reader is None or c < at or c > at + SEEK:
                             if reader is not None:
                                 reader.close()
-                            start = c / fps if c else None
+                            start = (c - 0.5) / fps if c else None  # frame c is the first after
                             reader = _single_frames(
                                 FrameReader(self.info, size=size, start=start, batch=8)
                             )
@@ -173,12 +174,15 @@ class Release:
         )
 
     def _inside(self, shape, box, shift, frame_shape) -> np.ndarray:
-        """1 where the release shows the picture, fading to 0 over FEATHER pixels at its edges."""
+        """1 where the release shows the picture and for REACH beyond its edges (their colour
+        carried on: a reframed release misses a thin band, where the edge's true colour is a better
+        guess than the model's), then fading to 0 over FEATHER pixels."""
         m = self._matrix(box, shift, (frame_shape[1], frame_shape[0]))
         u = np.arange(shape[1], dtype=np.float32) * m[0, 0] + m[0, 2]
         v = np.arange(shape[0], dtype=np.float32) * m[1, 1] + m[1, 2]
-        ramp_u = np.clip(np.minimum(u + 0.5, frame_shape[1] - 0.5 - u) / FEATHER, 0, 1)
-        ramp_v = np.clip(np.minimum(v + 0.5, frame_shape[0] - 0.5 - v) / FEATHER, 0, 1)
+        reach = REACH * shape[1]
+        ramp_u = np.clip((np.minimum(u + 0.5, frame_shape[1] - 0.5 - u) + reach) / FEATHER, 0, 1)
+        ramp_v = np.clip((np.minimum(v + 0.5, frame_shape[0] - 0.5 - v) + reach) / FEATHER, 0, 1)
         return np.outer(ramp_v, ramp_u).astype(np.float32)
 
     def report(self) -> dict:

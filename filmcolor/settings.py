@@ -128,6 +128,11 @@ class TrainSettings:
         "frame side to train at (default: the aligned dataset's; another size resizes the pairs)",
         parse=int,
     )
+    unseen: float = option(
+        0.25,
+        "strength of colour in a scene unlike any the model was trained on (1: as strong as "
+        "anywhere; see docs/train.md)",
+    )
     epochs: int = option(20, "most epochs to train")
     batch_size: int = option(32, "pairs per batch")
     lr: float = option(2e-3, "peak learning rate of the one-cycle schedule")
@@ -177,6 +182,7 @@ class TrainSettings:
         for name in ("epochs", "batch_size", "patience"):
             _check(getattr(self, name) >= 1, name, "1 or more", getattr(self, name))
         _check(self.lr > 0, "lr", "above 0", self.lr)
+        _check(0 <= self.unseen <= 1, "unseen", "between 0 and 1", self.unseen)
         for name in ("weight_decay", "exposure", "mixup"):
             _check(getattr(self, name) >= 0, name, "0 or more", getattr(self, name))
         object.__setattr__(self, "split", tuple(float(x) for x in self.split))

@@ -5,8 +5,7 @@ moving across it, so every frame differs from its neighbours and colour follows 
 shade, which a model can learn. Two releases are written, differing the way real ones do:
 
 - ``color.mp4``: the colour release, optionally with its own intro card, another frame rate (the
-same
-  frames played faster, as with PAL speed-up), a zoomed reframing, and a shot missing.
+  same frames played faster, as with PAL speed-up), a zoomed reframing, and a shot missing.
 - ``bw.mp4``: the black-and-white release, with a film-like tonal response, grain, blur, an
   optional letterbox, its own intro card, and an audio track (a tone per shot).
 

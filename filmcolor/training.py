@@ -1,5 +1,4 @@
-"""Training: the Lightning module around the U-Net, and ``train()``, which runs a whole training
-run.
+"""Training: ``train()`` runs a whole training run with Lightning and reports it.
 
 A run folder ends up holding ``best.ckpt`` (lowest validation loss; everything ``render`` needs is
 in its hyperparameters), ``last.ckpt`` (for ``--resume``), ``metrics.json`` (every metric of the
@@ -36,7 +35,7 @@ from pytorch_lightning.callbacks.weight_averaging import EMAWeightAveraging
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 from torch.utils.data import DataLoader
 
-from . import __version__
+from . import __version__, familiarity
 from .bins import gamut_bins, rebalancing
 from .color import rgb_to_ab
 from .colorizer import Colorizer
@@ -193,17 +192,25 @@ def _train(
     split = {k: [r.start, r.stop] for k, r in ranges.items()}
     size = settings.size or dataset.size
     bins = gamut_bins() if settings.arch == "unet-bins" else None
+    train_pairs = ranges["train"]
+    known, unseen, seen = familiarity.calibrate(
+        dataset.bw[train_pairs.start : train_pairs.stop],
+        dataset.shots[train_pairs.start : train_pairs.stop],
+        dataset.frames[train_pairs.start : train_pairs.stop],
+    )
     module = Colorizer(
         size,
         as_json(settings),
         split,
         str(dataset.path.resolve()),
         None if bins is None else bins.tolist(),
+        len(known),
     )
+    module.net.known.copy_(torch.from_numpy(known))
+    module.net.gate.copy_(torch.tensor([unseen, seen, settings.unseen]))
     if bins is not None:
-        module.class_weights.copy_(
-            torch.from_numpy(_class_weights(dataset, ranges["train"], module.encoder, bins))
-        )
+        weights = _class_weights(dataset, train_pairs, module.encoder, bins)
+        module.class_weights.copy_(torch.from_numpy(weights))
     checkpoint = ModelCheckpoint(
         dirpath=run,
         filename="best",
@@ -270,6 +277,7 @@ def _train(
         "best_epoch": int(torch.load(best, map_location="cpu", weights_only=False)["epoch"]),
         "epochs_run": int(trainer.current_epoch),
         "split": split,
+        "familiarity": {"unseen": unseen, "seen": seen, "strength_unseen": settings.unseen},
         "data": str(dataset.path.resolve()),
         "settings": {**as_json(settings), "precision": trainer.precision},
         "filmcolor_version": __version__,

@@ -1,5 +1,4 @@
-"""What the benchmarks share: timing a command with its peak memory, the default film pair, the JSON
-line."""
+"""What the benchmarks share: timing a command and its peak memory, the film pair, the JSON."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Align benchmark: `filmcolor align` against ffmpeg decoding both files, and its memory on a longer
-film.
+"""Align benchmark: `filmcolor align` against ffmpeg decoding both files; its memory on a long film.
 
     python -m pipelines.bench_align [--pair DIR] [--loops 4]
 

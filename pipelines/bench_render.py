@@ -5,8 +5,10 @@
 In one run, on the pair's B&W film: the render time; a plain ffmpeg transcode of the same file with
 the same codec settings (decode + encode, audio copied); and the model alone over the same number
 of frames. Target: render <= 1.15 x max(transcode, inference), i.e. decoding and encoding hidden
-behind inference. Then the film looped to 1 minute and to LONG minutes is rendered (ultrafast
-preset, to keep the benchmark short) to compare peak memory: it must not grow with length.
+behind inference. Then the same render with the colour release (--reference, with and without
+--aligned): target <= 1.3 x the model-only render. Then the film looped to 1 minute and to LONG
+minutes is rendered (ultrafast preset, to keep the benchmark short) to compare peak memory: it must
+not grow with length.
 """
 
 from __future__ import annotations
@@ -80,9 +82,7 @@ def main(argv: list[str] | None = None) -> dict:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--pair", help="folder with bw.mp4 and color.mp4 (default: the demo's pair)")
-    ap.add_argument(
-        "--model", help="run folder or .ckpt (default: a one-epoch model trained on the pair here)"
-    )
+    ap.add_argument("--model", help="run folder or .ckpt (default: a one-epoch model trained here)")
     ap.add_argument("--device", default="auto", help="device for render and inference")
     ap.add_argument("--crf", type=int, default=18)
     ap.add_argument("--preset", default="medium")
@@ -93,15 +93,13 @@ def main(argv: list[str] | None = None) -> dict:
         help="length of the long film for the memory check (0 skips it)",
     )
     args = ap.parse_args(argv)
-    film = default_pair(args.pair) / "bw.mp4"
-    info = probe(film)
+    pair = default_pair(args.pair)
+    film, info = pair / "bw.mp4", probe(pair / "bw.mp4")
+    codec = ["--device", args.device, "--crf", args.crf, "--preset", args.preset]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        model = (
-            Path(args.model)
-            if args.model
-            else train(aligned_pair(args.pair, tmp), tmp / "run", epochs=1).best
-        )
+        aligned = aligned_pair(args.pair, tmp)
+        model = Path(args.model) if args.model else train(aligned, tmp / "run", epochs=1).best
         print(
             f"render benchmark on {film} ({info.frames} frames {info.width}x{info.height}, "
             f"{machine()})"
@@ -130,19 +128,26 @@ def main(argv: list[str] | None = None) -> dict:
             ]
         )
         render_s, peak = measure(
+            filmcolor_cmd("render", film, "-o", tmp / "render.mp4", "--model", model, *codec)
+        )
+        reference = ["--reference", pair / "color.mp4"]
+        ref_s, ref_peak = measure(
             filmcolor_cmd(
                 "render",
                 film,
                 "-o",
-                tmp / "render.mp4",
+                tmp / "ref.mp4",
                 "--model",
                 model,
-                "--device",
-                args.device,
-                "--crf",
-                args.crf,
-                "--preset",
-                args.preset,
+                *reference,
+                "--aligned",
+                aligned,
+                *codec,
+            )
+        )
+        ref_align_s, _ = measure(
+            filmcolor_cmd(
+                "render", film, "-o", tmp / "ref2.mp4", "--model", model, *reference, *codec
             )
         )
         inference_s, device = inference_seconds(model, info.frames, args.device)
@@ -159,8 +164,12 @@ def main(argv: list[str] | None = None) -> dict:
             "transcode_s": transcode_s,
             "inference_s": inference_s,
             "ratio": render_s / max(transcode_s, inference_s),
+            "render_reference_s": ref_s,
+            "reference_ratio": ref_s / render_s,
+            "render_reference_with_align_s": ref_align_s,
             "frames": info.frames,
             "peak_mb": peak,
+            "peak_mb_reference": ref_peak,
             "output_matches_input": same,
             "audio": bool(out.audio),
             "device": device,
@@ -171,6 +180,10 @@ def main(argv: list[str] | None = None) -> dict:
         print(
             f"filmcolor render:      {render_s:.2f} s ({info.frames / render_s:.1f} frames/s) -> "
             f"ratio {record['ratio']:.2f} to max(transcode, inference) (target <= 1.15)"
+        )
+        print(
+            f"render --reference:    {ref_s:.2f} s with --aligned -> ratio {ref_s / render_s:.2f} "
+            f"to the model-only render (target <= 1.3); {ref_align_s:.2f} s aligning as well"
         )
         print(
             f"output: {out.width}x{out.height} at {out.fps} fps, {out.frames} frames, audio "

@@ -1,5 +1,4 @@
-"""The demo: make a small synthetic film pair in seconds (or use yours) and run the whole pipeline
-on it.
+"""The demo: make a small synthetic film pair in seconds (or use yours), run the whole pipeline.
 
     python -m pipelines.demo [--pair DIR] [--out OUT] [--epochs 20]
 

@@ -1,16 +1,15 @@
-"""The whole job on one pair of releases: align -> train -> evaluate -> render -> evaluate the
-render.
+"""The whole job on one pair of releases: align, train, evaluate, render, evaluate the render.
 
     python -m pipelines.film BW COLOR -o OUT [--epochs 20] [--render-duration S]
 
 Everything goes into OUT:
 
-    OUT/aligned/                 synced 64x64 pairs, alignment.png, samples.png   (filmcolor align)
-    OUT/run/                     best.ckpt, metrics.json, loss.png, test_frames.png (filmcolor
-    train) OUT/run/evaluation.json      test-split metrics, evaluation.png
-    (filmcolor evaluate) OUT/<bw>_color.mp4           the colorized film
-         (filmcolor render) OUT/<bw>_color_evaluation/   the rendered film scored against the colour
-    release
+    OUT/aligned/                synced 64x64 pairs, alignment.png, samples.png   (filmcolor align)
+    OUT/run/                    best.ckpt, metrics.json, loss.png, test_frames.png (filmcolor train)
+    OUT/run/evaluation.json     test-split metrics, evaluation.png            (filmcolor evaluate)
+    OUT/<bw>_color.mp4          the colorized film, the colour release's own colour wherever it
+                                has the frame (filmcolor render --reference), and its _report.png
+    OUT/<bw>_color_evaluation/  the rendered film scored against the colour release
 
 The pipeline is resumable stage by stage: a stage whose output is complete is skipped, and a
 training run that was interrupted is resumed from its last checkpoint. Run it again after a crash
@@ -75,7 +74,15 @@ def run_pipeline(
     if not _done(run / "evaluation.json", "evaluate"):
         evaluate(run)
     if not _done(film, "render"):
-        render(bw, film, model=run, duration=render_duration, progress=progress)
+        render(
+            bw,
+            film,
+            model=run,
+            reference=color,
+            aligned=aligned,
+            duration=render_duration,
+            progress=progress,
+        )
     if not _done(film_eval / "evaluation.json", "evaluate the render"):
         evaluate_video(film, color, out=film_eval, overwrite=True, progress=progress)
     return {"aligned": aligned, "run": run, "film": film, "film_evaluation": film_eval}

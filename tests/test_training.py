@@ -1,6 +1,7 @@
 import csv
 import json
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -143,3 +144,28 @@ def test_train_command_errors_are_one_line(capsys, tmp_path):
         and len(err.splitlines()) == 1
     )
     assert not (tmp_path / "run").exists()
+
+
+def test_colour_pales_in_a_scene_the_model_has_not_seen():
+    from filmcolor import familiarity
+
+    def scene(seed, n):  # a textured picture panning by a pixel a frame
+        world = cv2.GaussianBlur(
+            np.random.default_rng(seed).integers(0, 255, (64, 160)).astype(np.uint8), (0, 0), 3
+        )
+        return np.stack(
+            [cv2.normalize(world[:, t : t + 64], None, 0, 255, cv2.NORM_MINMAX) for t in range(n)]
+        )
+
+    train = np.concatenate([scene(1, 60), scene(2, 60), scene(3, 60)])
+    shots, frames = np.repeat([0, 1, 2], 60), np.arange(180)
+    known, unseen, seen = familiarity.calibrate(train, shots, frames, fps=24)
+    assert 0 < unseen < seen <= 1
+    back = scene(2, 90)[70:]  # scene 2 returns later, moved on
+    new = scene(9, 20)
+    like_back = familiarity.likeness(familiarity.describe(back), known)
+    like_new = familiarity.likeness(familiarity.describe(new), known)
+    assert like_back.min() > like_new.max()
+    g_back = familiarity.gain(like_back, unseen, seen, 0.25)
+    g_new = familiarity.gain(like_new, unseen, seen, 0.25)
+    assert g_back.mean() > 0.9 and g_new.mean() < 0.5
