@@ -220,6 +220,8 @@ def _register(half: np.ndarray, placed: np.ndarray) -> tuple[tuple[float, float]
     a, b = _gradient(half), _gradient(rgb_to_grey(placed))
     m = 4  # leave the borders, where replicated edges would agree with anything
     a, b = a[m:-m, m:-m], b[m:-m, m:-m]
+    if min(a.shape) < 16:  # too small a picture to tell
+        return (0.0, 0.0), 0.0
     (dx, dy), response = cv2.phaseCorrelate(
         a, b, cv2.createHanningWindow(a.shape[::-1], cv2.CV_32F)
     )

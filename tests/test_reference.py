@@ -131,7 +131,7 @@ def test_a_shot_the_release_has_in_part_passes_smoothly_to_the_models_colour(
         check=True,
     )
     out = tmp_path / "film.mp4"
-    result = render(hard_pair / "bw.mp4", out, model=tiny_model, reference=cut, crf=0, smooth=0)
+    result = render(hard_pair / "bw.mp4", out, model=tiny_model, reference=cut, crf=0)
     assert any(s["matched_to_release"] for s in result.release["shots"].values())
     gap = np.flatnonzero(np.isin(tb, tc[a:b]))
     k0 = gap[0]  # the first frame the release lacks, inside the shot
