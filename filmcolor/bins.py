@@ -78,12 +78,7 @@ def rebalancing(counts: np.ndarray, bins: np.ndarray, lam: float = LAMBDA) -> np
     return (w / (p * w).sum()).astype(np.float32)
 
 
-def annealed_mean(
-    logits: torch.Tensor, bins: torch.Tensor, t: float = T
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """a*b* (n, 2, h, w) decoded from logits (n, Q, h, w) by the annealed mean, and the
-    distribution's normalised entropy (n, 1, h, w) in [0, 1]: 0 sure of one bin, 1 undecided."""
-    logp = torch.log_softmax(logits.float(), dim=1)
-    entropy = -(logp.exp() * logp).sum(1, keepdim=True) / np.log(logits.shape[1])
-    p = torch.softmax(logp / t, dim=1)
-    return torch.einsum("nqhw,qc->nchw", p, bins), entropy
+def annealed_mean(logits: torch.Tensor, bins: torch.Tensor, t: float = T) -> torch.Tensor:
+    """a*b* (n, h, w, 2) decoded from logits over the bins (n, h, w, Q) by the annealed mean: the
+    mean of the distribution sharpened by temperature ``t``."""
+    return torch.softmax(logits.float() / t, dim=-1) @ bins

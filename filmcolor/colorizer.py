@@ -71,7 +71,7 @@ class Colorizer(pl.LightningModule):
             index = torch.cat([index, index[other]], -1)
             weight = torch.cat([lam * weight, (1 - lam) * weight[other]], -1)
             cw = lam[..., 0] * cw + (1 - lam[..., 0]) * cw[other]
-        logp = torch.log_softmax(out.float(), dim=1).permute(0, 2, 3, 1)
+        logp = torch.log_softmax(out.float(), dim=-1)
         return -((logp.gather(-1, index) * weight).sum(-1) * cw).mean()
 
     def training_step(self, batch, batch_idx):
@@ -94,7 +94,7 @@ class Colorizer(pl.LightningModule):
         if self.net.arch == "unet-rgb":
             pred_ab = torch.from_numpy(lab(to_rgb8(out))[..., 1:])
         else:
-            pred_ab = self.net.decode(out).permute(0, 2, 3, 1).float().cpu()
+            pred_ab = self.net.decode(out).float().cpu()
         error = colour_error_lab(lab(to_rgb8(rgb)), pred_ab.numpy())
         self.log("val/colour_error", error, on_epoch=True, prog_bar=True, batch_size=n)
 

@@ -90,10 +90,10 @@ class ColourNet(nn.Module):
             raise ModelError(f"unknown architecture {arch!r}; one of {', '.join(ARCHITECTURES)}")
         self.arch = arch
         self.body = UNet(width)
-        outputs = {"unet-bins": len(bins) if bins is not None else 0, "unet-ab": 2, "unet-rgb": 3}[
-            arch
-        ]
-        self.head = nn.Conv2d(self.body.features, outputs, 1)
+        if arch == "unet-bins":  # a 1x1 convolution over channels-last features: a faster softmax
+            self.head = nn.Linear(self.body.features, len(bins))
+        else:
+            self.head = nn.Conv2d(self.body.features, 2 if arch == "unet-ab" else 3, 1)
         self.register_buffer(
             "bins",
             torch.as_tensor(bins if bins is not None else np.zeros((0, 2)), dtype=torch.float32),
@@ -106,15 +106,18 @@ class ColourNet(nn.Module):
         self.register_buffer("gate", torch.tensor([0.0, 1.0, 1.0]))
 
     def forward(self, grey: torch.Tensor) -> torch.Tensor:
-        """Bin logits (n, Q, h, w), a*b* / AB_SCALE (n, 2, h, w) or RGB in [-1, 1] (n, 3, h, w)."""
-        out = self.head(self.body(grey))
+        """Bin logits (n, h, w, Q), a*b* / AB_SCALE (n, 2, h, w) or RGB in [-1, 1] (n, 3, h, w)."""
+        features = self.body(grey)
+        if self.arch == "unet-bins":
+            return self.head(features.permute(0, 2, 3, 1))
+        out = self.head(features)
         return grey + out if self.arch == "unet-rgb" else out
 
     def decode(self, out: torch.Tensor) -> torch.Tensor:
-        """a*b* (n, 2, h, w) of what ``forward`` gave (for unet-rgb, in ``ab``)."""
+        """a*b* (n, h, w, 2) of what ``forward`` gave (for unet-rgb, in ``colour``)."""
         if self.arch == "unet-bins":
-            return annealed_mean(out, self.bins)[0]
-        return out * AB_SCALE
+            return annealed_mean(out, self.bins)
+        return out.permute(0, 2, 3, 1) * AB_SCALE
 
     @torch.no_grad()
     def colour(self, grey: torch.Tensor) -> np.ndarray:
@@ -124,7 +127,7 @@ class ColourNet(nn.Module):
         if self.arch == "unet-rgb":
             ab = rgb_to_ab(to_rgb8(out))
         else:
-            ab = self.decode(out).permute(0, 2, 3, 1).cpu().numpy()
+            ab = self.decode(out).cpu().numpy()
         return ab * (self.familiarity(grey) * self.strength.item())[:, None, None, None]
 
     def familiarity(self, grey: torch.Tensor) -> np.ndarray:

@@ -96,21 +96,23 @@ def score(
         for k, frame in enumerate(_frames(film, box, size)):
             s = tb[k] if k < len(tb) else -1
             if s < 0 or s not in where or where[s] >= count:
-                rows.append((np.nan,) * 6)
+                rows.append((np.nan,) * 10)
                 prev = None
                 continue
             true = ref[where[s]]
-            t_lab = lab(true)
-            err = colour_error_lab(t_lab, lab(frame)[..., 1:])
+            t_lab, f_lab = lab(true), lab(frame)
+            err = colour_error_lab(t_lab, f_lab[..., 1:])
             grey = colour_error_lab(t_lab, np.zeros_like(t_lab[..., 1:]))
             c_film, c_true = chroma(frame), chroma(true)
             if prev is not None and prev[0] == s - 1:
                 flick = (np.abs(c_film - prev[1]).mean(), np.abs(c_true - prev[2]).mean())
             else:
                 flick = (np.nan, np.nan)
-            rows.append((err, grey, colourfulness(frame[None]), colourfulness(true[None]), *flick))
+            means = (*f_lab[..., 1:].mean(axis=(0, 1)), *t_lab[..., 1:].mean(axis=(0, 1)))
+            rows.append(
+                (err, grey, colourfulness(frame[None]), colourfulness(true[None]), *flick, *means)
+            )
             prev = (s, c_film, c_true)
-            del t_lab
     rows = np.array(rows, np.float64)
     out = {}
     for name, mask in _groups(t_pair, run, len(rows)).items():
@@ -126,7 +128,30 @@ def score(
             "colourfulness_ratio": r[:, 2].mean() / max(r[:, 3].mean(), 1e-6),
             "flicker_ratio": fl[:, 4].mean() / max(fl[:, 5].mean(), 1e-6) if len(fl) else None,
         }
+    out["boundaries"] = _boundaries(rows, tb, set(s for s in t_pair["color"]["frames"] if s >= 0))
     return out
+
+
+def _boundaries(rows: np.ndarray, tb: np.ndarray, released: set) -> dict:
+    """Where the film passes between frames the release has and frames it lacks: the change of the
+    frames' mean a*b* there, the film's and the truth's, and the truth's usual change between
+    consecutive frames of a shot."""
+    has = np.array([s in released for s in tb[: len(rows)]])
+    ok = ~np.isnan(rows[:, 0])
+    film_ab, true_ab = rows[:, 6:8], rows[:, 8:10]
+    step = np.flatnonzero(ok[1:] & ok[:-1]) + 1
+    cross = step[has[step] != has[step - 1]]
+    within = step[(has[step] == has[step - 1]) & (tb[step] == tb[step - 1] + 1)]
+
+    def change(ab, at):
+        return float(np.abs(ab[at] - ab[at - 1]).max(axis=1).mean()) if len(at) else None
+
+    return {
+        "count": len(cross),
+        "film_change": change(film_ab, cross),
+        "truth_change": change(true_ab, cross),
+        "truth_within_shots": change(true_ab, within),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -147,6 +172,13 @@ def main(argv: list[str] | None = None) -> dict:
     head = f"{'frames':<14}{'n':>5}{'colour error':>14}{'grey':>8}{'ratio':>8}"
     print(f"{head}{'colourful':>11}{'flicker':>9}")
     for name, r in result.items():
+        if name == "boundaries":
+            print(
+                f"release/model boundaries: {r['count']}; mean a*b* change across them: film "
+                f"{r['film_change']}, truth {r['truth_change']}; "
+                f"truth within shots {r['truth_within_shots']}"
+            )
+            continue
         flick = f"{r['flicker_ratio']:.2f}" if r["flicker_ratio"] is not None else "-"
         print(
             f"{name:<14}{r['frames']:>5}{r['colour_error']:>14.2f}{r['grey_colour_error']:>8.2f}"

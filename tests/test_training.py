@@ -42,7 +42,8 @@ def test_network_shapes_and_parameter_count():
     bins = gamut_bins()
     for arch, channels in (("unet-rgb", 3), ("unet-ab", 2), ("unet-bins", len(bins))):
         net = ColourNet(arch, bins)
-        assert net(torch.zeros(2, 1, 64, 64)).shape == (2, channels, 64, 64)
+        shape = (2, 64, 64, channels) if arch == "unet-bins" else (2, channels, 64, 64)
+        assert net(torch.zeros(2, 1, 64, 64)).shape == shape
         params = sum(p.numel() for p in net.parameters())
         assert params == 1_871_136 + 34 * channels, "the report's body, 1,871,238 with its RGB head"
     body = net.body
