@@ -219,9 +219,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         "train the U-Net on an aligned dataset and compare it with the identity baseline",
         "Train the colorizer on the pairs `filmcolor align` wrote, with a chronological "
-        "train/val/test split, and report its scores next to the identity baseline (the B&W frame "
-        "as it is). The run folder gets best.ckpt, last.ckpt, metrics.json, loss.png, "
-        "test_frames.png and logs.",
+        "train/val/test split, keeping the checkpoint with the lowest validation colour error, and "
+        "report its scores next to the identity baseline (the B&W frame as it is: a grey film). "
+        "The run folder gets best.ckpt, last.ckpt, metrics.json, loss.png, test_frames.png and "
+        "logs.",
         _cmd_train,
     )
     p.add_argument("data", type=Path, nargs="?", default=ALIGNED, help="aligned dataset folder")
@@ -243,8 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
         "colorize a B&W film (or a photograph) with a trained model",
         "Colorize a black-and-white film at its own resolution, frame rate and length, with its "
         "audio copied over; or a single image (by its suffix: .jpg, .png, ...). The model predicts "
-        "colour at its own size; only its chroma is used, upsampled along the film's own edges and "
-        "smoothed over time within shots, on the film's full-resolution luminance.",
+        "colour (CIE a*b*) at its own size, smoothed over time within shots and put on the film's "
+        "own full-resolution luminance. With --reference, every frame the colour release has takes "
+        "the release's own colour instead, and the model colours what it lacks.",
         _cmd_render,
     )
     p.add_argument("input", type=Path, help="B&W film (any video ffmpeg reads) or image")

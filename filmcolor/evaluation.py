@@ -18,6 +18,7 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -78,15 +79,19 @@ def sample(data: AlignedData, r: range, run: int = 48) -> tuple[np.ndarray, np.n
     return keep, data.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
 
 
-def score_split(
-    net: torch.nn.Module, data: AlignedData, r: range
-) -> tuple[dict, np.ndarray, np.ndarray]:
-    """``score_pairs`` of the network on the pairs of ``r`` (sampled if long); also the pair
-    indices scored and their predictions."""
+def score_split(net: torch.nn.Module, data: AlignedData, r: range, size: int) -> tuple[dict, tuple]:
+    """``score_pairs`` of the network on the pairs of ``r`` (sampled if long) at its ``size``; also
+    the frames scored (grey, prediction, colour release; resized to ``size``)."""
     keep, consecutive = sample(data, r)
-    grey = data.bw[keep]
+    grey, target = _resized(data.bw[keep], size), _resized(data.color[keep], size)
     pred = colorize(net, grey)
-    return score_pairs(grey, pred, data.color[keep], consecutive), keep, pred
+    return score_pairs(grey, pred, target, consecutive), (grey, pred, target)
+
+
+def _resized(frames: np.ndarray, size: int) -> np.ndarray:
+    if frames.shape[1] == size:
+        return np.asarray(frames)
+    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
 
 
 def _split_range(data: AlignedData, hparams: dict, split: str) -> range:
@@ -145,19 +150,15 @@ def evaluate(
             "pass --data ALIGNED_FOLDER"
         )
     dataset = load_aligned(data or trained_on or ALIGNED)
-    if dataset.size != model.size:
-        raise DatasetError(
-            f"{dataset.path}: frames are {dataset.size} pixels but {model.path} was trained at "
-            f"{model.size}"
-        )
     r = _split_range(dataset, model.hparams, settings.split)
-    scores, keep, pred = score_split(model.net, dataset, r)
+    scores, frames = score_split(model.net, dataset, r, model.size)
     source = {
         "model": str(model.path),
         "data": str(dataset.path),
         "split": settings.split,
         "pairs": [r.start, r.stop],
-        "scored": len(keep),
+        "scored": len(frames[0]),
+        "size": model.size,
         "strength": round(float(model.net.strength), 4),
     }
     if out is None:  # the run's own evaluation.json is the model's as trained
@@ -165,8 +166,7 @@ def evaluate(
         out = model.path.parent / (
             f"evaluation-strength{strength:g}" if strength is not None else ""
         )
-    result = Evaluation(len(keep), **scores, source=source)
-    return _write(Path(out), result, dataset.bw[keep], pred, dataset.color[keep])
+    return _write(Path(out), Evaluation(len(frames[0]), **scores, source=source), *frames)
 
 
 def evaluate_video(

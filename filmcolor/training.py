@@ -269,9 +269,9 @@ def _train(
     net = load_model(best).net
     splits = {}
     for name, r in ranges.items():
-        splits[name], keep, pred = score_split(net, dataset, r)
+        splits[name], frames = score_split(net, dataset, r, size)
         if name == "test":  # shown in test_frames.png
-            test_keep, test_pred = keep, pred
+            test_frames = frames
     metrics = {
         "splits": splits,
         "best_epoch": int(torch.load(best, map_location="cpu", weights_only=False)["epoch"]),
@@ -283,7 +283,7 @@ def _train(
         "filmcolor_version": __version__,
     }
     (run / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    _report(run, metrics, dataset.bw[test_keep], test_pred, dataset.color[test_keep])
+    _report(run, metrics, *test_frames)
     return TrainResult(run, best, metrics)
 
 

@@ -173,3 +173,14 @@ def test_colour_pales_in_a_scene_the_model_has_not_seen():
     g_back = familiarity.gain(like_back, unseen, seen, 0.25)
     g_new = familiarity.gain(like_new, unseen, seen, 0.25)
     assert g_back.mean() > 0.9 and g_new.mean() < 0.5
+
+
+@pytest.mark.slow
+def test_size_resizes_the_pairs_as_they_are_read(tmp_path):
+    from filmcolor.model import colorize, load_model
+
+    data = make_dataset(tmp_path / "aligned", n=48, size=32)
+    result = train(data, tmp_path / "run", arch="unet-ab", size=16, epochs=1, batch_size=16)
+    model = load_model(result.best)
+    assert model.size == 16 and result.metrics["settings"]["size"] == 16
+    assert colorize(model.net, np.zeros((2, 16, 16), np.uint8)).shape == (2, 16, 16, 3)
