@@ -10,8 +10,8 @@ compared inside the B&W picture (letterbox bars left out), both area-resized to 
 - colour error: mean CIEDE2000 with the true lightness put in the film's frame (a*b* only), next to
   a grey film's (the film's own grey); their ratio is what the colour issue's targets name;
 - colourfulness of the film's frames divided by the truth's;
-- flicker: mean chroma change between consecutive frames of one shot, the film's against the
-  truth's.
+- flicker: mean chroma change between consecutive frames of one shot (shots cut where the truth
+  has a cut), the film's against the truth's.
 
 Frames are grouped: all, each split of the run's dataset (--run), and the frames the colour release
 of PAIR has or lacks. Prints a table and one JSON line.
@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from filmcolor.analysis import CutDetector
 from filmcolor.color import chroma
 from filmcolor.dataset import load_aligned
 from filmcolor.metrics import colour_error_lab, colourfulness, lab
@@ -87,9 +88,13 @@ def score(
             Path(tmp) / "ref.npy", "w+", np.uint8, (ref_info.frames + 8, size[1], size[0], 3)
         )
         count = 0
+        cuts = CutDetector(ref_info.fps, gray=False)
         for k, frame in enumerate(_frames(truth / "color.mp4", ref_box, size)):
             ref[k] = frame
+            cuts.update(frame[None])
             count = k + 1
+        colour_frames = t_ref["color"]["frames"]
+        starts = {colour_frames[c] for c in cuts.finish() if c < len(colour_frames)}
         # Per B&W frame: colour error, grey's, colourfulness of film and truth, chroma changes.
         rows = []
         prev = None
@@ -104,7 +109,7 @@ def score(
             err = colour_error_lab(t_lab, f_lab[..., 1:])
             grey = colour_error_lab(t_lab, np.zeros_like(t_lab[..., 1:]))
             c_film, c_true = chroma(frame), chroma(true)
-            if prev is not None and prev[0] == s - 1:
+            if prev is not None and prev[0] == s - 1 and s not in starts:
                 flick = (np.abs(c_film - prev[1]).mean(), np.abs(c_true - prev[2]).mean())
             else:
                 flick = (np.nan, np.nan)
@@ -128,29 +133,41 @@ def score(
             "colourfulness_ratio": r[:, 2].mean() / max(r[:, 3].mean(), 1e-6),
             "flicker_ratio": fl[:, 4].mean() / max(fl[:, 5].mean(), 1e-6) if len(fl) else None,
         }
-    out["boundaries"] = _boundaries(rows, tb, set(s for s in t_pair["color"]["frames"] if s >= 0))
+    released = set(s for s in t_pair["color"]["frames"] if s >= 0)
+    out["boundaries"] = _boundaries(rows, tb, released, starts)
     return out
 
 
-def _boundaries(rows: np.ndarray, tb: np.ndarray, released: set) -> dict:
-    """Where the film passes between frames the release has and frames it lacks: the change of the
-    frames' mean a*b* there, the film's and the truth's, and the truth's usual change between
-    consecutive frames of a shot."""
+def _boundaries(
+    rows: np.ndarray, tb: np.ndarray, released: set, starts: set, near: int = 12
+) -> dict:
+    """Where the film passes between frames the release has and frames it lacks inside a shot: the
+    change of the frames' mean a*b* at the crossing and the largest frame-to-frame change within
+    ``near`` frames of it (a blend spreads the change), the film's and the truth's, and the truth's
+    usual change between consecutive frames of a shot. Crossings at a cut are only counted."""
     has = np.array([s in released for s in tb[: len(rows)]])
     ok = ~np.isnan(rows[:, 0])
     film_ab, true_ab = rows[:, 6:8], rows[:, 8:10]
     step = np.flatnonzero(ok[1:] & ok[:-1]) + 1
+    consecutive = step[(tb[step] == tb[step - 1] + 1) & ~np.isin(tb[step], list(starts))]
     cross = step[has[step] != has[step - 1]]
-    within = step[(has[step] == has[step - 1]) & (tb[step] == tb[step - 1] + 1)]
+    inside = cross[np.isin(cross, consecutive)]
+    around = consecutive[(np.abs(consecutive[:, None] - inside[None, :]) <= near).any(axis=1)]
 
     def change(ab, at):
         return float(np.abs(ab[at] - ab[at - 1]).max(axis=1).mean()) if len(at) else None
 
+    def largest(ab, at):
+        return float(np.abs(ab[at] - ab[at - 1]).max()) if len(at) else None
+
     return {
         "count": len(cross),
-        "film_change": change(film_ab, cross),
-        "truth_change": change(true_ab, cross),
-        "truth_within_shots": change(true_ab, within),
+        "inside_shots": len(inside),
+        "film_change": change(film_ab, inside),
+        "truth_change": change(true_ab, inside),
+        "film_largest_near": largest(film_ab, around),
+        "truth_largest_near": largest(true_ab, around),
+        "truth_within_shots": change(true_ab, np.setdiff1d(consecutive, cross)),
     }
 
 
@@ -173,10 +190,16 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"{head}{'colourful':>11}{'flicker':>9}")
     for name, r in result.items():
         if name == "boundaries":
+
+            def fmt(v):
+                return "-" if v is None else f"{v:.2f}"
+
             print(
-                f"release/model boundaries: {r['count']}; mean a*b* change across them: film "
-                f"{r['film_change']}, truth {r['truth_change']}; "
-                f"truth within shots {r['truth_within_shots']}"
+                f"release/model boundaries: {r['count']}, {r['inside_shots']} inside shots; "
+                f"mean a*b* change there: film {fmt(r['film_change'])}, truth "
+                f"{fmt(r['truth_change'])}; largest step within 12 frames of them: film "
+                f"{fmt(r['film_largest_near'])}, truth {fmt(r['truth_largest_near'])}; truth's "
+                f"mean step within shots {fmt(r['truth_within_shots'])}"
             )
             continue
         flick = f"{r['flicker_ratio']:.2f}" if r["flicker_ratio"] is not None else "-"
