@@ -1,7 +1,7 @@
 """Colour as classes: the a*b* bins of Zhang, Isola and Efros (ECCV 2016), for the classifier.
 
 The a*b* plane is cut into squares of GRID units; the bins are the squares that sRGB colours reach
-(262 at grid 10 by OpenCV's conversion; Zhang et al.'s published set of 313 also holds squares just
+(261 at grid 10 by OpenCV's conversion; Zhang et al.'s published set of 313 also holds squares just
 outside sRGB). A target colour is soft-encoded over its NEAREST nearest bin centres with
 Gaussian weights (sigma SIGMA); a pixel's loss is weighted by how rare its colour is in the film's
 own training frames (class rebalancing, LAMBDA), so that the network does not settle on the
