@@ -7,7 +7,10 @@ Each head learns from what it predicts (see ``model``):
 - ``unet-rgb``: MSE over RGB in [-1, 1], the report's loss.
 Mixup, when on, blends two pairs' inputs and their targets alike (for the bins: their encodings).
 Validation measures the colour error (CIEDE2000 of a*b* on the release's own lightness), the
-figure checkpoints and early stopping go by: the loss would reward muted colour.
+figure checkpoints and early stopping go by (the loss would reward muted colour): ``val/selection``
+is that error once the learning rate's warm-up is over, and infinite before. During the warm-up a
+barely trained model colours little, and on a validation split of one unseen shot such a muted
+model can score best by luck.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ from . import __version__
 from .bins import Encoder
 from .metrics import colour_error_lab, lab
 from .model import AB_SCALE, ColourNet, to_rgb8
+
+WARMUP = 0.15  # share of the training steps over which the learning rate rises to its peak
 
 
 class Colorizer(pl.LightningModule):
@@ -42,6 +47,7 @@ class Colorizer(pl.LightningModule):
         self.save_hyperparameters()
         self.hparams["filmcolor_version"] = __version__
         self.settings = settings or {}
+        self.warmup_steps = 0  # set with the schedule
         arch = self.settings.get("arch", "unet-bins")
         self.net = ColourNet(arch, np.asarray(bins, np.float32) if bins else None, known)
         if arch == "unet-bins":
@@ -97,6 +103,8 @@ class Colorizer(pl.LightningModule):
             pred_ab = self.net.decode(out).float().cpu()
         error = colour_error_lab(lab(to_rgb8(rgb)), pred_ab.numpy())
         self.log("val/colour_error", error, on_epoch=True, prog_bar=True, batch_size=n)
+        settled = self.trainer.global_step >= self.warmup_steps
+        self.log("val/selection", error if settled else math.inf, on_epoch=True, batch_size=n)
 
     def configure_optimizers(self):
         s = self.settings
@@ -107,7 +115,7 @@ class Colorizer(pl.LightningModule):
         # is read from the trainer each time training starts, so a resumed run with more epochs
         # stretches the rest of its schedule rather than running past the end of it.
         total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = max(1, int(0.15 * total))
+        warmup = self.warmup_steps = max(1, int(WARMUP * total))
 
         def factor(step: int) -> float:
             if step < warmup:

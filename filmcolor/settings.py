@@ -129,11 +129,11 @@ class TrainSettings:
         parse=int,
     )
     unseen: float = option(
-        0.25,
-        "strength of colour in a scene unlike any the model was trained on (1: as strong as "
-        "anywhere; see docs/train.md)",
+        0.0,
+        "strength of colour in a scene unlike any the model was trained on (0: none, where there "
+        "is no evidence; 1: as strong as anywhere; see docs/train.md)",
     )
-    epochs: int = option(20, "most epochs to train")
+    epochs: int = option(40, "most epochs to train")
     batch_size: int = option(32, "pairs per batch")
     lr: float = option(2e-3, "peak learning rate of the one-cycle schedule")
     weight_decay: float = option(0.05, "AdamW weight decay")
@@ -145,12 +145,10 @@ class TrainSettings:
     )
     augment: bool = option(True, "no random mirroring and exposure changes", flag="--no-augment")
     exposure: float = option(
-        0.4, "random exposure gain of training pairs, up to 1+E or down to 1/(1+E)"
+        0.0, "random exposure gain of training pairs, up to 1+E or down to 1/(1+E) (0: off)"
     )
-    mixup: float = option(0.4, "mixup strength (Beta(a, a) blends of two pairs); 0 turns it off")
-    ema: bool = option(
-        True, "validate and save the trained weights, not their moving average", flag="--no-ema"
-    )
+    mixup: float = option(0.0, "mixup strength (Beta(a, a) blends of two pairs) (0: off)")
+    ema: bool = option(False, "validate and save a moving average of the weights", flag="--ema")
     patience: int = option(
         10, "stop after this many epochs without a lower validation colour error"
     )

@@ -1,18 +1,16 @@
 """Training: ``train()`` runs a whole training run with Lightning and reports it.
 
-A run folder ends up holding ``best.ckpt`` (lowest validation loss; everything ``render`` needs is
-in its hyperparameters), ``last.ckpt`` (for ``--resume``), ``metrics.json`` (every metric of the
-model and of the identity baseline on the train, val and test splits, and the settings),
-``loss.png``, ``test_frames.png`` and TensorBoard/CSV logs.
+A run folder ends up holding ``best.ckpt`` (the epoch with the lowest validation colour error
+after the learning rate's warm-up; everything ``render`` needs is in it), ``last.ckpt`` (for
+``--resume``), ``metrics.json`` (every metric of the model and of the identity baseline on the
+train, val and test splits, and the settings), ``loss.png``, ``test_frames.png`` and TensorBoard/CSV
+logs.
 
-What makes the default run generalise to shots it has not seen (docs/train.md has the measurements):
-- the network predicts a correction to the identity baseline, so it starts from the baseline;
-- AdamW with weight decay, its learning rate on a one-cycle schedule;
-- the weights validated and saved are an exponential moving average of the trained ones, which
-  removes most of the epoch-to-epoch swing of the validation score;
-- augmentation that keeps pairs consistent: mirroring, a random exposure gain on both frames (so
-  brightness alone does not decide colour), and mixup of two pairs;
-- after training, the strength of the predicted colour is calibrated on the validation frames.
+Before training, two things are read from the training frames and kept in the model: the a*b* bins'
+rebalancing weights (how rare each colour is in this film) and the familiarity gate (what a scene
+the model has and has not seen looks like, ``familiarity``). The defaults were chosen by validation
+colour error and colourfulness on the DAVIS pairs (docs/train.md): the bins head, AdamW on a
+one-cycle schedule, mirroring; mixup, exposure augmentation and weight averaging each cost colour.
 """
 
 from __future__ import annotations
@@ -38,7 +36,7 @@ from torch.utils.data import DataLoader
 from . import __version__, familiarity
 from .bins import gamut_bins, rebalancing
 from .color import rgb_to_ab
-from .colorizer import Colorizer
+from .colorizer import WARMUP, Colorizer
 from .dataset import AlignedData, batches, load_aligned, split_ranges
 from .errors import FilmcolorError
 from .evaluation import score_split
@@ -214,7 +212,7 @@ def _train(
     checkpoint = ModelCheckpoint(
         dirpath=run,
         filename="best",
-        monitor="val/colour_error",
+        monitor="val/selection",
         mode="min",
         save_top_k=1,
         save_last=True,
@@ -224,12 +222,15 @@ def _train(
     callbacks = [
         *callbacks,
         checkpoint,
-        EarlyStopping(monitor="val/colour_error", mode="min", patience=settings.patience),
+        EarlyStopping(
+            monitor="val/selection", mode="min", patience=settings.patience, check_finite=False
+        ),
     ]
+    per_epoch = -(-len(ranges["train"]) // settings.batch_size)
+    steps = settings.epochs * per_epoch
     if settings.ema:
         # Average over about the last quarter of training, at most the last 100 steps: a short run
         # on a small film must not end up averaging in its untrained start.
-        steps = settings.epochs * -(-len(ranges["train"]) // settings.batch_size)
         callbacks.append(EMAWeightAveraging(decay=min(0.99, 1 - 4 / max(steps, 8))))
     if progress:
         callbacks.append(TQDMProgressBar())
@@ -242,6 +243,7 @@ def _train(
     ]
     trainer = pl.Trainer(
         max_epochs=settings.epochs,
+        min_epochs=min(settings.epochs, -(-int(WARMUP * steps) // per_epoch)),  # see colorizer
         accelerator=settings.accelerator,
         devices=settings.devices,
         precision=_precision(settings.precision, settings.accelerator),

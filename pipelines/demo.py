@@ -41,7 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="where everything is written (default: demo/, or demo-NAME/ for --pair NAME)",
     )
-    ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
+    ap.add_argument(
+        "--epochs",
+        type=int,
+        default=20,
+        help="most training epochs (fewer than train's default: a quick look)",
+    )
     args = ap.parse_args(argv)
     out = args.out or (Path(f"demo-{args.pair.resolve().name}") if args.pair else Path("demo"))
     pair = args.pair or demo_pair(out / "pair")

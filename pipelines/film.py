@@ -1,6 +1,6 @@
 """The whole job on one pair of releases: align, train, evaluate, render, evaluate the render.
 
-    python -m pipelines.film BW COLOR -o OUT [--epochs 20] [--render-duration S]
+    python -m pipelines.film BW COLOR -o OUT [--epochs 40] [--render-duration S]
 
 Everything goes into OUT:
 
@@ -29,6 +29,7 @@ from pathlib import Path
 from filmcolor.cli import run_command
 from filmcolor.errors import FilmcolorError
 from filmcolor.metrics import evaluation_table, split_table
+from filmcolor.settings import TrainSettings
 
 log = logging.getLogger("filmcolor")
 
@@ -38,7 +39,7 @@ def run_pipeline(
     color: Path,
     out: Path,
     *,
-    epochs: int = 20,
+    epochs: int = TrainSettings.epochs,
     render_duration: float | None = None,
     overwrite: bool = False,
     progress: bool = True,
@@ -154,7 +155,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "-o", "--out", type=Path, default=Path("film"), help="folder for every stage's output"
     )
-    ap.add_argument("--epochs", type=int, default=20, help="most training epochs")
+    ap.add_argument(
+        "--epochs",
+        type=int,
+        default=TrainSettings.epochs,
+        help="most training epochs (default: %(default)s)",
+    )
     ap.add_argument(
         "--render-duration", type=float, default=None, help="render only the first S seconds"
     )

@@ -59,6 +59,4 @@ def tiny_model(easy_pair, tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("model")
     align(easy_pair / "bw.mp4", easy_pair / "color.mp4", root / "aligned", size=32)
-    return train(
-        root / "aligned", root / "run", epochs=2, batch_size=16, ema=False, mixup=0, exposure=0
-    ).best
+    return train(root / "aligned", root / "run", epochs=2, batch_size=16).best

@@ -83,7 +83,7 @@ def test_each_head_learns_a_hue_that_follows_brightness(tmp_path, arch):
     data = make_dataset(tmp_path / "aligned")
     # Every frame here is a new picture: no familiarity gate (unseen=1), the heads themselves.
     result = train(
-        data, tmp_path / "run", arch=arch, epochs=6, batch_size=16, lr=3e-3, patience=10, unseen=1
+        data, tmp_path / "run", arch=arch, epochs=10, batch_size=16, lr=3e-3, patience=10, unseen=1
     )
     m = result.metrics["splits"]
     for split in ("val", "test"):
