@@ -30,7 +30,7 @@ from torch import nn
 from .bins import annealed_mean
 from .color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from .errors import ModelError
-from .familiarity import SIDE, describe, gain, likeness
+from .familiarity import AB_SIDE, SIDE, colour_thumbs, describe, distance, gain, nearest
 from .settings import ARCHITECTURES, RUNS
 
 AB_SCALE = 100.0  # a*b* units per unit of the regression head's output
@@ -100,10 +100,13 @@ class ColourNet(nn.Module):
         )
         # How much of the predicted colour is shown: 1 unless the user asks otherwise (--strength).
         self.register_buffer("strength", torch.ones(()))
-        # The training frames' signatures, and the familiarity gate (unseen, seen, floor): see
-        # familiarity.py; no gate without them.
+        # The training frames' signatures and colour thumbnails, and the familiarity gate's levels
+        # (unseen, seen, near, far) and floor: see familiarity.py; no gate without them.
         self.register_buffer("known", torch.zeros(known, SIDE * SIDE, dtype=torch.float16))
-        self.register_buffer("gate", torch.tensor([0.0, 1.0, 1.0]))
+        self.register_buffer(
+            "known_ab", torch.zeros(known, AB_SIDE * AB_SIDE * 2, dtype=torch.float16)
+        )
+        self.register_buffer("gate", torch.tensor([0.0, 1.0, 0.0, 1.0, 1.0]))
 
     def forward(self, grey: torch.Tensor) -> torch.Tensor:
         """Bin logits (n, h, w, Q), a*b* / AB_SCALE (n, 2, h, w) or RGB in [-1, 1] (n, 3, h, w)."""
@@ -128,15 +131,18 @@ class ColourNet(nn.Module):
             ab = rgb_to_ab(to_rgb8(out))
         else:
             ab = self.decode(out).cpu().numpy()
-        return ab * (self.familiarity(grey) * self.strength.item())[:, None, None, None]
+        return ab * (self.familiarity(grey, ab) * self.strength.item())[:, None, None, None]
 
-    def familiarity(self, grey: torch.Tensor) -> np.ndarray:
-        """The strength of colour each frame gets for how familiar its scene is (1: no gate)."""
+    def familiarity(self, grey: torch.Tensor, ab: np.ndarray) -> np.ndarray:
+        """The strength of colour each frame gets for how familiar its scene is and how well its
+        colour ``ab`` agrees with that of the training frame it is likest to (1: no gate)."""
         if len(self.known) == 0:
             return np.ones(len(grey), np.float32)
         frames = grey[:, 0].float().add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
-        unseen, seen, floor = self.gate.tolist()
-        return gain(likeness(describe(frames), self.known.cpu().numpy()), unseen, seen, floor)
+        like, which = nearest(describe(frames), self.known.cpu().numpy())
+        apart = distance(colour_thumbs(ab), self.known_ab.cpu().numpy()[which].astype(np.float32))
+        *levels, floor = self.gate.tolist()
+        return gain(like, apart, levels, floor)
 
     def ab(self, grey: np.ndarray, batch: int = 128) -> np.ndarray:
         """CIE a*b* (n, h, w, 2) float32 of grey uint8 frames (n, h, w), in batches."""

@@ -130,8 +130,9 @@ class TrainSettings:
     )
     unseen: float = option(
         0.0,
-        "strength of colour in a scene unlike any the model was trained on (0: none, where there "
-        "is no evidence; 1: as strong as anywhere; see docs/train.md)",
+        "strength of colour in a scene the model was not trained on (unlike its training frames, "
+        "or painted unlike the release's colour of the one it resembles); 0: none, where there "
+        "is no evidence; 1: as strong as anywhere (docs/train.md)",
     )
     epochs: int = option(40, "most epochs to train")
     batch_size: int = option(32, "pairs per batch")

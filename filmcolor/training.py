@@ -191,10 +191,12 @@ def _train(
     size = settings.size or dataset.size
     bins = gamut_bins() if settings.arch == "unet-bins" else None
     train_pairs = ranges["train"]
-    known, unseen, seen = familiarity.calibrate(
-        dataset.bw[train_pairs.start : train_pairs.stop],
-        dataset.shots[train_pairs.start : train_pairs.stop],
-        dataset.frames[train_pairs.start : train_pairs.stop],
+    train_slice = slice(train_pairs.start, train_pairs.stop)
+    known, known_ab, levels = familiarity.calibrate(
+        dataset.bw[train_slice],
+        dataset.color[train_slice],
+        dataset.shots[train_slice],
+        dataset.frames[train_slice],
     )
     module = Colorizer(
         size,
@@ -205,7 +207,8 @@ def _train(
         len(known),
     )
     module.net.known.copy_(torch.from_numpy(known))
-    module.net.gate.copy_(torch.tensor([unseen, seen, settings.unseen]))
+    module.net.known_ab.copy_(torch.from_numpy(known_ab))
+    module.net.gate.copy_(torch.tensor([*levels, settings.unseen]))
     if bins is not None:
         weights = _class_weights(dataset, train_pairs, module.encoder, bins)
         module.class_weights.copy_(torch.from_numpy(weights))
@@ -279,7 +282,10 @@ def _train(
         "best_epoch": int(torch.load(best, map_location="cpu", weights_only=False)["epoch"]),
         "epochs_run": int(trainer.current_epoch),
         "split": split,
-        "familiarity": {"unseen": unseen, "seen": seen, "strength_unseen": settings.unseen},
+        "familiarity": {
+            **dict(zip(("unseen", "seen", "near", "far"), levels)),
+            "strength_unseen": settings.unseen,
+        },
         "data": str(dataset.path.resolve()),
         "settings": {**as_json(settings), "precision": trainer.precision},
         "filmcolor_version": __version__,

@@ -128,8 +128,9 @@ def test_bad_datasets_are_refused(tmp_path):
 @pytest.mark.slow
 def test_a_seed_makes_a_run_repeatable(tmp_path):
     data = make_dataset(tmp_path / "aligned", n=48)
+    # unseen=1: no familiarity gate, which would show both barely trained models as grey films
     runs = [
-        train(data, tmp_path / f"run{i}", epochs=2, batch_size=16, seed=seed).metrics
+        train(data, tmp_path / f"run{i}", epochs=2, batch_size=16, seed=seed, unseen=1).metrics
         for i, seed in enumerate((3, 3, 4))
     ]
     assert runs[0]["splits"] == runs[1]["splits"]
@@ -152,27 +153,46 @@ def test_train_command_errors_are_one_line(capsys, tmp_path):
 
 def test_colour_pales_in_a_scene_the_model_has_not_seen():
     from filmcolor import familiarity
+    from filmcolor.color import lab_to_rgb
 
-    def scene(seed, n):  # a textured picture panning by a pixel a frame
+    def scene(seed, n):  # a textured picture panning by a pixel every four frames
         world = cv2.GaussianBlur(
             np.random.default_rng(seed).integers(0, 255, (64, 160)).astype(np.uint8), (0, 0), 3
         )
         return np.stack(
-            [cv2.normalize(world[:, t : t + 64], None, 0, 255, cv2.NORM_MINMAX) for t in range(n)]
+            [
+                cv2.normalize(world[:, t // 4 : t // 4 + 64], None, 0, 255, cv2.NORM_MINMAX)
+                for t in range(n)
+            ]
         )
 
+    def tinted(ab, grey):
+        return np.broadcast_to(np.float32(ab), (*grey.shape, 2))
+
+    colours = [(30, 20), (-20, 30), (10, -30)]  # each training scene's colour in the release
     train = np.concatenate([scene(1, 60), scene(2, 60), scene(3, 60)])
+    rgb = lab_to_rgb(
+        train * (100 / 255), tinted(np.repeat(colours, 60, axis=0)[:, None, None], train)
+    )
     shots, frames = np.repeat([0, 1, 2], 60), np.arange(180)
-    known, unseen, seen = familiarity.calibrate(train, shots, frames, fps=24)
-    assert 0 < unseen < seen <= 1
+    known, known_ab, levels = familiarity.calibrate(train, rgb, shots, frames, fps=24)
+    unseen, seen, near, far = levels
+    assert 0 < unseen < seen <= 1 and 0 <= near < far
+
+    def strength(grey, painted):
+        like, which = familiarity.nearest(familiarity.describe(grey), known)
+        thumbs = familiarity.colour_thumbs(tinted(painted, grey))
+        apart = familiarity.distance(thumbs, known_ab[which].astype(np.float32))
+        return like, familiarity.gain(like, apart, levels, 0.25)
+
     back = scene(2, 90)[70:]  # scene 2 returns later, moved on
-    new = scene(9, 20)
-    like_back = familiarity.likeness(familiarity.describe(back), known)
-    like_new = familiarity.likeness(familiarity.describe(new), known)
+    like_back, g_back = strength(back, colours[1])
+    like_new, g_new = strength(scene(9, 20), colours[1])
     assert like_back.min() > like_new.max()
-    g_back = familiarity.gain(like_back, unseen, seen, 0.25)
-    g_new = familiarity.gain(like_new, unseen, seen, 0.25)
     assert g_back.mean() > 0.9 and g_new.mean() < 0.5
+    # A familiar picture painted in a colour its release never showed there: built like a known
+    # scene, it is another one.
+    assert strength(back, colours[2])[1].mean() < 0.5
 
 
 @pytest.mark.slow
