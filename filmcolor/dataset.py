@@ -52,6 +52,15 @@ class AlignedData:
         return len(self.bw)
 
 
+def resized(frames: np.ndarray, size: int | None) -> np.ndarray:
+    """Square frames (n, s, s[, 3]) area-resized to ``size`` (as they are at their own size, or
+    ``size`` None)."""
+    frames = np.asarray(frames)
+    if size is None or frames.shape[1] == size:
+        return frames
+    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
+
+
 def load_aligned(path: str | Path) -> AlignedData:
     """Open an aligned dataset folder, checking it is complete and consistent."""
     path = Path(path)
@@ -161,23 +170,16 @@ class PairBatches(Dataset):
         size: int | None = None,
     ):
         self.data, self.augment, self.exposure = data, augment, exposure
-        self.size = size if size and size != data.size else None
+        self.size = size
         self.rng = np.random.default_rng(seed)
 
     def __len__(self) -> int:
         return len(self.data)
 
-    def _read(self, frames: np.ndarray) -> np.ndarray:
-        if self.size is None:
-            return np.asarray(frames)
-        return np.stack(
-            [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in frames]
-        )
-
     def __getitem__(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         idx = np.sort(np.asarray(indices))
-        color = self._read(self.data.color[idx])
-        grey, rgb = to_input(self._read(self.data.bw[idx])), to_target(color)
+        color = resized(self.data.color[idx], self.size)
+        grey, rgb = to_input(resized(self.data.bw[idx], self.size)), to_target(color)
         ab = torch.from_numpy(rgb_to_ab(color)).permute(0, 3, 1, 2)
         if self.augment:
             mirror = torch.from_numpy(self.rng.random(len(idx)) < 0.5)

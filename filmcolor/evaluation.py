@@ -18,12 +18,11 @@ import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
 from .color import rgb_to_grey
-from .dataset import AlignedData, load_aligned, split_ranges
+from .dataset import AlignedData, load_aligned, resized, split_ranges
 from .errors import DatasetError
 from .files import atomic_dir
 from .metrics import all_metrics, colourfulness, flicker, frame_mse
@@ -83,15 +82,9 @@ def score_split(net: torch.nn.Module, data: AlignedData, r: range, size: int) ->
     """``score_pairs`` of the network on the pairs of ``r`` (sampled if long) at its ``size``; also
     the frames scored (grey, prediction, colour release; resized to ``size``)."""
     keep, consecutive = sample(data, r)
-    grey, target = _resized(data.bw[keep], size), _resized(data.color[keep], size)
+    grey, target = resized(data.bw[keep], size), resized(data.color[keep], size)
     pred = colorize(net, grey)
     return score_pairs(grey, pred, target, consecutive), (grey, pred, target)
-
-
-def _resized(frames: np.ndarray, size: int) -> np.ndarray:
-    if frames.shape[1] == size:
-        return np.asarray(frames)
-    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in frames])
 
 
 def _split_range(data: AlignedData, hparams: dict, split: str) -> range:

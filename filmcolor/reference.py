@@ -35,7 +35,7 @@ import numpy as np
 
 from .analysis import shot_ids
 from .color import rgb_to_ab, rgb_to_grey
-from .dataset import load_aligned
+from .dataset import load_aligned, resized
 from .errors import AlignmentError, FilmcolorError
 from .model import ColourNet
 from .video import FrameReader, VideoInfo, probe
@@ -339,12 +339,7 @@ def _transfers(release: Release, aligned: Path, net: ColourNet, size: int, most:
         if len(rows) == 0:
             continue
         rows = rows[np.linspace(0, len(rows) - 1, min(most, len(rows))).astype(int)]
-        grey = np.stack(
-            [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in data.bw[rows]]
-        )
-        colour = np.stack(
-            [cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in data.color[rows]]
-        )
+        grey, colour = resized(data.bw[rows], size), resized(data.color[rows], size)
         model, truth = net.ab(grey).reshape(-1, 2), rgb_to_ab(colour).reshape(-1, 2)
         release.shots[int(s)] = Shot(
             transfer=np.stack([model.mean(0), model.std(0), truth.mean(0), truth.std(0)])
