@@ -30,6 +30,11 @@ from .model import AB_SCALE, ColourNet, to_rgb8
 WARMUP = 0.15  # share of the training steps over which the learning rate rises to its peak
 
 
+def warmup_steps(total: int) -> int:
+    """Steps of the learning rate's warm-up in a run of ``total`` steps."""
+    return max(1, int(WARMUP * total))
+
+
 class Colorizer(pl.LightningModule):
     """The ColourNet with its loss, optimiser and schedule; its hyperparameters describe it fully
     (``settings`` is the run's TrainSettings as JSON, ``bins`` the a*b* bins of unet-bins)."""
@@ -115,7 +120,7 @@ class Colorizer(pl.LightningModule):
         # is read from the trainer each time training starts, so a resumed run with more epochs
         # stretches the rest of its schedule rather than running past the end of it.
         total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup = self.warmup_steps = max(1, int(WARMUP * total))
+        warmup = self.warmup_steps = warmup_steps(total)
 
         def factor(step: int) -> float:
             if step < warmup:

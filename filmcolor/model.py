@@ -138,7 +138,7 @@ class ColourNet(nn.Module):
         colour ``ab`` agrees with that of the training frame it is likest to (1: no gate)."""
         if len(self.known) == 0:
             return np.ones(len(grey), np.float32)
-        frames = grey[:, 0].float().add(1).mul(127.5).round().clamp(0, 255).byte().cpu().numpy()
+        frames = to_rgb8(grey)[..., 0]
         like, which = nearest(describe(frames), self.known.cpu().numpy())
         apart = distance(colour_thumbs(ab), self.known_ab.cpu().numpy()[which].astype(np.float32))
         *levels, floor = self.gate.tolist()

@@ -36,7 +36,7 @@ from torch.utils.data import DataLoader
 from . import __version__, familiarity
 from .bins import gamut_bins, rebalancing
 from .color import rgb_to_ab
-from .colorizer import WARMUP, Colorizer
+from .colorizer import Colorizer, warmup_steps
 from .dataset import AlignedData, batches, load_aligned, split_ranges
 from .errors import FilmcolorError
 from .evaluation import score_split
@@ -246,7 +246,7 @@ def _train(
     ]
     trainer = pl.Trainer(
         max_epochs=settings.epochs,
-        min_epochs=min(settings.epochs, -(-int(WARMUP * steps) // per_epoch)),  # see colorizer
+        min_epochs=min(settings.epochs, -(-warmup_steps(steps) // per_epoch)),  # see colorizer
         accelerator=settings.accelerator,
         devices=settings.devices,
         precision=_precision(settings.precision, settings.accelerator),
