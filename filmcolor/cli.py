@@ -73,7 +73,7 @@ def _settings(cls: type, args: argparse.Namespace):
 
 
 def _cmd_align(args: argparse.Namespace) -> None:
-    from .alignment import align
+    from .alignment.aligner import align
 
     result = align(
         args.bw,
@@ -85,9 +85,9 @@ def _cmd_align(args: argparse.Namespace) -> None:
     )
     m = result.manifest
     print(
-        f"aligned {result.pairs} pairs into {result.out}/ (colour plays at {m['speed_ratio']:.4f}x "
-        f"the B&W speed, {len(m['segments'])} segment(s), B&W crop {m['crop']['bw']}, colour crop "
-        f"{m['crop']['color']}, confidence {m['confidence']:.2f})"
+        f"aligned {result.pairs} pairs into {result.out}/ (colour plays at {m.speed_ratio:.4f}x "
+        f"the B&W speed, {len(m.segments)} segment(s), B&W crop {m.crop['bw']}, colour crop "
+        f"{m.crop['color']}, confidence {m.confidence:.2f})"
     )
     print(
         f"check {result.out / 'alignment.png'} and {result.out / 'samples.png'}; next: filmcolor "
@@ -96,8 +96,8 @@ def _cmd_align(args: argparse.Namespace) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> None:
-    from .metrics import split_table
-    from .training import train
+    from .evaluation.tables import split_table
+    from .training.trainer import train
 
     result = train(
         args.data,
@@ -117,7 +117,7 @@ def _cmd_train(args: argparse.Namespace) -> None:
 
 
 def _cmd_render(args: argparse.Namespace) -> None:
-    from .rendering import render
+    from .rendering.renderer import render
 
     result = render(
         args.input,
@@ -144,8 +144,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
-    from .evaluation import evaluate, evaluate_video
-    from .metrics import evaluation_table
+    from .evaluation.evaluator import evaluate, evaluate_video
+    from .evaluation.tables import evaluation_table
 
     settings = _settings(EvaluateSettings, args)
     if args.video or args.reference:

@@ -1,11 +1,9 @@
-"""Colour arithmetic for rendering: a*b* colour put on a film's own luma, upsampling, recombination.
+"""Colour conversions every stage shares: CIE L*a*b* (OpenCV's sRGB/D65), BT.601 luma and chroma.
 
-Colour travels as CIE a*b* (Lab, OpenCV's sRGB/D65 conversion): what the model predicts and what
-the colour measures compare. A film is rendered by keeping its own luma plane as it is: the colour,
-brought to the picture's size (``upsample``), is given the lightness of the film's own grey
-(``LIGHTNESS``), and only the chroma of that colour is written (``chroma_of_ab``). Chroma is
-BT.601 YCrCb (OpenCV's); films are written as I420 in video range, tagged BT.601, so the Y plane
-read is the Y plane written, byte for byte.
+Colour travels as CIE a*b*: what the model predicts, what the colour release is measured in and
+what the colour measures compare. A B&W frame's grey level stands for a lightness L*
+(``LIGHTNESS``). Luma and chroma are BT.601 (OpenCV's YCrCb). Composing a film's frames from its
+own luma and a colour is the render stage's (``rendering.compose``).
 """
 
 from __future__ import annotations
@@ -44,20 +42,6 @@ def lab_to_rgb(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8).reshape(*ab.shape[:-1], 3)
 
 
-def chroma_of_ab(lightness: np.ndarray, ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cr, Cb planes (h, w) of the colours with lightness L* (h, w) and a*b* (h, w, 2).
-
-    Colour is carried as a*b* (what the model predicts and the colour release is measured in) and
-    put on the film's own lightness here: Cr, Cb are taken from that colour in RGB, so the output
-    keeps the film's luma while showing the a*b* asked for (not the Cr, Cb of some other lightness,
-    which would shift the colour where the B&W stock's tones differ from the colour release's)."""
-    lab = np.concatenate([lightness[..., None], ab], axis=2).astype(np.float32)
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    return (r - y) * np.float32(0.713), (b - y) * np.float32(0.564)
-
-
 def rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
     """BT.601 luma (...) uint8 of RGB uint8 pixels (..., 3): a frame or a stack of them."""
     return _per_pixel(rgb, cv2.COLOR_RGB2GRAY)
@@ -66,64 +50,3 @@ def rgb_to_grey(rgb: np.ndarray) -> np.ndarray:
 def chroma(rgb: np.ndarray) -> np.ndarray:
     """(..., 2) float32 Cr, Cb of RGB uint8 pixels (..., 3), centred on 0 (range about +-128)."""
     return _per_pixel(rgb, cv2.COLOR_RGB2YCrCb)[..., 1:].astype(np.float32) - 128.0
-
-
-def fit_gamut(
-    low: np.ndarray, high: np.ndarray, cr: np.ndarray, cb: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Scale chroma down where the colour it asks for is beyond what the luma can carry.
-
-    A saturated colour near black or white would push R, G or B out of 0..255; clipping them there
-    would change the luminance, which must stay the film's own, so the chroma is shrunk instead
-    until the colour fits. ``low`` and ``high`` are the darkest and brightest full-range (0..255)
-    luma each chroma sample is shared by (the same array when chroma is at full resolution)."""
-    dr, db = cr * np.float32(1.403), cb * np.float32(1.773)  # what the chroma adds to R, G and B
-    dg = cv2.addWeighted(cr, -0.714, cb, -0.344, 0.0)
-    up = np.maximum(
-        np.maximum(dr, dg), db
-    )  # the most it raises a channel, and the most it lowers one
-    down = np.minimum(np.minimum(dr, dg), db)
-    scale = np.minimum((255.0 - high) / np.maximum(up, 1e-6), low / np.maximum(-down, 1e-6))
-    np.minimum(scale, 1.0, out=scale)
-    return cr * scale, cb * scale
-
-
-def compose(luma: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
-    """RGB uint8 from full-range luma (h, w) uint8 and chroma planes Cr, Cb (h, w) float centred on
-    0."""
-    y = luma.astype(np.float32)
-    cr, cb = fit_gamut(y, y, cr, cb)
-    r = cv2.scaleAdd(cr, 1.403, y)
-    g = cv2.add(cv2.addWeighted(cr, -0.714, cb, -0.344, 0.0), y)
-    b = cv2.scaleAdd(cb, 1.773, y)
-    return cv2.convertScaleAbs(cv2.merge([r, g, b]))
-
-
-# Video-range YUV (what H.264 and most films carry): Y in 16..235, chroma 16..240 around 128.
-TV_TO_FULL = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
-_CHROMA_TV = 224 / 255
-
-
-def to_i420(
-    y_tv: np.ndarray, cr: np.ndarray, cb: np.ndarray, box: tuple[int, int, int, int]
-) -> np.ndarray:
-    """One I420 frame (flat: Y, then U, then V, video range) from the film's own Y plane and chroma
-    (full-range units, at half resolution) for the picture ``box`` (even pixel coordinates); outside
-    it the frame stays neutral grey."""
-    h, w = y_tv.shape
-    u = np.full((h // 2, w // 2), 128, np.uint8)
-    v = u.copy()
-    x0, y0, x1, y1 = (c // 2 for c in box)
-    v[y0:y1, x0:x1] = np.clip(cr * _CHROMA_TV + 128.0, 0, 255).round()
-    u[y0:y1, x0:x1] = np.clip(cb * _CHROMA_TV + 128.0, 0, 255).round()
-    return np.concatenate([y_tv.ravel(), u.ravel(), v.ravel()])
-
-
-def upsample(ab: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Colour (h, w, 2) at a model's size brought to ``size`` (W, H) by bilinear interpolation.
-
-    Not a guided filter on the film's luma: from a 64x64 colour, guided upsampling (windows at the
-    colour's scale) blurred the colour and carried the B&W stock's texture into it; with the true
-    colour of davis-film at 64x64 it left 0.38x a grey film's colour error, bilinear 0.18x
-    (docs/render.md)."""
-    return cv2.resize(np.ascontiguousarray(ab, np.float32), size, interpolation=cv2.INTER_LINEAR)

@@ -19,7 +19,7 @@ from .errors import FilmcolorError
 
 ALIGNED = Path("aligned")  # where align writes and train reads, by default
 RUNS = Path("runs")  # where train writes run folders and render/evaluate look for the latest
-ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.ColourNet
+ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.net.HEADS
 
 # Rates written as decimals (23.976, 29.97) that mean the NTSC fractions.
 _NTSC = [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]
@@ -77,6 +77,13 @@ def as_json(settings: Any) -> dict:
         return str(v) if isinstance(v, Path) else v
 
     return {k: plain(v) for k, v in dataclasses.asdict(settings).items()}
+
+
+def from_json(cls: type, data: dict) -> Any:
+    """Settings of ``cls`` from ``as_json``'s values (unknown keys, such as those a newer version
+    added, are left out)."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names})
 
 
 def with_options(settings: Any, cls: type, options: dict) -> Any:
@@ -144,9 +151,13 @@ class TrainSettings:
     snap: bool = option(
         True, "split at the plain fractions, not at the nearest shot cuts", flag="--no-snap"
     )
-    augment: bool = option(True, "no random mirroring and exposure changes", flag="--no-augment")
+    augment: bool = option(
+        True, "no random mirroring (nor --exposure changes) of training pairs", flag="--no-augment"
+    )
     exposure: float = option(
-        0.0, "random exposure gain of training pairs, up to 1+E or down to 1/(1+E) (0: off)"
+        0.0,
+        "random exposure gain of training pairs, up to 1+E or down to 1/(1+E) (0: off; with "
+        "augmentation only)",
     )
     mixup: float = option(0.0, "mixup strength (Beta(a, a) blends of two pairs) (0: off)")
     ema: bool = option(False, "validate and save a moving average of the weights", flag="--ema")

@@ -58,7 +58,7 @@ def default_pair(pair: str | None) -> Path:
 
 def aligned_pair(pair: str | None, folder: Path) -> Path:
     """Align the pair (see ``default_pair``) into ``folder``/aligned and return that dataset."""
-    from filmcolor.alignment import align
+    from filmcolor.alignment.aligner import align
 
     source = default_pair(pair)
     return align(source / "bw.mp4", source / "color.mp4", folder / "aligned").out

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from statistics import median
 
-from filmcolor.video import probe
+from filmcolor.io.video import probe
 
 from ._bench import default_pair, emit, filmcolor_cmd, machine, measure
 

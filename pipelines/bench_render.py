@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from filmcolor.model import load_model
-from filmcolor.rendering import Predictor
-from filmcolor.training import train
-from filmcolor.video import probe
+from filmcolor.io.video import probe
+from filmcolor.model.checkpoint import load_model
+from filmcolor.rendering.predictor import Predictor
+from filmcolor.training.trainer import train
 
 from ._bench import aligned_pair, default_pair, emit, filmcolor_cmd, machine, measure
 

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 
-from filmcolor.bins import gamut_bins
-from filmcolor.colorizer import Colorizer
-from filmcolor.dataset import batches, load_aligned, split_ranges
-from filmcolor.settings import TrainSettings, as_json
-from filmcolor.training import train
+from filmcolor.dataset.batches import batches
+from filmcolor.dataset.split import load_aligned, split_ranges
+from filmcolor.model.head import to_input, to_target
+from filmcolor.settings import TrainSettings
+from filmcolor.training.module import Colorizer
+from filmcolor.training.trainer import train
 
 from ._bench import aligned_pair, emit, machine
 
@@ -51,8 +52,8 @@ def pure_step_rate(data, settings: TrainSettings, device: torch.device, steps: i
     ranges = split_ranges(data.shots)
     batch = batches(data, ranges["train"], settings.batch_size, shuffle=True, augment=True)
     grey, rgb, ab = (t.to(device) for t in next(iter(batch)))
-    bins = gamut_bins().tolist() if settings.arch == "unet-bins" else None
-    model = Colorizer(data.size, as_json(settings), bins=bins).to(device)
+    grey, rgb = to_input(grey), to_target(rgb)
+    model = Colorizer(settings, data.size).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     for i in range(steps + 5):
         if i == 5:  # warm-up steps excluded
@@ -60,7 +61,7 @@ def pure_step_rate(data, settings: TrainSettings, device: torch.device, steps: i
                 torch.cuda.synchronize()
             start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
-        model._loss(model(grey), rgb, ab).backward()
+        model.net.head.loss(model(grey), rgb, ab).backward()
         opt.step()
     if device.type == "cuda":
         torch.cuda.synchronize()

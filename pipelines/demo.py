@@ -13,7 +13,7 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-from filmcolor.synthetic import FilmSpec, make_film_pair
+from pipelines.synthetic import FilmSpec, make_film_pair
 
 from . import film
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from filmcolor.cli import run_command
 from filmcolor.errors import FilmcolorError
-from filmcolor.metrics import evaluation_table, split_table
+from filmcolor.evaluation.tables import evaluation_table, split_table
 from filmcolor.settings import TrainSettings
 
 log = logging.getLogger("filmcolor")

@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from filmcolor.video import FrameReader, probe
+from filmcolor.io.video import FrameReader, probe
 
 
 def _pick(path: Path, indices: list[int], width: int) -> dict[int, np.ndarray]:

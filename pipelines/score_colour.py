@@ -26,11 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-from filmcolor.analysis import CutDetector
+from filmcolor.alignment.analysis import CutDetector
 from filmcolor.color import chroma
-from filmcolor.dataset import load_aligned
-from filmcolor.metrics import colour_error_lab, colourfulness, lab
-from filmcolor.video import FrameReader, probe
+from filmcolor.dataset.split import load_aligned
+from filmcolor.evaluation.metrics import colour_error_lab, colourfulness, lab
+from filmcolor.io.video import FrameReader, probe
 
 
 def _truth(folder: Path) -> dict:
@@ -75,12 +75,7 @@ def score(
     box = (0, bars, info.width, info.height - 2 * bars)
     size = (width, round(width * box[3] / box[2]))
     ref_info = probe(truth / "color.mp4")
-    ref_box = (
-        0,
-        bars,
-        ref_info.width,
-        ref_info.height - 2 * bars,
-    )  # the same part of the source frame
+    ref_box = (0, bars, ref_info.width, ref_info.height - 2 * bars)  # that part of the source
     where = {s: k for k, s in enumerate(t_ref["color"]["frames"]) if s >= 0}
     tb = np.array(t_pair["bw"]["frames"])
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from filmcolor.synthetic import FilmSpec, make_film_pair
+from filmcolor.alignment.folder import AlignedFolder
+from pipelines.synthetic import FilmSpec, make_film_pair
 
 
 def pytest_collection_modifyitems(items):
@@ -46,6 +47,35 @@ def other_film(tmp_path_factory) -> Path:
     return _pair(tmp_path_factory, "other", FilmSpec(seed=7, shots=4))
 
 
+def make_dataset(path, n=96, size=32, shots=6, seed=0):
+    """An aligned folder of grey frames of soft blobs whose colour is a fixed function of the grey
+    level (a learnable mapping), in ``shots`` equal shots."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    folder = AlignedFolder.create(path, n, size)
+    for i in range(n):
+        g = np.zeros((size, size))
+        for _ in range(3):
+            cx, cy, r = rng.uniform(0, 1, 2).tolist() + [rng.uniform(0.1, 0.3)]
+            g += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / r**2)
+        folder.bw[i] = np.clip(40 + 180 * g / g.max(), 0, 255)
+    f = folder.bw / 255.0
+    folder.color[:] = (np.stack([f, f**2, 1 - f], axis=-1) * 255).astype(np.uint8)
+    frames = np.arange(n)
+    folder.write_pairs(
+        bw_frame=frames,
+        color_frame=frames,
+        bw_time=frames / 24,
+        color_time=frames / 24,
+        score=np.ones(n),
+        shot=frames * shots // n,
+        segment=np.zeros(n, int),
+    )
+    folder.bw.flush()
+    folder.color.flush()
+    return path
+
+
 def truth(pair: Path) -> tuple[np.ndarray, np.ndarray]:
     t = json.loads((pair / "truth.json").read_text())
     return np.array(t["bw"]["frames"]), np.array(t["color"]["frames"])
@@ -54,8 +84,8 @@ def truth(pair: Path) -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(scope="session")
 def tiny_model(easy_pair, tmp_path_factory) -> Path:
     """A model trained for a few seconds at 32x32 on the easy pair: enough to exercise rendering."""
-    from filmcolor.alignment import align
-    from filmcolor.training import train
+    from filmcolor.alignment.aligner import align
+    from filmcolor.training.trainer import train
 
     root = tmp_path_factory.mktemp("model")
     align(easy_pair / "bw.mp4", easy_pair / "color.mp4", root / "aligned", size=32)

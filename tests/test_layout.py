@@ -1,25 +1,52 @@
-"""The package's shape: stages import one way, the align stage starts without torch."""
+"""The package's shape: a package per stage, stages import one way, align starts without torch."""
 
 import ast
+import importlib
 import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "filmcolor"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "filmcolor"
+# The stages in the order data flows through them; a stage imports only from those before it and
+# from the shared modules at the top.
+STAGES = ["io", "alignment", "dataset", "model", "evaluation", "training", "rendering"]
+SHARED = {"errors", "settings", "color", "geometry", "filmcolor"}  # filmcolor: its __version__
+
+
+def _name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
 def _imports(path: Path) -> set[str]:
-    """Package modules a module imports at its top level (lazy imports inside functions
-    excluded)."""
+    """The package modules a module imports, anywhere in it (lazy imports in functions too)."""
+    name = _name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = set()
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            found.update([node.module] if node.module else [a.name for a in node.names])
-    return {m for m in found if (PACKAGE / f"{m}.py").exists()}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+            target = f"{base}.{node.module}" if node.module else base
+            found.add(target)
+            found.update(f"{target}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("filmcolor."))
+    return found & MODULES.keys()
 
 
-def test_no_import_circle():
-    graph = {p.stem: _imports(p) for p in PACKAGE.glob("*.py")}
+MODULES = {_name(p): p for p in PACKAGE.rglob("*.py")}
+GRAPH = {m: _imports(p) - {m} for m, p in MODULES.items()}
+
+
+def _part(module: str) -> str:
+    """The sub-package (stage) a module belongs to, or the top-level module's own name."""
+    return module.split(".")[1] if module.count(".") else module
+
+
+def _no_circle(graph: dict[str, set[str]]) -> None:
     done, active = set(), []
 
     def visit(m):
@@ -27,7 +54,7 @@ def test_no_import_circle():
         if m in done:
             return
         active.append(m)
-        for dep in graph[m]:
+        for dep in graph.get(m, ()):
             visit(dep)
         active.pop()
         done.add(m)
@@ -36,26 +63,69 @@ def test_no_import_circle():
         visit(m)
 
 
-def test_align_and_the_package_start_without_torch_or_lightning():
+def test_no_import_circle_between_modules():
+    _no_circle(
+        {m: {d for d in deps if not MODULES[d].name == "__init__.py"} for m, deps in GRAPH.items()}
+    )
+
+
+def test_no_import_circle_between_packages():
+    graph: dict[str, set[str]] = {}
+    for m, deps in GRAPH.items():
+        graph.setdefault(_part(m), set()).update(_part(d) for d in deps if _part(d) != _part(m))
+    _no_circle(graph)
+
+
+def test_a_stage_imports_only_from_stages_before_it_and_the_shared_modules():
+    for module, deps in GRAPH.items():
+        stage = _part(module)
+        if stage not in STAGES and stage not in SHARED:
+            continue  # the top: the public API, the command line
+        for dep in deps:
+            other = _part(dep)
+            allowed = other in SHARED or other == stage
+            if stage in STAGES and other in STAGES:
+                allowed = STAGES.index(other) <= STAGES.index(stage)
+            if stage in SHARED:
+                allowed = other in SHARED
+            assert allowed, f"{module} ({stage}) imports {dep} ({other})"
+
+
+def test_every_package_lists_its_modules():
+    for stage in STAGES:
+        doc = importlib.import_module(f"filmcolor.{stage}").__doc__ or ""
+        for path in (PACKAGE / stage).glob("*.py"):
+            if path.stem != "__init__":
+                assert f"``{path.stem}``" in doc, f"filmcolor/{stage}/__init__.py omits {path.stem}"
+
+
+def test_the_heads_are_the_architectures_the_settings_offer():
+    from filmcolor.model.net import HEADS
+    from filmcolor.settings import ARCHITECTURES
+
+    assert tuple(HEADS) == ARCHITECTURES
+
+
+@pytest.mark.parametrize(
+    "modules",
+    ["filmcolor, filmcolor.cli", "filmcolor.alignment.aligner", "filmcolor.io.video"],
+)
+def test_align_and_the_package_start_without_torch_or_lightning(modules):
     code = (
-        "import sys, filmcolor, filmcolor.alignment, filmcolor.cli; filmcolor.AlignSettings; "
+        f"import sys, {modules}; import filmcolor; filmcolor.AlignSettings; "
         "print(sorted(m for m in ('torch', 'pytorch_lightning', 'matplotlib') if m in sys.modules))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.strip() == "[]"
 
 
 def test_no_source_file_over_400_lines():
-    root = PACKAGE.parent
     long = {
-        str(p.relative_to(root)): n
-        for p in [
-            *root.glob("filmcolor/*.py"),
-            *root.glob("pipelines/*.py"),
-            *root.glob("tests/*.py"),
-        ]
+        str(p.relative_to(ROOT)): n
+        for folder in ("filmcolor", "pipelines", "tests")
+        for p in (ROOT / folder).rglob("*.py")
         if (n := len(p.read_text().splitlines())) > 400
     }
     assert not long

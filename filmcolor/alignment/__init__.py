@@ -1,0 +1,13 @@
+"""Stage 1, align: how a B&W and a colour release of a film line up, written as synced pairs.
+
+- ``aligner``: ``align()``, the steps put together, and the pairs written (step 6)
+- ``decode``: both releases decoded once into small frames on disk (step 1)
+- ``analysis``: shot cuts (PySceneDetect) and the picture area inside bars, as frames go by
+- ``matching``: frame descriptors, matches, the slope and candidate offsets (steps 2, 3)
+- ``segments``: which offset, or none, each B&W frame takes (step 4)
+- ``registration``: the picture both releases share (step 5)
+- ``folder``: the aligned folder (``AlignedFolder``, ``Manifest``), the format later stages read
+- ``pictures``: alignment.png
+
+Needs no torch.
+"""

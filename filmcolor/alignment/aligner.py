@@ -1,0 +1,254 @@
+"""Find how two releases of a film line up, and write their frames as synced SIZExSIZE pairs.
+
+The algorithm (docs/align.md has the long form), one module per step:
+
+1. Decode both files once, concurrently, into small frames on disk, finding each release's picture
+   area (letterbox/pillarbox bars) and the B&W release's shot cuts on the way (``decode``,
+   ``analysis``).
+2. Describe every frame by a rank-transformed thumbnail of its picture (``matching``).
+3. Match B&W frames to colour frames; every match votes for a line
+   ``colour_frame = slope * bw_frame + offset``: one slope for the film, offsets that hold over
+   stretches of it (``matching``).
+4. Segment: a Viterbi pass picks, for each B&W frame, one offset or "no match" (``segments``):
+   intros, outros and shots missing from one release fall to "no match".
+5. Crop: ECC registration of well-matched pairs finds the picture both releases share
+   (``registration``); steps 2-4 are repeated on it, which sharpens the match.
+6. Resample the B&W timeline to the output frame rate and write each pair whose match is
+   confident; doubtful ones are left out, not guessed (this module, into an ``AlignedFolder``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AlignmentError, NoMatch, VideoError
+from ..geometry import Box, chunks, crop_resize, inset, to_pixels
+from ..io.files import atomic_dir, check_new_output
+from ..io.pictures import pair_strip
+from ..io.video import VideoInfo, probe
+from ..settings import ALIGNED, AlignSettings, as_json, with_options
+from .analysis import shot_ids
+from .decode import Film, check_space, decode_both
+from .folder import AlignedFolder, Manifest, SegmentRecord
+from .matching import MATCH, match
+from .pictures import alignment_plot
+from .registration import find_crops
+from .segments import Segment
+
+log = logging.getLogger("filmcolor")
+
+
+@dataclass
+class Alignment:
+    """What the aligner found: the line(s) mapping B&W frames to colour frames and the crops."""
+
+    slope: float
+    segments: list[Segment]
+    bw_crop: Box  # common picture area, fractions of each frame
+    color_crop: Box
+    state: np.ndarray  # per B&W frame: segment index, or -1 for no match
+    score: np.ndarray  # per B&W frame: similarity of it and its matched colour frame
+
+    def color_frame(self, b: np.ndarray) -> np.ndarray:
+        """Matched colour frame of each B&W frame (-1 where none)."""
+        b = np.asarray(b)
+        out = np.full(b.shape, -1, np.int64)
+        for k, seg in enumerate(self.segments):
+            sel = self.state[b] == k
+            out[sel] = seg.color_index(b[sel], self.slope)
+        return out
+
+
+@dataclass
+class AlignResult:
+    """What ``align`` wrote: the output folder, the number of pairs and the alignment."""
+
+    out: Path
+    pairs: int
+    alignment: Alignment
+    manifest: Manifest
+
+
+def align(
+    bw: str | Path,
+    color: str | Path,
+    out: str | Path = ALIGNED,
+    settings: AlignSettings | None = None,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    **options,
+) -> AlignResult:
+    """Align a B&W and a colour release and write synced SIZExSIZE pairs to ``out``.
+
+    ``settings`` (or single ``options`` such as ``size=32``) say how; see ``AlignSettings``. Writes
+    ``bw.npy`` (N, S, S), ``color.npy`` (N, S, S, 3), ``pairs.csv``, ``manifest.json``,
+    ``alignment.png`` and ``samples.png``. Raises FilmcolorError subclasses for unreadable inputs
+    or releases that do not match.
+    """
+    out = Path(out)
+    settings = with_options(settings, AlignSettings, options)
+    with ThreadPoolExecutor(2) as pool:  # each probe waits on an ffprobe process
+        bw_info, color_info = pool.map(probe, (bw, color))
+    for info in (bw_info, color_info):
+        if info.frames < 2:
+            raise VideoError(
+                f"{info.path}: has {info.frames} frame(s); a film needs many more to align"
+            )
+    check_new_output(out, overwrite, "aligned dataset")
+    side = max(128, 2 * settings.size)
+    check_space(out, (bw_info.frames + color_info.frames * 4) * side * side * 1.1)
+    with atomic_dir(out, overwrite) as tmp:
+        scratch = tmp / "scratch"
+        scratch.mkdir()
+        log.debug("decoding both releases")
+        bw_film, color_film = decode_both(bw_info, color_info, side, scratch, progress)
+        alignment = find_alignment(bw_film, color_film)
+        log.debug("writing the pairs")
+        manifest, n_pairs = _write_dataset(tmp, bw_film, color_film, alignment, settings)
+        del bw_film, color_film
+        shutil.rmtree(scratch)
+    return AlignResult(out, n_pairs, alignment, manifest)
+
+
+def find_alignment(bw: Film, color: Film) -> Alignment:
+    """Steps 2-5: slope, segments and the common crop, given each film's picture area and cuts."""
+    fps = float(bw.info.fps)
+    try:
+        rng = np.random.default_rng(0)
+        log.info("matching %d B&W frames against %d colour frames", bw.n, color.n)
+        found = match(
+            bw.grey, color.grey, inset(bw.active, 0.1), inset(color.active, 0.1), bw.cuts, fps, rng
+        )
+        slope, segments, state, score = found
+        if not segments:
+            raise NoMatch("no stretch of the films matches")
+        log.info("registering the two pictures")
+        matched = np.flatnonzero(state >= 0)
+        pairs = Alignment(slope, segments, bw.active, color.active, state, score)
+        crops = find_crops(
+            bw.grey,
+            color.grey,
+            bw.active,
+            color.active,
+            matched,
+            pairs.color_frame(matched),
+            score[matched],
+        )
+        log.info("matching again on the common picture area")
+        slope, segments, state, score = match(bw.grey, color.grey, *crops, bw.cuts, fps, rng)
+        if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
+            raise NoMatch("too few frames match", int((state >= 0).sum()))
+    except NoMatch as e:
+        raise _no_match(bw, color, str(e), e.matched) from None
+    return Alignment(slope, segments, *crops, state, score)
+
+
+def _no_match(bw: Film, color: Film, why: str, matched: int = 0) -> AlignmentError:
+    return AlignmentError(
+        f"{bw.info.path} and {color.info.path}: no reliable match found ({why}); are they releases "
+        "of the same film?",
+        matched,
+        bw.n,
+    )
+
+
+def _xywh(box: Box, info: VideoInfo) -> list[int]:
+    x0, y0, x1, y1 = to_pixels(box, info.width, info.height)
+    return [x0, y0, x1 - x0, y1 - y0]
+
+
+def _write_dataset(
+    out: Path, bw: Film, color: Film, al: Alignment, settings: AlignSettings
+) -> tuple[Manifest, int]:
+    """Step 6: the pairs, their table, the manifest and the two pictures, into ``out``."""
+    size, fps, every = settings.size, settings.fps, settings.every
+    bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
+    # The output timeline: the B&W film resampled to `fps`, one row in `every`.
+    n_out = int(np.floor((bw.n - 0.5) / bw_fps * float(fps))) + 1
+    times = np.arange(0, n_out, every) / float(fps)
+    b = np.minimum(np.rint(times * bw_fps).astype(np.int64), bw.n - 1)
+    c = al.color_frame(b)
+    sc = al.score[b]
+    keep = (c >= 0) & (c < color.n) & (sc >= MATCH)
+    b, c, sc = b[keep], c[keep], sc[keep]
+    if len(b) == 0:
+        raise _no_match(bw, color, "no pair is confident enough")
+    folder = AlignedFolder.create(out, len(b), size)
+    for sl in chunks(len(b), 256):
+        folder.bw[sl] = crop_resize(bw.frames[b[sl]], al.bw_crop, size)
+        folder.color[sl] = crop_resize(color.frames[c[sl]], al.color_crop, size)
+    folder.bw.flush()
+    folder.color.flush()
+    folder.write_pairs(
+        bw_frame=b,
+        color_frame=c,
+        bw_time=b / bw_fps,
+        color_time=c / color_fps,
+        score=sc,
+        shot=shot_ids(bw.n, bw.cuts)[b],
+        segment=al.state[b],
+    )
+    segments = tuple(
+        SegmentRecord(
+            s.bw_start,
+            s.bw_end,
+            int(s.color_index(s.bw_start, al.slope)),
+            int(s.color_index(s.bw_end - 1, al.slope)) + 1,
+            s.offset,
+            round(s.score, 4),
+        )
+        for s in al.segments
+    )
+    manifest = Manifest(
+        inputs={"bw": bw.info.to_json(), "color": color.info.to_json()},
+        size=size,
+        fps=float(fps),
+        every=every,
+        settings=as_json(settings),
+        pairs=int(len(b)),
+        speed_ratio=color_fps / (al.slope * bw_fps),
+        frame_ratio=al.slope,
+        segments=segments,
+        crop={"bw": _xywh(al.bw_crop, bw.info), "color": _xywh(al.color_crop, color.info)},
+        picture_area={"bw": _xywh(bw.active, bw.info), "color": _xywh(color.active, color.info)},
+        bw_cuts=tuple(bw.cuts),
+        coverage_bw=round(float((al.state >= 0).mean()), 4),
+        confidence=round(float(np.median(sc)), 4),
+    )
+    folder.write_manifest(manifest)
+    _plot(out / "alignment.png", bw, color, al)
+    pick = np.linspace(0, len(b) - 1, min(8, len(b))).astype(int)
+    pair_strip(
+        out / "samples.png",
+        crop_resize(np.repeat(bw.frames[b[pick]][..., None], 3, axis=3), al.bw_crop, 128),
+        crop_resize(color.frames[c[pick]], al.color_crop, 128),
+        [f"B&W {x} / colour {y}" for x, y in zip(b[pick], c[pick])],
+    )
+    return manifest, len(b)
+
+
+def _plot(path: Path, bw: Film, color: Film, al: Alignment) -> None:
+    """The alignment picture: B&W time against colour time."""
+    bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
+    ends = [np.array([s.bw_start, s.bw_end - 1]) for s in al.segments]
+    matched = np.flatnonzero(al.state >= 0)
+    alignment_plot(
+        path,
+        names=(bw.info.path.name, color.info.path.name),
+        durations=(bw.n / bw_fps, color.n / color_fps),
+        cuts=np.asarray(bw.cuts) / bw_fps,
+        segments=[
+            (e / bw_fps, s.color_index(e, al.slope) / color_fps) for e, s in zip(ends, al.segments)
+        ],
+        matched=(matched / bw_fps, al.color_frame(matched) / color_fps),
+        scores=al.score[matched],
+        threshold=MATCH,
+        speed=color_fps / (al.slope * bw_fps),
+    )

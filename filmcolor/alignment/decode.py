@@ -1,0 +1,125 @@
+"""Step 1 of alignment: both releases decoded once, side by side, into small frames on disk.
+
+Each release streams out of its own ffmpeg process, scaled by ffmpeg to a small square (grey for
+the B&W release, RGB and grey for the colour one), into scratch files; on the way each release's
+picture area (letterbox or pillarbox bars) and the B&W release's shot cuts are found (``analysis``).
+The scratch files are what the later steps read, a chunk at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ..color import rgb_to_grey
+from ..errors import VideoError
+from ..geometry import Box
+from ..io.frames import ScratchFrames
+from ..io.stream import Stream
+from ..io.video import FrameReader, VideoInfo
+from .analysis import CutDetector, PictureArea
+
+
+@dataclass
+class Film:
+    """One release: its probe, its decoded small frames, picture area and cuts."""
+
+    info: VideoInfo
+    frames: ScratchFrames  # (n, S, S) grey or (n, S, S, 3) RGB, uint8: what the pairs are cut from
+    grey: ScratchFrames  # (n, S, S) grey: what matching looks at (the same file for a B&W release)
+    active: Box = (0.0, 0.0, 1.0, 1.0)  # picture area inside the bars, as fractions of the frame
+    cuts: list[int] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.frames)
+
+
+def check_space(out: Path, needed: float) -> None:
+    """Refuse to start when the disk cannot hold the scratch frames: per frame, a SIDExSIDE grey
+    frame of the B&W release, an RGB and a grey one of the colour release (80 KB at side 128)."""
+    folder = out.parent if out.parent.exists() else Path.cwd()
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise VideoError(
+            f"{out}: aligning needs about {needed / 1e9:.1f} GB of scratch space beside it, "
+            f"{free / 1e9:.1f} GB are free; free some or choose another -o"
+        )
+
+
+class Scratch:
+    """One release's small frames going into its scratch file(s), scanned on the way for the
+    picture area and (the B&W release) the shot cuts."""
+
+    def __init__(self, info: VideoInfo, side: int, gray: bool, path: Path):
+        self.info, self.side, self.gray, self.path = info, side, gray, path
+        self.grey_path = path if gray else path.with_suffix(".grey.u8")
+        self.area = PictureArea(side)
+        self.cuts = CutDetector(info.fps, gray=True) if gray else None
+        self.n = 0
+        self._files = contextlib.ExitStack()
+        self._out = self._files.enter_context(open(path, "wb"))
+        self._grey_out = None if gray else self._files.enter_context(open(self.grey_path, "wb"))
+
+    def add(self, batch: np.ndarray) -> None:
+        self._out.write(batch.tobytes())
+        g = batch if self.gray else rgb_to_grey(batch)
+        if self._grey_out:
+            self._grey_out.write(g.tobytes())
+        self.area.update(g)
+        if self.cuts:  # at half size: as reliable for cuts, four times cheaper
+            half = self.side // 2
+            blocks = g.reshape(len(g), half, 2, half, 2)
+            self.cuts.update(blocks.mean(axis=(2, 4), dtype=np.float32).astype(np.uint8))
+        self.n += len(batch)
+
+    def film(self) -> Film:
+        self._files.close()
+        if self.n < 2:
+            raise VideoError(
+                f"{self.info.path}: only {self.n} frame(s) could be decoded; a film needs many "
+                "more to align"
+            )
+        grey = ScratchFrames(self.grey_path, self.n, (self.side, self.side))
+        frames = grey if self.gray else ScratchFrames(self.path, self.n, (self.side, self.side, 3))
+        return Film(
+            self.info, frames, grey, self.area.box(), self.cuts.finish() if self.cuts else []
+        )
+
+    def __enter__(self) -> Scratch:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._files.close()
+
+
+def decode_both(
+    bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, progress: bool
+) -> tuple[Film, Film]:
+    """Decode both releases at once (two ffmpeg processes) into scratch files, scanning as they
+    come."""
+    bar = tqdm(
+        total=bw.frames + color.frames,
+        unit="frame",
+        desc="decoding",
+        disable=not progress,
+        leave=False,
+    )
+    with (
+        bar,
+        Scratch(bw, side, True, scratch / "bw.u8") as bw_s,
+        Scratch(color, side, False, scratch / "color.u8") as color_s,
+    ):
+        with Stream() as stream:
+            for info, target, fmt in ((bw, bw_s, "gray"), (color, color_s, "rgb24")):
+                reader = FrameReader(info, size=(side, side), pix_fmt=fmt, batch=64)
+                stream.sink(
+                    stream.source(reader),
+                    lambda batch, t=target: (t.add(batch), bar.update(len(batch))),
+                )
+        return bw_s.film(), color_s.film()

@@ -1,0 +1,203 @@
+"""The aligned folder: what ``align`` writes and every later stage reads, with one owner.
+
+    bw.npy         (N, S, S) uint8, the B&W frame of each pair (memory-mapped when read)
+    color.npy      (N, S, S, 3) uint8, its colour frame
+    pairs.csv      a row per pair: the frame numbers in both films, times, score, shot, segment
+    manifest.json  what was aligned and how (``Manifest``)
+    alignment.png, samples.png   pictures to check it by
+
+``AlignedFolder.create`` writes one (align), ``AlignedFolder.open`` reads one (train, evaluate,
+render --aligned); nothing else knows the files' names or the manifest's keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..errors import DatasetError
+from .segments import color_index
+
+COLUMNS = ("pair", "bw_frame", "color_frame", "bw_time", "color_time", "score", "shot", "segment")
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    """A stretch of B&W frames [bw_start, bw_end) shown by colour frames
+    rint(frame_ratio * b + offset), [color_start, color_end)."""
+
+    bw_start: int
+    bw_end: int
+    color_start: int
+    color_end: int
+    offset: float
+    score: float
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What ``align`` found, as ``manifest.json`` keeps it; boxes are x, y, w, h in each release's
+    own pixels."""
+
+    inputs: dict  # "bw", "color": VideoInfo.to_json() of each release
+    size: int  # side of the square frames
+    fps: float  # the rate the B&W timeline was resampled to
+    every: int
+    settings: dict  # the AlignSettings, as JSON
+    pairs: int
+    speed_ratio: float  # how much faster the colour release plays the picture
+    frame_ratio: float  # colour frames per B&W frame
+    segments: tuple[SegmentRecord, ...]
+    crop: dict  # "bw", "color": the common picture area
+    picture_area: dict  # "bw", "color": the picture inside any bars
+    bw_cuts: tuple[int, ...]  # first B&W frame of each shot after the first
+    coverage_bw: float  # share of the B&W frames matched
+    confidence: float  # median similarity of the pairs
+    filmcolor_version: str = __version__
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Manifest:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in fields}
+        values["segments"] = tuple(SegmentRecord(**s) for s in data["segments"])
+        values["bw_cuts"] = tuple(int(c) for c in data["bw_cuts"])
+        return cls(**values)
+
+    def color_frames(self, n: int, color_frames: int | None = None) -> np.ndarray:
+        """The colour frame shown with each of the first ``n`` B&W frames, -1 where none (or, given
+        the colour release's length, where the line runs past its end)."""
+        out = np.full(n, -1, np.int64)
+        for seg in self.segments:
+            b = np.arange(seg.bw_start, min(seg.bw_end, n))
+            out[b] = color_index(b, self.frame_ratio, seg.offset)
+        if color_frames is not None:
+            out[out >= color_frames] = -1
+        return out
+
+
+class AlignedFolder:
+    """An aligned folder's arrays, pair table and manifest (see the module's docstring)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._manifest: Manifest | None = None
+        self.bw = self.color = None  # memory-mapped arrays, once created or opened
+        self.shots = self.frames = self.color_frames = np.zeros(0, np.int64)
+
+    # --- writing (align)
+
+    @classmethod
+    def create(cls, path: str | Path, n: int, size: int) -> AlignedFolder:
+        """A new folder's arrays, to be filled: ``bw`` (n, size, size), ``color`` (n, size, size,
+        3)."""
+        folder = cls(path)
+        folder.path.mkdir(parents=True, exist_ok=True)
+        open_memmap = np.lib.format.open_memmap
+        folder.bw = open_memmap(folder.path / "bw.npy", "w+", np.uint8, (n, size, size))
+        folder.color = open_memmap(folder.path / "color.npy", "w+", np.uint8, (n, size, size, 3))
+        return folder
+
+    def write_pairs(self, **columns: np.ndarray) -> None:
+        """``pairs.csv`` from one array per column (``COLUMNS``; ``pair`` is the row number); times
+        in seconds, scores as similarities."""
+        n = len(columns["bw_frame"])
+        columns = {"pair": np.arange(n), **columns}
+        missing = set(COLUMNS) - set(columns)
+        if missing:
+            raise TypeError(f"pairs.csv needs the columns {', '.join(sorted(missing))}")
+        formats = {"bw_time": "{:.4f}", "color_time": "{:.4f}", "score": "{:.4f}"}
+        with open(self.path / "pairs.csv", "w", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(COLUMNS)
+            for i in range(n):
+                writer.writerow([formats.get(c, "{}").format(columns[c][i]) for c in COLUMNS])
+        self.shots = np.asarray(columns["shot"], np.int64)
+        self.frames = np.asarray(columns["bw_frame"], np.int64)
+        self.color_frames = np.asarray(columns["color_frame"], np.int64)
+
+    def write_manifest(self, manifest: Manifest) -> None:
+        (self.path / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2))
+        self._manifest = manifest
+
+    # --- reading (train, evaluate, render)
+
+    @classmethod
+    def open(cls, path: str | Path) -> AlignedFolder:
+        """An aligned folder, checked to be complete and consistent (DatasetError if not)."""
+        folder = cls(path)
+        path = folder.path
+        if not path.is_dir():
+            raise DatasetError(
+                f"{path}: no aligned dataset here; run `filmcolor align BW COLOR -o {path}` first"
+            )
+        for name in ("bw.npy", "color.npy", "pairs.csv"):
+            if not (path / name).exists():
+                raise DatasetError(
+                    f"{path}: {name} is missing; run `filmcolor align` again to rewrite the dataset"
+                )
+        try:
+            bw = np.load(path / "bw.npy", mmap_mode="r")
+            color = np.load(path / "color.npy", mmap_mode="r")
+        except (ValueError, OSError) as e:
+            raise DatasetError(f"{path}: cannot read its arrays ({e})") from None
+        n = len(bw)
+        if bw.dtype != np.uint8 or bw.ndim != 3 or bw.shape[1] != bw.shape[2]:
+            raise DatasetError(
+                f"{path}/bw.npy: expected N x S x S uint8 grey frames, found {bw.shape} {bw.dtype}"
+            )
+        if color.dtype != np.uint8 or color.shape != (n, *bw.shape[1:], 3):
+            raise DatasetError(
+                f"{path}/color.npy: expected {n} x {bw.shape[1]} x {bw.shape[2]} x 3 uint8, found "
+                f"{color.shape} {color.dtype}"
+            )
+        try:
+            with open(path / "pairs.csv", newline="") as f:
+                rows = [
+                    (int(row["shot"]), int(row["bw_frame"]), int(row["color_frame"]))
+                    for row in csv.DictReader(f)
+                ]
+        except (KeyError, ValueError) as e:
+            raise DatasetError(
+                f"{path}/pairs.csv: malformed ({e}); run `filmcolor align` again"
+            ) from None
+        if len(rows) != n:
+            raise DatasetError(f"{path}: pairs.csv has {len(rows)} rows for {n} frame pairs")
+        columns = np.array(rows, np.int64).reshape(-1, 3).T
+        folder.bw, folder.color = bw, color
+        folder.shots, folder.frames, folder.color_frames = columns
+        return folder
+
+    @property
+    def manifest(self) -> Manifest:
+        """The manifest, read on first use (DatasetError if it is missing or malformed)."""
+        if self._manifest is None:
+            path = self.path / "manifest.json"
+            try:
+                self._manifest = Manifest.from_json(json.loads(path.read_text()))
+            except (OSError, ValueError, KeyError, TypeError):
+                raise DatasetError(
+                    f"{self.path}: not a folder written by `filmcolor align` (no readable "
+                    f"{path.name}); align the two films again"
+                ) from None
+        return self._manifest
+
+    @property
+    def size(self) -> int:
+        return self.bw.shape[1]
+
+    def __len__(self) -> int:
+        return len(self.bw)
+
+    def consecutive(self, indices: range) -> np.ndarray:
+        """For each neighbouring two pairs of ``indices``: are they consecutive frames of a shot?"""
+        i = np.arange(indices.start, indices.stop - 1)
+        return (self.shots[i] == self.shots[i + 1]) & (self.frames[i + 1] - self.frames[i] == 1)

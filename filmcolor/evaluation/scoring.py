@@ -1,0 +1,52 @@
+"""Scoring colorized frames against the colour release, beside the identity baseline (a grey film).
+
+``score_pairs`` is the scoring itself; ``score_split`` scores a network on a split of an aligned
+dataset (training uses it for its own report, ``evaluate`` for its command). A feature film's split
+is scored on runs of neighbouring pairs adding up to MOST_PAIRS, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..alignment.folder import AlignedFolder
+from ..dataset.batches import resized
+from ..model.net import ColourNet, colorize
+from .metrics import all_metrics, colourfulness, flicker
+
+# a feature film (or its split) is scored on this many pairs (runs of neighbours), not all
+MOST_PAIRS = 24_000
+
+
+def score_pairs(
+    grey: np.ndarray, pred: np.ndarray, target: np.ndarray, consecutive: np.ndarray
+) -> dict:
+    """Every metric of the colorized frames and of the identity baseline (``grey`` as it is: a grey
+    film) against ``target``, and the colour release's own colourfulness and flicker."""
+    release = {"colourfulness": colourfulness(target), "flicker": flicker(target, consecutive)}
+    scores = {"model": all_metrics(pred, target, consecutive)}
+    scores["baseline"] = all_metrics(np.repeat(grey[..., None], 3, axis=3), target, consecutive)
+    for s in scores.values():
+        s["colourfulness_ratio"] = s["colourfulness"] / max(release["colourfulness"], 1e-6)
+    return {**scores, "colour_release": release}
+
+
+def sample(data: AlignedFolder, r: range, run: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of ``r`` to score: all, or evenly spaced runs of ``run`` neighbouring pairs adding
+    up to MOST_PAIRS; and for each neighbouring two of them, whether they are consecutive frames of
+    one shot."""
+    if len(r) <= MOST_PAIRS:
+        keep = np.arange(r.start, r.stop)
+    else:
+        starts = r.start + np.linspace(0, len(r) - run, MOST_PAIRS // run).astype(int)
+        keep = np.unique((starts[:, None] + np.arange(run)).ravel())
+    return keep, data.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
+
+
+def score_split(net: ColourNet, data: AlignedFolder, r: range, size: int) -> tuple[dict, tuple]:
+    """``score_pairs`` of the network on the pairs of ``r`` (sampled if long) at its ``size``; also
+    the frames scored (grey, prediction, colour release; resized to ``size``)."""
+    keep, consecutive = sample(data, r)
+    grey, target = resized(data.bw[keep], size), resized(data.color[keep], size)
+    pred = colorize(net, grey)
+    return score_pairs(grey, pred, target, consecutive), (grey, pred, target)

@@ -1,0 +1,48 @@
+"""The model as the render's source of colour: batched inference on the chosen device.
+
+A ``ColourFn`` takes a batch of pictures (n, h, w) of full-range luma and gives their CIE a*b*
+(n, s, s, 2) at some small size s, and their luma at that size (what smoothing follows motion and
+cuts on). ``Predictor`` is the model's; tests pass their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+import torch
+
+from ..errors import FilmcolorError
+from ..model.checkpoint import LoadedModel
+from ..model.head import to_input
+
+ColourFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+class Predictor:
+    """The model as a ``ColourFn``: batched inference on the chosen device."""
+
+    def __init__(self, model: LoadedModel, device: str = "auto"):
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        try:
+            self.device = torch.device(device)
+            self.net = model.net.to(self.device)
+        except (RuntimeError, AssertionError) as e:
+            raise FilmcolorError(f"--device {device}: not usable here ({e})") from None
+        if self.device.type == "cpu":
+            self.net = self.net.to(memory_format=torch.channels_last)
+        self.size = model.size
+        self.bf16 = self.device.type == "cuda" and torch.cuda.is_bf16_supported()
+
+    @torch.inference_mode()
+    def __call__(self, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        small = np.stack(
+            [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in pictures]
+        )
+        grey = to_input(small).to(self.device)
+        if self.device.type == "cpu":
+            grey = grey.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            return self.net.colour(grey), small
