@@ -362,7 +362,10 @@ def run_command(fn: Callable[[], object], command: str = "") -> int:
         print(f"filmcolor: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        kept = " (the run folder is kept: continue it with --resume)" if command == "train" else ""
+        kept = {
+            "train": " (the run folder is kept: continue it with --resume)",
+            "render": " (pieces already rendered are kept: the same command resumes from them)",
+        }.get(command, "")
         print(f"filmcolor: interrupted; no partial output was left{kept}", file=sys.stderr)
         return 130
     return 0

@@ -230,9 +230,19 @@ class RenderSettings:
     start: float | None = option(None, "render an excerpt starting here (seconds)", parse=float)
     duration: float | None = option(None, "length of the excerpt (seconds)", parse=float)
     side_by_side: bool = option(False, "write B&W | colour side by side, for comparison")
+    segment: float = option(
+        60.0,
+        "render in pieces of about this many seconds, cut at shots: the same command run again "
+        "after an interruption resumes from the last finished piece",
+    )
+    jobs: int = option(
+        1, "pieces rendered at once, each in a process of its own (the cores or GPUs shared)"
+    )
 
     def __post_init__(self):
         _check_strength(self.strength)
+        _check(self.segment >= 1, "segment", "1 second or more", self.segment)
+        _check(self.jobs >= 1, "jobs", "1 or more", self.jobs)
         _check(self.batch_size >= 1, "batch_size", "1 or more", self.batch_size)
         _check(self.smooth >= 0, "smooth", "0 or more", self.smooth)
         _check(self.start is None or self.start >= 0, "start", "0 or more", self.start)

@@ -8,11 +8,8 @@ Needs the ffmpeg and ffprobe binaries (5.1 or newer) on PATH.
 
 from __future__ import annotations
 
-import collections
-import fcntl
 import logging
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -22,11 +19,11 @@ import ffmpeg
 import numpy as np
 
 from ..errors import VideoError
+from .audio import audio_input
+from .process import StderrTail, last_line, widen_pipe
 
 log = logging.getLogger("filmcolor")
 
-# Audio codecs an MP4/MOV file can carry as they are; anything else is re-encoded to AAC there.
-_MP4_AUDIO = {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac"}
 # Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
 _BT601 = dict(
     colorspace="smpte170m", color_primaries="smpte170m", color_trc="smpte170m", color_range="tv"
@@ -89,7 +86,7 @@ def probe(path: str | Path) -> VideoInfo:
     try:
         info = ffmpeg.probe(str(path))
     except ffmpeg.Error as e:
-        raise VideoError(f"{path}: not a readable video ({_last_line(e.stderr)})") from None
+        raise VideoError(f"{path}: not a readable video ({last_line(e.stderr)})") from None
     streams = info.get("streams", [])
     video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
     if not streams:
@@ -116,15 +113,6 @@ def probe(path: str | Path) -> VideoInfo:
     return VideoInfo(path, *size, fps, frames, duration, v.get("codec_name", "?"), audio, sar)
 
 
-def _audio_codecs(path: str | Path) -> tuple[str, ...]:
-    """The audio codecs of a file that is not (necessarily) a video, such as a WAV track."""
-    try:
-        streams = ffmpeg.probe(str(path)).get("streams", [])
-    except ffmpeg.Error as e:
-        raise VideoError(f"{path}: cannot read its audio ({_last_line(e.stderr)})") from None
-    return tuple(s.get("codec_name", "?") for s in streams if s.get("codec_type") == "audio")
-
-
 def _is_cover_art(stream: dict) -> bool:
     return bool(stream.get("disposition", {}).get("attached_pic"))
 
@@ -145,53 +133,14 @@ def _float(value) -> float | None:
         return None
 
 
-def _last_line(stderr: bytes | str | None) -> str:
-    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else (stderr or "")
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    return lines[-1] if lines else "ffmpeg gave no reason"
-
-
-class _StderrTail:
-    """Drains a process's stderr in a thread (so the pipe never fills) and keeps its last lines."""
-
-    def __init__(self, stream, keep: int = 20):
-        self.lines: collections.deque[str] = collections.deque(maxlen=keep)
-        self.count = 0
-        self._thread = threading.Thread(target=self._drain, args=(stream,), daemon=True)
-        self._thread.start()
-
-    def _drain(self, stream) -> None:
-        for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", "replace").strip()
-            if line:
-                self.lines.append(line)
-                self.count += 1
-        stream.close()
-
-    def join(self) -> None:
-        self._thread.join(timeout=10)
-
-    @property
-    def last(self) -> str:
-        return self.lines[-1] if self.lines else "ffmpeg gave no reason"
-
-
-def _widen_pipe(pipe, size: int = 1 << 20) -> None:
-    """Give a pipe a 1 MB buffer (Linux), so ffmpeg is not stopped every 64 KB to wait for the
-    reader."""
-    try:
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
-    except OSError:
-        pass
-
-
 class FrameReader:
     """Streams decoded frames of a video as uint8 batches, optionally cropped and resized by ffmpeg.
 
     ``pix_fmt`` is ``rgb24`` (frames (h, w, 3)), ``gray`` ((h, w), full-range luma) or ``yuv420p``
     ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out).
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
-    ``duration`` (seconds) select an excerpt; ``keyframes`` decodes only the keyframes (fast).
+    ``duration`` (seconds) select an excerpt, ``frames`` the most frames to decode;
+    ``keyframes`` decodes only the keyframes (fast).
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
@@ -207,6 +156,7 @@ class FrameReader:
         start: float | None = None,
         duration: float | None = None,
         keyframes: bool = False,
+        frames: int | None = None,
         batch: int = 32,
     ):
         self.info = info
@@ -218,7 +168,7 @@ class FrameReader:
         }[pix_fmt]
         self.batch = batch
         self.frames_read = 0
-        self._excerpt = start is not None or duration is not None or keyframes
+        self._excerpt = start is not None or duration is not None or keyframes or bool(frames)
         input_args = {"skip_frame": "nokey"} if keyframes else {}
         if start:
             input_args["ss"] = start
@@ -229,13 +179,16 @@ class FrameReader:
             stream = stream.crop(*crop)
         if size:
             stream = stream.filter("scale", size[0], size[1], flags="area")
+        out_args = {"frames:v": frames} if frames else {}
         self._proc = (
-            stream.output("pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough")
+            stream.output(
+                "pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough", **out_args
+            )
             .global_args("-nostdin", "-loglevel", "error")
             .run_async(pipe_stdout=True, pipe_stderr=True)
         )
-        _widen_pipe(self._proc.stdout)
-        self._stderr = _StderrTail(self._proc.stderr)
+        widen_pipe(self._proc.stdout)
+        self._stderr = StderrTail(self._proc.stderr)
 
     def __iter__(self) -> Iterator[np.ndarray]:
         frame_bytes = int(np.prod(self.frame_shape))
@@ -334,26 +287,18 @@ class VideoWriter:
             out_args["preset"] = preset
         if fmt in ("mp4", "mov", "m4v"):
             out_args["movflags"] = "+faststart"
-        if isinstance(audio_from, VideoInfo):
-            audio_codecs, audio_from = audio_from.audio, audio_from.path
-        else:
-            audio_codecs = _audio_codecs(audio_from) if audio_from is not None else ()
-        if audio_codecs:
-            audio_args = {}
-            if audio_start:
-                audio_args["ss"] = audio_start
-            if audio_duration:
-                audio_args["t"] = audio_duration
-            streams.append(ffmpeg.input(str(audio_from), **audio_args).audio)
-            copyable = fmt not in ("mp4", "mov", "m4v") or set(audio_codecs) <= _MP4_AUDIO
-            out_args["acodec"] = "copy" if copyable else "aac"
+        if audio_from is not None and (
+            audio := audio_input(audio_from, fmt, audio_start, audio_duration)
+        ):
+            streams.append(audio[0])
+            out_args["acodec"] = audio[1]
         self._proc = (
             ffmpeg.output(*streams, str(self.path), **out_args)
             .global_args("-nostdin", "-loglevel", "error")
             .overwrite_output()
             .run_async(pipe_stdin=True, pipe_stderr=True)
         )
-        self._stderr = _StderrTail(self._proc.stderr)
+        self._stderr = StderrTail(self._proc.stderr)
 
     def write(self, frames: np.ndarray) -> None:
         """Append a batch of frames, or a single frame, in the writer's source pixel format."""

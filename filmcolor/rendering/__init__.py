@@ -1,7 +1,9 @@
 """Stage 6, render: the film coloured at its own resolution, with its own sound.
 
-- ``renderer``: ``render()`` and ``render_film()``: the film streamed through decode, predict,
-  smooth and compose, encode
+- ``renderer``: ``render()`` and ``render_film()``: the film planned in pieces, rendered, joined
+- ``segments``: the pieces cut at shots, the work folder that makes a render resumable, the join
+- ``pipeline``: one piece through decode, predict, smooth and compose, encode (``render_piece``)
+- ``jobs``: pieces rendered several at a time in processes of their own (``--jobs``)
 - ``predictor``: the model as a source of colour (``Predictor``, ``ColourFn``)
 - ``release``: the colour release as the source of colour wherever it has the frame
 - ``phase``: the release's picture registered on the B&W one, shot by shot

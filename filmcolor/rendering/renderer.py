@@ -21,30 +21,29 @@ and renamed when complete: an error or Ctrl-C leaves nothing behind.
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 from tqdm import tqdm
 
 from ..alignment.analysis import PictureArea
-from ..color import LIGHTNESS, chroma, rgb_to_grey
+from ..color import chroma, rgb_to_grey
 from ..errors import FilmcolorError, VideoError
-from ..geometry import Box, to_pixels
+from ..geometry import Box
 from ..io.files import atomic_file, check_new_output
-from ..io.stream import Stream
-from ..io.video import FrameReader, VideoInfo, VideoWriter, probe
+from ..io.video import FrameReader, VideoInfo, probe
 from ..model.checkpoint import load_model
-from ..settings import RenderSettings, with_options
-from .compose import TV_TO_FULL, chroma_of_ab, fit_gamut, to_i420, upsample
+from ..settings import RenderSettings, as_json, with_options
+from . import segments
 from .image import COLOUR_WARNING, render_image
+from .jobs import run_pieces
 from .pictures import release_plot
+from .pipeline import PieceJob
 from .predictor import ColourFn, Predictor
 from .release import Release, load_release
-from .smoothing import ColourSmoother
 
 log = logging.getLogger("filmcolor")
 
@@ -120,10 +119,19 @@ def render(
         seconds = render_image(src, out, predictor, settings.side_by_side, overwrite)
         return RenderResult(out, 1, seconds)
     release = None
+    made_from = {"model": _identity(loaded.path)}
     if reference is not None:
         release = load_release(probe(src), reference, aligned, loaded.net, loaded.size, progress)
+        made_from["reference"] = _identity(Path(reference))
     return render_film(
-        src, out, predictor, settings, release=release, overwrite=overwrite, progress=progress
+        src,
+        out,
+        predictor,
+        settings,
+        release=release,
+        made_from=made_from,
+        overwrite=overwrite,
+        progress=progress,
     )
 
 
@@ -134,13 +142,15 @@ def render_film(
     settings: RenderSettings | None = None,
     *,
     release: Release | None = None,
+    made_from: dict | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> RenderResult:
     """Colorize the film ``src`` into ``out`` with any ``colour`` function (the model's is a
     ``Predictor``) and, where it has the frame, the colour ``release``: probe, find the picture
-    area, stream, encode, all or nothing. With a release, ``OUT_report.png`` shows which frames
-    took whose colour."""
+    area, render in pieces (``segments``), join, all or nothing. With a release,
+    ``OUT_report.png`` shows which frames took whose colour. ``made_from`` names the colour's
+    source (the model file), so that a later run resumes only a render of the same thing."""
     settings = settings or RenderSettings()
     src, out = Path(src), Path(out)
     info = probe(src)
@@ -153,142 +163,84 @@ def render_film(
             f"cannot store; crop it first (ffmpeg -i {src.name} -vf "
             "crop=iw-mod(iw\\,2):ih-mod(ih\\,2) ...)"
         )
+    check_new_output(out, overwrite, "output")
     box, colourfulness = _scan(info, start, duration)
     if colourfulness > COLOUR_WARNING:
         log.warning(
             "%s looks like a colour film; its luminance is used as the black-and-white picture", src
         )
-    expected = info.frames
+    fps = float(info.fps)
+    first = int(np.ceil((start or 0) * fps - 1e-6))
+    stop = info.frames
     if start is not None or duration is not None:
-        expected = int(
-            round(min(duration or info.duration, info.duration - (start or 0.0)) * float(info.fps))
+        stop = first + int(
+            round(min(duration or info.duration, info.duration - (start or 0)) * fps)
         )
+    cuts = None if release is None else (np.flatnonzero(np.diff(release.shot)) + 1).tolist()
+    pieces = segments.plan(info, first, stop, max(1, round(settings.segment * fps)), cuts)
+    work = segments.Work(
+        out,
+        {
+            "film": _identity(src),
+            "colour": made_from
+            or {"function": getattr(colour, "__qualname__", type(colour).__name__)},
+            "settings": {k: v for k, v in as_json(settings).items() if k != "jobs"},
+            "box": list(box),
+            "pieces": [[p.first, p.stop] for p in pieces],
+        },
+    )
     t0 = time.perf_counter()
-    width = info.width * (2 if settings.side_by_side else 1)
-    with atomic_file(out, overwrite) as tmp:
-        with VideoWriter(
-            tmp,
-            width,
-            info.height,
-            info.fps,
-            audio_from=info if info.audio else None,
-            audio_start=start,
-            audio_duration=duration,
-            codec=settings.codec,
-            crf=settings.crf,
-            preset=settings.preset,
-            source_pix_fmt="yuv420p",
-            sar=info.sar,
-        ) as writer:
-            with tqdm(
-                total=expected, unit="frame", desc="rendering", disable=not progress, smoothing=0.1
-            ) as bar:
-                frames = _stream(info, writer, colour, settings, box, bar.update, release)
+    records = {p.index: work.finished(p) for p in pieces}
+    todo = [
+        PieceJob(
+            info, colour, release, settings, box, p, work, to_the_end=_to_the_end(p, info, settings)
+        )
+        for p in pieces
+        if records[p.index] is None
+    ]
+    resumed = sum(r["frames"] for r in records.values() if r)
+    if resumed:
+        log.info("resuming: %d of %d pieces already rendered", len(pieces) - len(todo), len(pieces))
+    bar = tqdm(
+        total=stop - first, initial=resumed, unit="frame", desc="rendering", disable=not progress
+    )
+    try:
+        with bar:
+            for job, record in zip(todo, run_pieces(todo, settings.jobs, bar.update)):
+                records[job.piece.index] = record
+    except BaseException:
+        work.keep_if_any(pieces)  # finished pieces are kept for the next run to resume from
+        raise
+    frames = sum(r["frames"] for r in records.values())
+    if not (start or duration) and frames < 0.98 * info.frames:
+        raise VideoError(f"{src}: truncated or corrupt: decoded {frames} of {info.frames} frames")
+    final = work.path / f"joined{out.suffix}"
+    segments.join(
+        [work.video(p) for p in pieces],
+        final,
+        audio_from=info if info.audio else None,
+        audio_start=start,
+        audio_duration=duration,
+    )
+    os.replace(final, out)
+    work.remove()
     summary = None
     if release is not None:
         summary = release.report()
+        for r in records.values():
+            summary["shots"].update({int(k): v for k, v in r["shots"].items()})
+        summary["shots"] = dict(sorted(summary["shots"].items()))
         with atomic_file(out.with_name(f"{out.stem}_report.png"), overwrite=True) as tmp:
-            release_plot(
-                tmp, release.weight, release.shot, summary["shots"], float(info.fps), src.name
-            )
+            release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name)
     return RenderResult(out, frames, time.perf_counter() - t0, summary)
 
 
-def _stream(
-    info: VideoInfo,
-    writer: VideoWriter,
-    colour: ColourFn,
-    settings: RenderSettings,
-    box: Box,
-    done: Callable[[int], object],
-    release: Release | None = None,
-) -> int:
-    """Decode ``info``'s film (or the excerpt ``settings`` name), colour the picture inside ``box``
-    with ``colour`` a batch at a time, smooth, compose and write each frame to ``writer`` (I420), in
-    order; call ``done(n)`` as frames are written. Returns the number of frames written."""
-    # even corners: the chroma planes are half size
-    x0, y0, x1, y1 = to_pixels(box, info.width, info.height, multiple=2)
-    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
-    smoother = ColourSmoother(info.fps, settings.smooth)
-
-    def luma() -> Iterator[np.ndarray]:  # the Y planes of the film, a batch at a time
-        with FrameReader(
-            info,
-            pix_fmt="yuv420p",
-            start=settings.start,
-            duration=settings.duration,
-            batch=settings.batch_size,
-        ) as reader:
-            for batch in reader:
-                yield batch[:, : info.height]
-
-    first = int(np.ceil((settings.start or 0) * float(info.fps) - 1e-6))
-
-    def predict(
-        batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
-    ) -> Iterator[tuple]:
-        releases = releases or iter(())
-        k = first  # the frame number of the batch's first frame in the film
-        for batch in batches:
-            # The picture at the I420 chroma planes' size: what the model sees (resized further) and
-            # what guides the chroma back up.
-            pictures = np.stack(
-                [
-                    cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA)
-                    for f in batch
-                ]
-            )
-            halves = TV_TO_FULL[pictures]
-            rgb = next(releases, None) or [None] * len(batch)
-            yield (batch, halves, *colour(halves), range(k, k + len(batch)), rgb)
-            k += len(batch)
-        for _ in releases:  # read to its end
-            pass
-
-    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb) -> np.ndarray:
-        ab = upsample(c, half_size)
-        if release is not None:
-            ab = release.colour(k, half, ab, rgb, (x0 // 2, y0 // 2))
-        cr, cb = chroma_of_ab(LIGHTNESS[half], ab)
-        # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
-        picture = y[y0:y1, x0:x1]
-        low, high = (
-            TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32)
-            for op in (cv2.erode, cv2.dilate)
-        )
-        i420 = to_i420(y, *fit_gamut(low, high, cr, cb), (x0, y0, x1, y1))
-        return _side_by_side(y, i420) if settings.side_by_side else i420
-
-    def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
-        for batch, halves, ab, small, ks, rgb in predicted:
-            smoother.push(small, ab, list(zip(batch, halves, ks, rgb)))
-            if ready := smoother.pop_ready():
-                yield np.stack([frame(c, *payload) for c, payload in ready])
-        if ready := smoother.pop_ready(final=True):
-            yield np.stack([frame(c, *payload) for c, payload in ready])
-
-    written = 0
-    with Stream() as stream:
-        sources = [stream.source(luma())]
-        if release is not None:  # the colour release, decoded alongside
-            count = int(info.frames) - first + settings.batch_size
-            sources.append(stream.source(release.frames(first, count, settings.batch_size)))
-        predicted = stream.step(tuple(sources), predict)
-        for frames in stream.results(stream.step(predicted, compose_frames)):
-            writer.write(frames)
-            written += len(frames)
-            done(len(frames))
-    return written
+def _to_the_end(piece: segments.Piece, info: VideoInfo, settings: RenderSettings) -> bool:
+    """Whether a piece is read to the film's end: the last piece of a render that has no end of
+    its own (the frame count a container states can be off)."""
+    return piece.stop == info.frames and settings.duration is None
 
 
-def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """I420 of the B&W frame (neutral chroma) left of the colorized one."""
-    h, w = y.shape
-    n = h * w // 4
-    planes = [
-        frame[: h * w].reshape(h, w),
-        frame[h * w : h * w + n].reshape(h // 2, w // 2),
-        frame[h * w + n :].reshape(h // 2, w // 2),
-    ]
-    grey = [y, np.full_like(planes[1], 128), np.full_like(planes[2], 128)]
-    return np.concatenate([np.hstack([g, p]).ravel() for g, p in zip(grey, planes)])
+def _identity(path: Path) -> dict:
+    stat = path.stat()
+    return {"path": str(path.resolve()), "bytes": stat.st_size, "modified": stat.st_mtime_ns}

@@ -1,0 +1,170 @@
+"""One piece of a film through the render: decode, predict, smooth and compose, encode.
+
+Four stages, each in its own thread (``io.stream``): the film's luma decoded by ffmpeg (and the
+colour release's frames beside it), colour predicted a batch at a time, smoothed over time and
+composed with the film's own luma, encoded. ``render_piece`` renders one ``segments.Piece`` into
+the work folder; it is what a process of ``--jobs`` or a Ray task runs, so everything it needs
+travels in its ``PieceJob``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..color import LIGHTNESS
+from ..errors import VideoError
+from ..geometry import Box, to_pixels
+from ..io.stream import Stream
+from ..io.video import FrameReader, VideoInfo, VideoWriter
+from ..settings import RenderSettings
+from .compose import TV_TO_FULL, chroma_of_ab, fit_gamut, to_i420, upsample
+from .predictor import ColourFn
+from .release import Release
+from .segments import Piece, Work
+from .smoothing import ColourSmoother
+
+_BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
+
+
+@dataclass
+class PieceJob:
+    """Everything one piece's render needs: the film, the colour (a ``ColourFn``: the model's
+    ``Predictor``, or any other), the colour release, the settings, the picture box, the piece, the
+    work folder, and whether it is the last piece of a whole film (read to the film's end)."""
+
+    info: VideoInfo
+    colour: ColourFn
+    release: Release | None
+    settings: RenderSettings
+    box: Box
+    piece: Piece
+    work: Work
+    to_the_end: bool = False
+
+
+def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
+    """Render ``job``'s piece into its work folder and keep it; its record (frames written, and
+    with a colour release what each shot's registration found)."""
+    info, s = job.info, job.settings
+    partial = job.work.partial(job.piece)
+    width = info.width * (2 if s.side_by_side else 1)
+    with VideoWriter(
+        partial,
+        width,
+        info.height,
+        info.fps,
+        codec=s.codec,
+        crf=s.crf,
+        preset=s.preset,
+        source_pix_fmt="yuv420p",
+        sar=info.sar,
+    ) as writer:
+        written = _stream(job, writer, done)
+    if written != job.piece.frames and not (job.to_the_end and written):
+        partial.unlink(missing_ok=True)
+        raise VideoError(
+            f"{info.path}: frames {job.piece.first}-{job.piece.stop - 1} gave {written} frames "
+            f"of {job.piece.frames} (truncated or corrupt, or its timestamps do not count frames)"
+        )
+    shots = {}
+    if job.release is not None:
+        shots = {s: v for s, v in job.release.report()["shots"].items() if v["shift_px"]}
+    record = {"first": job.piece.first, "frames": written, "shots": shots}
+    job.work.finish(job.piece, record)
+    return record
+
+
+def _stream(job: PieceJob, writer: VideoWriter, done: Callable[[int], object]) -> int:
+    """Decode the piece, colour the picture inside the box with the job's colour a batch at a time,
+    smooth, compose and write each frame to ``writer`` (I420), in order; call ``done(n)`` as frames
+    are written. Returns the number of frames written."""
+    info, settings, release, colour = job.info, job.settings, job.release, job.colour
+    first, count = job.piece.first, job.piece.frames
+    # even corners: the chroma planes are half size
+    x0, y0, x1, y1 = to_pixels(job.box, info.width, info.height, multiple=2)
+    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
+    smoother = ColourSmoother(info.fps, settings.smooth)
+
+    def luma() -> Iterator[np.ndarray]:  # the Y planes of the piece, a batch at a time
+        with FrameReader(
+            info,
+            pix_fmt="yuv420p",
+            start=(first - 0.5) / float(info.fps) if first else None,  # frame `first` the next
+            frames=None if job.to_the_end else count,
+            batch=settings.batch_size,
+        ) as reader:
+            for batch in reader:
+                yield batch[:, : info.height]
+
+    def predict(
+        batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
+    ) -> Iterator[tuple]:
+        releases = releases or iter(())
+        k = first  # the frame number of the batch's first frame in the film
+        for batch in batches:
+            # The picture at the I420 chroma planes' size: what the model sees (resized further) and
+            # what guides the chroma back up.
+            pictures = np.stack(
+                [
+                    cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA)
+                    for f in batch
+                ]
+            )
+            halves = TV_TO_FULL[pictures]
+            rgb = next(releases, None) or [None] * len(batch)
+            yield (batch, halves, *colour(halves), range(k, k + len(batch)), rgb)
+            k += len(batch)
+        for _ in releases:  # read to its end
+            pass
+
+    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb) -> np.ndarray:
+        ab = upsample(c, half_size)
+        if release is not None:
+            ab = release.colour(k, half, ab, rgb, (x0 // 2, y0 // 2))
+        cr, cb = chroma_of_ab(LIGHTNESS[half], ab)
+        # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
+        picture = y[y0:y1, x0:x1]
+        low, high = (
+            TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32)
+            for op in (cv2.erode, cv2.dilate)
+        )
+        i420 = to_i420(y, *fit_gamut(low, high, cr, cb), (x0, y0, x1, y1))
+        return _side_by_side(y, i420) if settings.side_by_side else i420
+
+    def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
+        for batch, halves, ab, small, ks, rgb in predicted:
+            smoother.push(small, ab, list(zip(batch, halves, ks, rgb)))
+            if ready := smoother.pop_ready():
+                yield np.stack([frame(c, *payload) for c, payload in ready])
+        if ready := smoother.pop_ready(final=True):
+            yield np.stack([frame(c, *payload) for c, payload in ready])
+
+    written = 0
+    with Stream() as stream:
+        sources = [stream.source(luma())]
+        if release is not None:  # the colour release, decoded alongside
+            wanted = max(count, len(release.frame_of) - first) if job.to_the_end else count
+            sources.append(stream.source(release.frames(first, wanted, settings.batch_size)))
+        predicted = stream.step(tuple(sources), predict)
+        for frames in stream.results(stream.step(predicted, compose_frames)):
+            writer.write(frames)
+            written += len(frames)
+            done(len(frames))
+    return written
+
+
+def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """I420 of the B&W frame (neutral chroma) left of the colorized one."""
+    h, w = y.shape
+    n = h * w // 4
+    planes = [
+        frame[: h * w].reshape(h, w),
+        frame[h * w : h * w + n].reshape(h // 2, w // 2),
+        frame[h * w + n :].reshape(h // 2, w // 2),
+    ]
+    grey = [y, np.full_like(planes[1], 128), np.full_like(planes[2], 128)]
+    return np.concatenate([np.hstack([g, p]).ravel() for g, p in zip(grey, planes)])

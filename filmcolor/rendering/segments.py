@@ -1,0 +1,167 @@
+"""A film rendered in pieces cut at shots: resumable, and spread over processes or machines.
+
+A long render must survive an interruption. The film (or excerpt) is cut into pieces of about
+``--segment`` seconds, each boundary moved to the nearest shot cut (the alignment's cuts with a
+colour release; otherwise cuts found by decoding a few seconds around each boundary), so that
+smoothing, which never reaches across a cut, colours a film in pieces as it would in one go. The
+plan depends only on the film and the settings, so every run of the same command makes the same
+pieces. Each piece is rendered on its own (decoded, coloured, encoded) into the work folder beside
+the output, ``.OUT.segments/``, under a temporary name renamed when it is complete, with a JSON
+record of it beside. Run again after Ctrl-C, kill -9 or a crash, the same command finds the
+finished pieces (when the film, model and settings are the ones it started with) and renders only
+the rest; the pieces are then joined without re-encoding (ffmpeg's concat demuxer), the film's
+audio muxed in, the output renamed into place and the work folder removed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import ffmpeg
+
+from .. import __version__
+from ..alignment.analysis import CutDetector
+from ..errors import VideoError
+from ..io.audio import audio_input
+from ..io.process import last_line
+from ..io.video import FrameReader, VideoInfo
+
+log = logging.getLogger("filmcolor")
+
+WINDOW_S = 4.0  # seconds of film looked at either side of a boundary for a cut to move it to
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Frames [first, stop) of the film, the ``index``-th piece of the plan."""
+
+    index: int
+    first: int
+    stop: int
+
+    @property
+    def frames(self) -> int:
+        return self.stop - self.first
+
+
+def plan(
+    info: VideoInfo, first: int, stop: int, length: int, cuts: list[int] | None = None
+) -> list[Piece]:
+    """Pieces of about ``length`` frames covering frames [first, stop), each boundary at the shot
+    cut nearest it within WINDOW_S, or where it falls when no cut is that near. ``cuts`` are the
+    film's cuts where known (the alignment's); otherwise they are looked for near each boundary."""
+    window = max(1, round(WINDOW_S * float(info.fps)))
+    bounds = [first]
+    for nominal in range(first + length, stop - length // 2, length):
+        near = _cuts_near(info, nominal, window) if cuts is None else cuts
+        near = [c for c in near if abs(c - nominal) <= window and bounds[-1] < c < stop]
+        bounds.append(min(near, key=lambda c: (abs(c - nominal), c)) if near else nominal)
+    bounds.append(stop)
+    return [Piece(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+
+
+def _cuts_near(info: VideoInfo, frame: int, window: int) -> list[int]:
+    """Shot cuts in the ``window`` frames either side of ``frame``, from small grey frames."""
+    first = max(0, frame - window)
+    detector = CutDetector(info.fps, gray=True)
+    start = (first - 0.5) / float(info.fps) if first else None
+    with FrameReader(
+        info, size=(64, 64), pix_fmt="gray", start=start, frames=2 * window, batch=64
+    ) as reader:
+        for batch in reader:
+            detector.update(batch)
+    return [first + c for c in detector.finish()]
+
+
+class Work:
+    """The work folder of one render: the pieces finished so far and what they did.
+
+    ``made_from`` says what the render is (film, model, settings, plan); a folder left by a render
+    of something else is cleared."""
+
+    def __init__(self, out: Path, made_from: dict):
+        self.path = out.with_name(f".{out.name}.segments")
+        self.suffix = out.suffix
+        made_from = {**made_from, "filmcolor_version": __version__}
+        stamp = self.path / "render.json"
+        if self.path.exists():
+            try:
+                before = json.loads(stamp.read_text())
+            except (OSError, ValueError):
+                before = None
+            if before != made_from:
+                log.info("%s: left by another render; starting afresh", self.path)
+                shutil.rmtree(self.path)
+        self.path.mkdir(exist_ok=True)
+        stamp.write_text(json.dumps(made_from, indent=2))
+
+    def video(self, piece: Piece) -> Path:
+        return self.path / f"piece-{piece.index:05d}{self.suffix}"
+
+    def partial(self, piece: Piece) -> Path:
+        return self.path / f"piece-{piece.index:05d}.partial{self.suffix}"
+
+    def finished(self, piece: Piece) -> dict | None:
+        """The record of a finished piece, or None."""
+        record = self.path / f"piece-{piece.index:05d}.json"
+        if not (record.exists() and self.video(piece).exists()):
+            return None
+        try:
+            return json.loads(record.read_text())
+        except ValueError:  # half written when the render was killed
+            return None
+
+    def finish(self, piece: Piece, record: dict) -> None:
+        """Keep a piece whose video is complete under its partial name; the record last."""
+        os.replace(self.partial(piece), self.video(piece))
+        tmp = self.path / f"piece-{piece.index:05d}.json.partial"
+        tmp.write_text(json.dumps(record))
+        os.replace(tmp, self.path / f"piece-{piece.index:05d}.json")
+
+    def keep_if_any(self, pieces: list[Piece]) -> None:
+        """After a failure: remove the partial pieces, and the folder if no piece is finished."""
+        for piece in pieces:
+            self.partial(piece).unlink(missing_ok=True)
+        if not any(self.finished(p) for p in pieces):
+            self.remove()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def join(
+    pieces: list[Path],
+    out: Path,
+    *,
+    audio_from: VideoInfo | None = None,
+    audio_start: float | None = None,
+    audio_duration: float | None = None,
+) -> None:
+    """The pieces' video one after another, not re-encoded, and the film's audio, into ``out``."""
+    listing = out.with_name(f"{out.name}.pieces.txt")
+    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in pieces))
+    fmt = out.suffix.lstrip(".").lower()
+    streams = [ffmpeg.input(str(listing), format="concat", safe=0).video]
+    args = {"vcodec": "copy"}
+    if fmt in ("mp4", "mov", "m4v"):
+        args["movflags"] = "+faststart"
+    if audio_from is not None and (
+        audio := audio_input(audio_from, fmt, audio_start, audio_duration)
+    ):
+        streams.append(audio[0])
+        args["acodec"] = audio[1]
+    try:
+        ffmpeg.output(*streams, str(out), **args).global_args(
+            "-nostdin", "-loglevel", "error"
+        ).overwrite_output().run(capture_stdout=True, capture_stderr=True)
+    except ffmpeg.Error as e:
+        raise VideoError(
+            f"{out}: could not join the rendered pieces ({last_line(e.stderr)})"
+        ) from None
+    finally:
+        listing.unlink(missing_ok=True)
