@@ -21,6 +21,10 @@ import torch
 from .pipeline import PieceJob, render_piece
 from .predictor import Predictor
 
+# How the pieces left are rendered: (their jobs, how many at once, a callback for frames done) ->
+# their records, in the jobs' order.
+Runner = Callable[[list[PieceJob], int, Callable[[int], object]], list[dict]]
+
 
 def run_pieces(jobs: list[PieceJob], n: int, done: Callable[[int], object]) -> list[dict]:
     """Render the pieces of ``jobs``, ``n`` at a time; their records, in the jobs' order."""

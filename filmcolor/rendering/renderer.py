@@ -39,7 +39,7 @@ from ..model.checkpoint import load_model
 from ..settings import RenderSettings, as_json, with_options
 from . import segments
 from .image import COLOUR_WARNING, render_image
-from .jobs import run_pieces
+from .jobs import Runner, run_pieces
 from .pictures import release_plot
 from .pipeline import PieceJob
 from .predictor import ColourFn, Predictor
@@ -91,6 +91,7 @@ def render(
     model: str | Path | None = None,
     reference: str | Path | None = None,
     aligned: str | Path | None = None,
+    runner: Runner | None = None,
     overwrite: bool = False,
     progress: bool = False,
     **options,
@@ -101,7 +102,8 @@ def render(
 
     With a colour release of the film as ``reference``, every frame it has takes its colour from
     it, and the model colours the rest (``reference``); ``aligned`` is the folder ``filmcolor
-    align`` wrote for these two files, or None to align them now."""
+    align`` wrote for these two files, or None to align them now. ``runner``: see
+    ``render_film``."""
     settings = with_options(settings, RenderSettings, options)
     src, out = Path(src), Path(out)
     image = src.suffix.lower() in IMAGE_SUFFIXES
@@ -130,6 +132,7 @@ def render(
         settings,
         release=release,
         made_from=made_from,
+        runner=runner,
         overwrite=overwrite,
         progress=progress,
     )
@@ -143,6 +146,7 @@ def render_film(
     *,
     release: Release | None = None,
     made_from: dict | None = None,
+    runner: Runner | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> RenderResult:
@@ -150,7 +154,9 @@ def render_film(
     ``Predictor``) and, where it has the frame, the colour ``release``: probe, find the picture
     area, render in pieces (``segments``), join, all or nothing. With a release,
     ``OUT_report.png`` shows which frames took whose colour. ``made_from`` names the colour's
-    source (the model file), so that a later run resumes only a render of the same thing."""
+    source (the model file), so that a later run resumes only a render of the same thing.
+    ``runner`` renders the pieces left (``jobs.run_pieces`` by default: ``settings.jobs`` at a
+    time, here; ``pipelines/ray_render.py`` passes one that runs them on a Ray cluster)."""
     settings = settings or RenderSettings()
     src, out = Path(src), Path(out)
     info = probe(src)
@@ -206,7 +212,7 @@ def render_film(
     )
     try:
         with bar:
-            for job, record in zip(todo, run_pieces(todo, settings.jobs, bar.update)):
+            for job, record in zip(todo, (runner or run_pieces)(todo, settings.jobs, bar.update)):
                 records[job.piece.index] = record
     except BaseException:
         work.keep_if_any(pieces)  # finished pieces are kept for the next run to resume from
