@@ -142,6 +142,14 @@ class TrainSettings:
         "is no evidence; 1: as strong as anywhere (docs/train.md)",
     )
     epochs: int = option(40, "most epochs to train")
+    epoch_pairs: int = option(
+        1000,
+        "training pairs per epoch, drawn afresh each epoch from the whole training split (all of "
+        "them when it has fewer): a film of any length trains in a bounded time",
+    )
+    val_pairs: int = option(
+        500, "validation pairs scored each epoch, evenly spaced (all of them when there are fewer)"
+    )
     batch_size: int = option(32, "pairs per batch")
     lr: float = option(2e-3, "peak learning rate of the one-cycle schedule")
     weight_decay: float = option(0.05, "AdamW weight decay")
@@ -189,7 +197,7 @@ class TrainSettings:
             "a multiple of 8",
             self.size,
         )
-        for name in ("epochs", "batch_size", "patience"):
+        for name in ("epochs", "batch_size", "patience", "epoch_pairs", "val_pairs"):
             _check(getattr(self, name) >= 1, name, "1 or more", getattr(self, name))
         _check(self.lr > 0, "lr", "above 0", self.lr)
         _check(0 <= self.unseen <= 1, "unseen", "between 0 and 1", self.unseen)

@@ -129,3 +129,9 @@ def test_no_source_file_over_400_lines():
         if (n := len(p.read_text().splitlines())) > 400
     }
     assert not long
+
+
+def test_test_files_have_names_of_their_own():
+    """pytest imports test modules by their file name: two alike in different folders clash."""
+    names = [p.name for p in (ROOT / "tests").rglob("*.py") if p.name != "__init__.py"]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)

@@ -7,12 +7,13 @@ they are in the folder (grey levels 0..255, as float): the model owns its normal
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, Dataset, SubsetRandomSampler
+from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler
 
 from ..alignment.folder import AlignedFolder
 from ..color import rgb_to_ab
@@ -80,20 +81,39 @@ class PairBatches(Dataset):
         return Batch(grey, rgb, ab)
 
 
+class EpochDraw(Sampler[int]):
+    """``n`` of the pairs of ``r`` in a new random order each epoch (all, when it has fewer): an
+    epoch as long as ``n`` pairs whatever the film's length, drawn from the whole of it."""
+
+    def __init__(self, r: range, n: int | None, generator: torch.Generator):
+        self.r, self.n, self.generator = r, len(r) if n is None else min(n, len(r)), generator
+
+    def __iter__(self):
+        order = torch.randperm(len(self.r), generator=self.generator)[: self.n]
+        return (self.r[i] for i in order.tolist())
+
+    def __len__(self) -> int:
+        return self.n
+
+
 def batches(
     data: AlignedFolder,
-    r: range,
+    pairs: Sequence[int],
     batch_size: int,
     *,
     shuffle: bool = False,
+    draw: int | None = None,
     augment: bool = False,
     exposure: float = 0.0,
     seed: int = 0,
     size: int | None = None,
 ) -> DataLoader:
-    """Batches of the pairs in ``r`` (see ``PairBatches``): in film order, or shuffled (a new order
-    each epoch, the same orders for the same ``seed``) and augmented for training."""
-    order = SubsetRandomSampler(r, generator=torch.Generator().manual_seed(seed)) if shuffle else r
+    """Batches of ``pairs`` (indices; see ``PairBatches``): in the order given, or shuffled (a new
+    order each epoch, the same orders for the same ``seed``; ``draw`` of them an epoch, from a
+    range) and augmented for training."""
+    order = pairs
+    if shuffle:
+        order = EpochDraw(pairs, draw, torch.Generator().manual_seed(seed))
     dataset = PairBatches(data, augment=augment, exposure=exposure, seed=seed, size=size)
     return DataLoader(
         dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None

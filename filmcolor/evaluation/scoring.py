@@ -2,7 +2,8 @@
 
 ``score_pairs`` is the scoring itself; ``score_split`` scores a network on a split of an aligned
 dataset (training uses it for its own report, ``evaluate`` for its command). A feature film's split
-is scored on runs of neighbouring pairs adding up to MOST_PAIRS, so memory stays bounded.
+is scored on runs of neighbouring pairs adding up to MOST_PAIRS (or fewer), so memory and time
+stay bounded.
 """
 
 from __future__ import annotations
@@ -31,22 +32,28 @@ def score_pairs(
     return {**scores, "colour_release": release}
 
 
-def sample(data: AlignedFolder, r: range, run: int = 48) -> tuple[np.ndarray, np.ndarray]:
+def sample(
+    data: AlignedFolder, r: range, run: int = 48, most: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The pairs of ``r`` to score: all, or evenly spaced runs of ``run`` neighbouring pairs adding
-    up to MOST_PAIRS; and for each neighbouring two of them, whether they are consecutive frames of
-    one shot."""
-    if len(r) <= MOST_PAIRS:
+    up to ``most`` (MOST_PAIRS); and for each neighbouring two of them, whether they are
+    consecutive frames of one shot."""
+    most = most or MOST_PAIRS
+    if len(r) <= most:
         keep = np.arange(r.start, r.stop)
     else:
-        starts = r.start + np.linspace(0, len(r) - run, MOST_PAIRS // run).astype(int)
+        starts = r.start + np.linspace(0, len(r) - run, max(1, most // run)).astype(int)
         keep = np.unique((starts[:, None] + np.arange(run)).ravel())
     return keep, data.consecutive(r)[keep[:-1] - r.start] & (np.diff(keep) == 1)
 
 
-def score_split(net: ColourNet, data: AlignedFolder, r: range, size: int) -> tuple[dict, tuple]:
-    """``score_pairs`` of the network on the pairs of ``r`` (sampled if long) at its ``size``; also
-    the frames scored (grey, prediction, colour release; resized to ``size``)."""
-    keep, consecutive = sample(data, r)
+def score_split(
+    net: ColourNet, data: AlignedFolder, r: range, size: int, most: int | None = None
+) -> tuple[dict, tuple]:
+    """``score_pairs`` of the network on the pairs of ``r`` (up to ``most`` of them, see
+    ``sample``) at its ``size``; also the frames scored (grey, prediction, colour release; resized
+    to ``size``)."""
+    keep, consecutive = sample(data, r, most=most)
     grey, target = resized(data.bw[keep], size), resized(data.color[keep], size)
     pred = colorize(net, grey)
     return score_pairs(grey, pred, target, consecutive), (grey, pred, target)

@@ -40,6 +40,7 @@ from ..errors import FilmcolorError
 from ..evaluation.scoring import score_split
 from ..model.checkpoint import latest_run, load_model
 from ..settings import ALIGNED, RUNS, TrainSettings, as_json, with_options
+from .budget import REPORT_PAIRS, Budget, measure
 from .module import Colorizer, warmup_steps
 from .report import report
 
@@ -47,11 +48,18 @@ log = logging.getLogger("filmcolor")
 
 
 class FilmDataModule(pl.LightningDataModule):
-    """The chronological splits of an aligned dataset, as Lightning dataloaders."""
+    """The chronological splits of an aligned dataset, as Lightning dataloaders, within the run's
+    ``Budget``."""
 
-    def __init__(self, data: AlignedFolder, ranges: dict[str, range], settings: TrainSettings):
+    def __init__(
+        self,
+        data: AlignedFolder,
+        ranges: dict[str, range],
+        settings: TrainSettings,
+        budget: Budget,
+    ):
         super().__init__()
-        self.data, self.ranges, self.settings = data, ranges, settings
+        self.data, self.ranges, self.settings, self.budget = data, ranges, settings, budget
 
     def train_dataloader(self) -> DataLoader:
         s = self.settings
@@ -60,6 +68,7 @@ class FilmDataModule(pl.LightningDataModule):
             self.ranges["train"],
             s.batch_size,
             shuffle=True,
+            draw=self.budget.train,
             augment=s.augment,
             exposure=s.exposure,
             seed=s.seed,
@@ -67,9 +76,8 @@ class FilmDataModule(pl.LightningDataModule):
         )
 
     def val_dataloader(self) -> DataLoader:
-        return batches(
-            self.data, self.ranges["val"], self.settings.batch_size, size=self.settings.size
-        )
+        val = self.budget.val.tolist()
+        return batches(self.data, val, self.settings.batch_size, size=self.settings.size)
 
 
 @dataclass
@@ -214,7 +222,9 @@ def _train(
             monitor="val/selection", mode="min", patience=settings.patience, check_finite=False
         ),
     ]
-    per_epoch = -(-len(ranges["train"]) // settings.batch_size)
+    budget = Budget.of(settings, ranges)
+    data = FilmDataModule(dataset, ranges, settings, budget)
+    per_epoch = -(-budget.train // settings.batch_size)
     steps = settings.epochs * per_epoch
     if settings.ema:
         # Average over about the last quarter of training, at most the last 100 steps: a short run
@@ -242,9 +252,12 @@ def _train(
         log_every_n_steps=1,
         num_sanity_val_steps=0,
     )
+    if trainer.is_global_zero:
+        rates = measure(module, next(iter(data.train_dataloader())), trainer.strategy.root_device)
+        log.info("%s", budget.describe(*rates))
     trainer.fit(
         module,
-        datamodule=FilmDataModule(dataset, ranges, settings),
+        datamodule=data,
         ckpt_path=run / "last.ckpt" if resume else None,
     )
     if trainer.interrupted:
@@ -259,7 +272,7 @@ def _train(
     net = load_model(best).net
     splits = {}
     for name, r in ranges.items():
-        splits[name], frames = score_split(net, dataset, r, size)
+        splits[name], frames = score_split(net, dataset, r, size, most=REPORT_PAIRS)
         if name == "test":  # shown in test_frames.png
             test_frames = frames
     metrics = {
