@@ -4,10 +4,11 @@ While composing, the render hands each frame's facts to a ``Review`` (``add``): 
 colour it was given and the model's, the colour release's share and whether the release has the
 frame, the familiarity gate's strength, and its picture at the chroma planes' size, all already in
 memory, so nothing is decoded twice. The review keeps a few figures per frame, measured at a small
-size, and thumbnails of a few candidate frames per shot (thinned as the shot grows, JPEG-encoded at
-once); a shot's figures are summed up when the next shot starts. Memory grows with the number of
-shots, not of frames. ``write_review`` writes ``OUT_review.json`` and, through ``page``,
-``OUT_review.html``.
+size, and a few candidate frames per shot at the thumbnails' size (thinned as the shot grows); when
+the next shot starts, the shot's figures are summed up and its first, middle and last frames made
+JPEG thumbnails (the release's frame placed on the picture for the middle one only). Memory grows
+with the number of shots, not of frames. ``review_data`` sums it all up as ``OUT_review.json``
+holds it; ``page`` writes the files.
 
 Colour figures are a*b* distances (CIE76 with the lightness left out): the colour error of a shot
 is the mean distance of its colour to the release's, placed on the picture, on one in
@@ -31,7 +32,7 @@ from ..color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 KINDS = ("release", "blend", "model", "grey")  # where a frame's colour came from
 STAT_WIDTH = 64  # pixels across the picture at which a frame's figures are measured
 THUMB_WIDTH = 160
-CANDIDATES = 24  # thumbnail candidates kept per shot, at most
+CANDIDATES = 16  # thumbnail candidates kept per shot, at most
 ERROR_EVERY = 4
 # What is out of the usual range, and the warning it raises.
 RESIDUAL_PX = 1.0  # registration left, full-resolution pixels: a placement that should be checked
@@ -137,8 +138,7 @@ class Review:
             self.runs[-1][3] = i
         else:
             self.runs.append([shot, kind, i, i])
-        keep = (i - s.first) % s.step == 0
-        rgb = placed() if has and (keep or int(s.has) % ERROR_EVERY == 1) else None
+        rgb = placed() if has and int(s.has) % ERROR_EVERY == 1 else None
         if rgb is not None:
             ref = rgb_to_ab(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
             m = max(1, size[0] // 20)  # leave the edges, where the release may not reach
@@ -149,19 +149,13 @@ class Review:
                     for x in (model_small, small, np.zeros_like(small))
                 )
             )
-        if keep:
-            s.candidates.append((i, *self._thumbs(half, ab, rgb)))
+        self.latest = (i, half, ab, placed if has else None)
+        if (i - s.first) % s.step == 0:
+            s.candidates.append(self._shrink(*self.latest))
+            self.latest = None
             if len(s.candidates) > CANDIDATES:
                 s.candidates = s.candidates[::2]
                 s.step *= 2
-            self.latest = None
-        else:
-            self.latest = (
-                i,
-                half,
-                ab,
-                (lambda: rgb) if rgb is not None else placed if has else None,
-            )
 
     def _kind(self, weight: float, strength: float, chroma: float) -> int:
         if strength == 0:
@@ -177,14 +171,17 @@ class Review:
         h, w = half.shape
         return THUMB_WIDTH, max(2, round(THUMB_WIDTH * h / w))
 
-    def _thumbs(self, half, ab, rgb) -> tuple[bytes, bytes, bytes | None]:
+    def _shrink(self, i, half, ab, placed) -> tuple:
+        """A thumbnail candidate: frame ``i``'s luma and colour at the thumbnails' size, and how
+        to place its release frame (done only for the frame chosen)."""
         size = self._size(half)
         luma = cv2.resize(half, size, interpolation=cv2.INTER_AREA)
-        colour = lab_to_rgb(LIGHTNESS[luma], cv2.resize(ab, size, interpolation=cv2.INTER_AREA))
-        release = (
-            None if rgb is None else _jpeg(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
-        )
-        return _jpeg(cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB)), _jpeg(colour), release
+        return i, luma, cv2.resize(ab, size, interpolation=cv2.INTER_AREA), placed
+
+    @staticmethod
+    def _colour(candidate) -> bytes:
+        _, luma, ab, _ = candidate
+        return _jpeg(lab_to_rgb(LIGHTNESS[luma], ab))
 
     def _close(self) -> None:
         """Sum up the shot that has ended."""
@@ -192,16 +189,19 @@ class Review:
         if s is None:
             return
         if self.latest is not None:  # the shot's last frame
-            i, half, ab, placed = self.latest
-            s.candidates.append((i, *self._thumbs(half, ab, placed() if placed else None)))
+            s.candidates.append(self._shrink(*self.latest))
             self.latest = None
         n = s.last - s.first + 1
+        first, last = s.candidates[0], s.candidates[-1]
         middle = min(s.candidates, key=lambda c: abs(c[0] - (s.first + s.last) / 2))
+        rgb = middle[3]() if middle[3] else None
         self.thumbs[s.shot] = {
-            "bw": middle[1],
-            "colour": [s.candidates[0][2], middle[2], s.candidates[-1][2]],
-            "frames": [s.candidates[0][0], middle[0], s.candidates[-1][0]],
-            "release": middle[3],
+            "bw": _jpeg(cv2.cvtColor(middle[1], cv2.COLOR_GRAY2RGB)),
+            "colour": [self._colour(c) for c in (first, middle, last)],
+            "frames": [first[0], middle[0], last[0]],
+            "release": None
+            if rgb is None
+            else _jpeg(cv2.resize(rgb, s.size, interpolation=cv2.INTER_AREA)),
             "size": s.size,
         }
         errors = np.array(s.errors) if s.errors else None
