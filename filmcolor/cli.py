@@ -143,8 +143,7 @@ def _cmd_render(args: argparse.Namespace) -> None:
             f"see {result.out.with_name(result.out.stem + '_report.png')}"
         )
     if result.review:
-        shots = result.out.with_name(result.out.stem + "_shots.toml")
-        print(f"review it shot by shot: {result.review}; decide per shot in {shots}, then --shots")
+        print(f"review it shot by shot: {result.review} (decide in OUT_shots.toml, then --shots)")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -251,8 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
         "colour (CIE a*b*) at its own size, smoothed over time within shots and put on the film's "
         "own full-resolution luminance. With --reference, every frame the colour release has takes "
         "the release's own colour instead, and the model colours what it lacks. Beside OUT: "
-        "OUT_review.html (the film shot by shot, for a browser), OUT_review.json and "
-        "OUT_shots.toml.",
+        "OUT_review.html (shot by shot, for a browser), OUT_review.json, OUT_shots.toml.",
         _cmd_render,
     )
     p.add_argument("input", type=Path, help="B&W film (any video ffmpeg reads) or image")

@@ -1,5 +1,6 @@
 """The review's files: ``OUT_review.html``, one page that opens from the file system in any
-browser, with ``OUT_review.json`` and ``OUT_shots.toml`` beside it.
+browser, with ``OUT_review.json`` (``review_data``: the rows and their warnings) and
+``OUT_shots.toml`` beside it.
 
 The page (``review.html``, filled in here) holds everything: thumbnails as JPEG data URIs, the
 figures as text, a few lines of script to filter the rows by warning and sort them by a column;
@@ -11,6 +12,7 @@ more entry.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from html import escape
 from importlib import resources
@@ -18,7 +20,16 @@ from pathlib import Path
 
 from ..io.files import atomic_file
 from .decisions import Plan
-from .review import KINDS, WARNINGS, Review, review_data, write_json
+from .review import (
+    COLOURED,
+    GREY_CHROMA,
+    KINDS,
+    PALE_GATE,
+    RESIDUAL_PX,
+    SEAM_JUMP,
+    WARNINGS,
+    Review,
+)
 from .shots import shots_text
 
 
@@ -172,7 +183,7 @@ def _timeline(data: dict) -> str:
 
 
 def review_page(data: dict, thumbs: dict[int, dict]) -> str:
-    """The page's HTML from ``review.review_data``'s ``data`` and each shot's thumbnails."""
+    """The page's HTML from ``review_data``'s ``data`` and each shot's thumbnails."""
     rows = data["shots"]
     title = f"filmcolor review: {data['output']}"
     frames = data["frames"]
@@ -219,6 +230,77 @@ def review_page(data: dict, thumbs: dict[int, dict]) -> str:
     for name, value in fill.items():
         page = page.replace("{{" + name + "}}", value)
     return page
+
+
+def warnings(row: dict) -> list[str]:
+    """The warnings (``WARNINGS``' keys) a shot's figures raise."""
+    out = []
+    if (row.get("residual_px") or 0) > RESIDUAL_PX:
+        out.append("residual")
+    if (row.get("seam_jump") or 0) > SEAM_JUMP:
+        out.append("seam")
+    if row["chroma"] < GREY_CHROMA and (row.get("grey_error") or 0) >= COLOURED:
+        out.append("grey")
+    chosen_grey = row.get("overrides", {}).get("colour") == "grey"
+    gate = row["model_gate"]
+    if gate is not None and gate < PALE_GATE and row["release_share"] < 0.5 and not chosen_grey:
+        out.append("pale")
+    return out
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return round(value, 3)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def review_data(
+    review: Review,
+    *,
+    film: str,
+    out: str,
+    start_frame: int,
+    registration: dict | None,
+    changes: Callable[[dict], dict],
+    shots_file: Path | None,
+    by_hand: set[int],
+) -> dict:
+    """What ``OUT_review.json`` holds: the film, the warnings' meanings and thresholds, the
+    timeline and one row per shot with its registration (``Release.report()["shots"]``), what
+    the shots file changed (``changes(row)``) and its warnings."""
+    rows = []
+    for row in review.done:
+        reg = (registration or {}).get(row["shot"])
+        row = dict(row)
+        row["shift_px"] = reg["shift_px"] if reg else None
+        row["response"] = reg["response"] if reg and row["shot"] not in by_hand else None
+        row["residual_px"] = reg["residual_px"] if reg else None
+        row["shift_by_hand"] = row["shot"] in by_hand
+        row["overrides"] = changes(row)
+        row["warnings"] = warnings(row)
+        rows.append(row)
+    return _rounded(
+        {
+            "film": film,
+            "output": out,
+            "fps": str(review.fps),
+            "frames": rows[-1]["last"] + 1 if rows else 0,
+            "start_frame": start_frame,
+            "release": review.release,
+            "shots_file": None if shots_file is None else str(shots_file),
+            "warnings": WARNINGS,
+            "timeline": review.timeline(),
+            "shots": rows,
+        }
+    )
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1) + "\n")
 
 
 def write_review(

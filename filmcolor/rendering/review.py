@@ -7,8 +7,8 @@ memory, so nothing is decoded twice. The review keeps a few figures per frame, m
 size, and a few candidate frames per shot at the thumbnails' size (thinned as the shot grows); when
 the next shot starts, the shot's figures are summed up and its first, middle and last frames made
 JPEG thumbnails (the release's frame placed on the picture for the middle one only). Memory grows
-with the number of shots, not of frames. ``review_data`` sums it all up as ``OUT_review.json``
-holds it; ``page`` writes the files.
+with the number of shots, not of frames. ``page`` sums it up as ``OUT_review.json`` holds it,
+with the warnings, and writes the files.
 
 Colour figures are a*b* distances (CIE76 with the lightness left out): the colour error of a shot
 is the mean distance of its colour to the release's, placed on the picture, on one in
@@ -19,10 +19,8 @@ the release's own chroma, so ``error_ratio`` reads as the project's colour measu
 from __future__ import annotations
 
 import base64
-import json
 from collections.abc import Callable
 from fractions import Fraction
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -350,74 +348,3 @@ def _seam(means: list[tuple[int, np.ndarray]]) -> float | None:
         if (a[0] == release) != (b[0] == release)
     ]
     return max(jumps) if jumps else None
-
-
-def warnings(row: dict) -> list[str]:
-    """The warnings (``WARNINGS``' keys) a shot's figures raise."""
-    out = []
-    if (row.get("residual_px") or 0) > RESIDUAL_PX:
-        out.append("residual")
-    if (row.get("seam_jump") or 0) > SEAM_JUMP:
-        out.append("seam")
-    if row["chroma"] < GREY_CHROMA and (row.get("grey_error") or 0) >= COLOURED:
-        out.append("grey")
-    chosen_grey = row.get("overrides", {}).get("colour") == "grey"
-    gate = row["model_gate"]
-    if gate is not None and gate < PALE_GATE and row["release_share"] < 0.5 and not chosen_grey:
-        out.append("pale")
-    return out
-
-
-def _rounded(value):
-    if isinstance(value, float):
-        return round(value, 3)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
-
-
-def review_data(
-    review: Review,
-    *,
-    film: str,
-    out: str,
-    start_frame: int,
-    registration: dict | None,
-    changes: Callable[[dict], dict],
-    shots_file: Path | None,
-    by_hand: set[int],
-) -> dict:
-    """What ``OUT_review.json`` holds: the film, the warnings' meanings and thresholds, the
-    timeline and one row per shot with its registration (``Release.report()["shots"]``), what
-    the shots file changed (``changes(row)``) and its warnings."""
-    rows = []
-    for row in review.done:
-        reg = (registration or {}).get(row["shot"])
-        row = dict(row)
-        row["shift_px"] = reg["shift_px"] if reg else None
-        row["response"] = reg["response"] if reg and row["shot"] not in by_hand else None
-        row["residual_px"] = reg["residual_px"] if reg else None
-        row["shift_by_hand"] = row["shot"] in by_hand
-        row["overrides"] = changes(row)
-        row["warnings"] = warnings(row)
-        rows.append(row)
-    return _rounded(
-        {
-            "film": film,
-            "output": out,
-            "fps": str(review.fps),
-            "frames": rows[-1]["last"] + 1 if rows else 0,
-            "start_frame": start_frame,
-            "release": review.release,
-            "shots_file": None if shots_file is None else str(shots_file),
-            "warnings": WARNINGS,
-            "timeline": review.timeline(),
-            "shots": rows,
-        }
-    )
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=1) + "\n")

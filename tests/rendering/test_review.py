@@ -10,8 +10,8 @@ import pytest
 
 from filmcolor.color import LIGHTNESS, lab_to_rgb
 from filmcolor.io.video import probe
-from filmcolor.rendering.page import review_page
-from filmcolor.rendering.review import Review, review_data, timecode, write_json
+from filmcolor.rendering.page import review_data, review_page, write_json
+from filmcolor.rendering.review import Review, timecode
 from pipelines import browser as web
 
 # shot, frames, frames the release has (the first ones), what it shows, model a*b*, gate

@@ -12,8 +12,8 @@ from filmcolor.cli import main
 from filmcolor.color import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import FrameReader, probe
-from filmcolor.rendering.renderer import render_film
 from filmcolor.rendering.decisions import Plan
+from filmcolor.rendering.renderer import render_film
 from filmcolor.rendering.shots import read_shots
 from filmcolor.settings import RenderSettings
 
