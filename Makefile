@@ -10,8 +10,13 @@ PY     := $(VENV)/bin/python
 TORCH  ?= torch==2.13.0
 CODE   := filmcolor pipelines tests
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+# The review page's browser test: Debian's chromium and its driver (one source package, so their
+# versions match), Java for the Nu Html Checker, which comes from npm (its own release channel).
+VNU_VERSION := 26.9.27
+VNU_JAR     := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: setup ffmpeg test fast lint format docs demo bench clean
+.PHONY: setup ffmpeg browser test fast lint format docs demo bench clean
 
 setup: ffmpeg $(VENV)/.installed
 
@@ -27,10 +32,21 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,ray]"
 	touch $@
 
-test: setup
+browser: $(VNU_JAR)
+	@test -x /usr/bin/chromium && test -x /usr/bin/chromedriver && command -v java >/dev/null || { \
+	  echo "installing chromium, chromium-driver and a Java runtime with apt-get (the browser test)"; \
+	  $(APT) update -qq && $(APT) install -y -qq --no-install-recommends \
+	    chromium chromium-driver fonts-dejavu-core default-jre-headless >/dev/null; } || { \
+	  echo "could not install chromium: apt-get install chromium chromium-driver default-jre-headless"; exit 1; }
+
+$(VNU_JAR):
+	@command -v npm >/dev/null || { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends npm >/dev/null; }
+	npm install --prefix .tools --no-fund --no-audit --silent vnu-jar@$(VNU_VERSION)
+
+test: setup browser
 	$(PY) -m pytest -q
 
-fast: setup
+fast: setup browser
 	$(PY) -m pytest -q -m "not slow"
 
 lint: setup
@@ -51,4 +67,4 @@ bench: setup
 	$(PY) -m pipelines.bench $(if $(PAIR),--pair $(PAIR))
 
 clean:
-	rm -rf $(VENV) demo demo-* .pytest_cache
+	rm -rf $(VENV) .tools demo demo-* .pytest_cache

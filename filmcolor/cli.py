@@ -126,6 +126,7 @@ def _cmd_render(args: argparse.Namespace) -> None:
         model=args.model,
         reference=args.reference,
         aligned=args.aligned,
+        shots=args.shots,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
@@ -141,6 +142,8 @@ def _cmd_render(args: argparse.Namespace) -> None:
             f"{r['model_frames']} (the release's share of the film's colour: {r['covered']:.0%}); "
             f"see {result.out.with_name(result.out.stem + '_report.png')}"
         )
+    if result.review:
+        print(f"review it shot by shot: {result.review} (decide in OUT_shots.toml, then --shots)")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
@@ -246,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
         "audio copied over; or a single image (by its suffix: .jpg, .png, ...). The model predicts "
         "colour (CIE a*b*) at its own size, smoothed over time within shots and put on the film's "
         "own full-resolution luminance. With --reference, every frame the colour release has takes "
-        "the release's own colour instead, and the model colours what it lacks.",
+        "the release's own colour instead, and the model colours what it lacks. Beside OUT: "
+        "OUT_review.html (shot by shot, for a browser), OUT_review.json, OUT_shots.toml.",
         _cmd_render,
     )
     p.add_argument("input", type=Path, help="B&W film (any video ffmpeg reads) or image")
@@ -275,6 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="the folder `filmcolor align INPUT REFERENCE` wrote (default: align them now)",
+    )
+    p.add_argument(
+        "--shots",
+        type=Path,
+        default=None,
+        help="decisions per shot (TOML or JSON): colour source (release, model, grey), strength, "
+        "the release's shift, a still to match; every render writes OUT_shots.toml to edit "
+        "(docs/render.md#the-review-loop)",
     )
     _add_settings(p, RenderSettings)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")

@@ -9,6 +9,8 @@ Everything goes into OUT:
     OUT/run/evaluation.json     test-split metrics, evaluation.png            (filmcolor evaluate)
     OUT/<bw>_color.mp4          the colorized film, the colour release's own colour wherever it
                                 has the frame (filmcolor render --reference), and its _report.png
+    OUT/<bw>_color_review.html  the film shot by shot, for a browser (with _review.json and
+                                _shots.toml, the decisions per shot to edit: docs/render.md)
     OUT/<bw>_color_evaluation/  the rendered film scored against the colour release
 
 The pipeline is resumable stage by stage: a stage whose output is complete is skipped, and a
@@ -86,7 +88,14 @@ def run_pipeline(
         )
     if not _done(film_eval / "evaluation.json", "evaluate the render"):
         evaluate_video(film, color, out=film_eval, overwrite=True, progress=progress)
-    return {"aligned": aligned, "run": run, "film": film, "film_evaluation": film_eval}
+    review = film.with_name(f"{film.stem}_review.html")
+    return {
+        "aligned": aligned,
+        "run": run,
+        "film": film,
+        "review": review,
+        "film_evaluation": film_eval,
+    }
 
 
 def _identity(path: Path) -> dict:
@@ -137,6 +146,8 @@ def report(paths: dict) -> str:
             evaluation_table(film_eval),
             "",
             f"colorized film:    {paths['film']}",
+            f"review it:         {paths['review']} (decisions per shot: "
+            f"{paths['film'].with_name(paths['film'].stem + '_shots.toml')}, render --shots)",
             f"metrics:           {paths['run'] / 'metrics.json'}, "
             f"{paths['run'] / 'evaluation.json'}, {paths['film_evaluation'] / 'evaluation.json'}",
             f"pictures:          {paths['aligned'] / 'alignment.png'}, "

@@ -92,3 +92,22 @@ def tiny_model(easy_pair, tmp_path_factory) -> Path:
     # unseen=1: colour shown everywhere; the familiarity gate would rightly keep a two-epoch
     # model's guesses grey, and these tests are about how the colour is rendered.
     return train(root / "aligned", root / "run", epochs=2, batch_size=16, unseen=1).best
+
+
+def flat_colour(pictures, ab=(20.0, -15.0)):
+    """A colour function giving one a*b* everywhere (at 16x16), as a model would give colour."""
+    import cv2
+
+    small = np.stack([cv2.resize(p, (16, 16), interpolation=cv2.INTER_AREA) for p in pictures])
+    return np.full((*small.shape, 2), ab, np.float32), small
+
+
+@pytest.fixture(scope="session")
+def plain_render(easy_pair, tmp_path_factory) -> Path:
+    """easy_pair rendered with ``flat_colour``, losslessly (its review beside it)."""
+    from filmcolor.rendering.renderer import render_film
+    from filmcolor.settings import RenderSettings
+
+    out = tmp_path_factory.mktemp("plain") / "film.mkv"
+    render_film(easy_pair / "bw.mp4", out, flat_colour, RenderSettings(crf=0))
+    return out

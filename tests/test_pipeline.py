@@ -17,7 +17,7 @@ def test_pipeline_runs_every_stage_then_resumes_by_skipping(easy_pair, tmp_path,
         render_duration=2,
         progress=False,
     )
-    for key in ("aligned", "run", "film", "film_evaluation"):
+    for key in ("aligned", "run", "film", "review", "film_evaluation"):
         assert paths[key].exists()
     assert (paths["run"] / "evaluation.json").exists()
     text = report(paths)

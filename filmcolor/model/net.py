@@ -81,12 +81,17 @@ class ColourNet(nn.Module):
         self.head.calibrate(rgb)
         return dict(zip(("unseen", "seen", "near", "far"), levels))
 
-    @torch.no_grad()
     def colour(self, grey: torch.Tensor) -> np.ndarray:
         """CIE a*b* (n, h, w, 2) float32 for grey frames (n, 1, h, w) in [-1, 1], at the strength
         chosen."""
+        return self.gated_colour(grey)[0]
+
+    @torch.no_grad()
+    def gated_colour(self, grey: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+        """``colour`` and the strength (n,) the familiarity gate gave each frame's colour."""
         ab = self.decode(self(grey).float())
-        return ab * (self.familiarity(grey, ab) * self.strength.item())[:, None, None, None]
+        gate = self.familiarity(grey, ab)
+        return ab * (gate * self.strength.item())[:, None, None, None], gate
 
     def familiarity(self, grey: torch.Tensor, ab: np.ndarray) -> np.ndarray:
         """The strength of colour each frame gets for how familiar its scene is and how well its

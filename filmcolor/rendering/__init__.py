@@ -11,5 +11,10 @@
 - ``smoothing``: colour smoothed over time within shots, following motion
 - ``compose``: a frame composed from the film's own luma and a colour
 - ``image``: a photograph coloured like a frame
+- ``shots``: the shots file (``render --shots``): read, checked, written
+- ``decisions``: a shots file's decisions by frame, as render obeys them (``Plan``)
+- ``review``: each frame's facts gathered while composing, summed up per shot (OUT_review.json)
+- ``page``: the review's files: OUT_review.html (its template ``review.html``), the JSON and
+  OUT_shots.toml
 - ``pictures``: OUT_report.png
 """

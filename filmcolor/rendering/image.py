@@ -34,7 +34,7 @@ def render_image(
             "%s is a colour image; its luminance is used as the black-and-white picture", src
         )
     luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)[..., 0]
-    ab, _ = colour(luma[None])
+    ab = colour(luma[None])[0]
     result = compose(luma, *chroma_of_ab(LIGHTNESS[luma], upsample(ab[0], luma.shape[::-1])))
     if side_by_side:
         result = np.hstack([cv2.cvtColor(luma, cv2.COLOR_GRAY2RGB), result])

@@ -22,8 +22,10 @@ from ..io.stream import Stream
 from ..io.video import FrameReader, VideoInfo, VideoWriter
 from ..settings import RenderSettings
 from .compose import TV_TO_FULL, chroma_of_ab, fit_gamut, to_i420, upsample
+from .decisions import Plan
 from .predictor import ColourFn
 from .release import Release
+from .review import Review
 from .segments import Piece, Work
 from .smoothing import ColourSmoother
 
@@ -34,7 +36,8 @@ _BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
 class PieceJob:
     """Everything one piece's render needs: the film, the colour (a ``ColourFn``: the model's
     ``Predictor``, or any other), the colour release, the settings, the picture box, the piece, the
-    work folder, and whether it is the last piece of a whole film (read to the film's end)."""
+    work folder, whether it is the last piece of a whole film (read to the film's end), the shots
+    file's decisions and the film's frame the render starts at (frame 0 of the review)."""
 
     info: VideoInfo
     colour: ColourFn
@@ -44,11 +47,13 @@ class PieceJob:
     piece: Piece
     work: Work
     to_the_end: bool = False
+    plan: Plan | None = None
+    start: int = 0
 
 
 def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
-    """Render ``job``'s piece into its work folder and keep it; its record (frames written, and
-    with a colour release what each shot's registration found)."""
+    """Render ``job``'s piece into its work folder and keep it; its record (frames written, with a
+    colour release what each shot's registration found, and the piece's review)."""
     info, s = job.info, job.settings
     partial = job.work.partial(job.piece)
     width = info.width * (2 if s.side_by_side else 1)
@@ -63,7 +68,8 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
         source_pix_fmt="yuv420p",
         sar=info.sar,
     ) as writer:
-        written = _stream(job, writer, done)
+        review = Review(info.fps, job.release is not None)
+        written = _stream(job, writer, done, review)
     if written != job.piece.frames and not (job.to_the_end and written):
         partial.unlink(missing_ok=True)
         raise VideoError(
@@ -74,15 +80,20 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
     if job.release is not None:
         shots = {s: v for s, v in job.release.report()["shots"].items() if v["shift_px"]}
     record = {"first": job.piece.first, "frames": written, "shots": shots}
+    record["review"] = review.to_json()
     job.work.finish(job.piece, record)
     return record
 
 
-def _stream(job: PieceJob, writer: VideoWriter, done: Callable[[int], object]) -> int:
+def _stream(
+    job: PieceJob, writer: VideoWriter, done: Callable[[int], object], review: Review
+) -> int:
     """Decode the piece, colour the picture inside the box with the job's colour a batch at a time,
-    smooth, compose and write each frame to ``writer`` (I420), in order; call ``done(n)`` as frames
-    are written. Returns the number of frames written."""
+    smooth, compose (as the job's plan decides) and write each frame to ``writer`` (I420), in
+    order; call ``done(n)`` as frames are written and give ``review`` each frame's facts. Returns
+    the number of frames written."""
     info, settings, release, colour = job.info, job.settings, job.release, job.colour
+    plan = job.plan or Plan()
     first, count = job.piece.first, job.piece.frames
     # even corners: the chroma planes are half size
     x0, y0, x1, y1 = to_pixels(job.box, info.width, info.height, multiple=2)
@@ -116,15 +127,34 @@ def _stream(job: PieceJob, writer: VideoWriter, done: Callable[[int], object]) -
             )
             halves = TV_TO_FULL[pictures]
             rgb = next(releases, None) or [None] * len(batch)
-            yield (batch, halves, *colour(halves), range(k, k + len(batch)), rgb)
+            ab, small, *gates = colour(halves)  # and, from the model, its familiarity gate's
+            gate = gates[0] if gates else [None] * len(batch)
+            yield (batch, halves, ab, small, range(k, k + len(batch)), rgb, gate)
             k += len(batch)
         for _ in releases:  # read to its end
             pass
 
-    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb) -> np.ndarray:
-        ab = upsample(c, half_size)
-        if release is not None:
-            ab = release.colour(k, half, ab, rgb, (x0 // 2, y0 // 2))
+    corner = (x0 // 2, y0 // 2)
+
+    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb, gate) -> np.ndarray:
+        i = k - job.start  # the rendered film's frame
+        shot = int(release.shot[k]) if release is not None else smoother.shot_of(k - first)
+        model = upsample(c, half_size)
+        use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
+        ab, used, strength = plan.colour(i, model, use)
+        has = rgb is not None
+        review.add(
+            i,
+            shot,
+            half,
+            model,
+            ab,
+            float(release.weight[k]) if used else 0.0,
+            has,
+            gate,
+            strength,
+            lambda: release.place(k, rgb, half.shape, corner) if has else None,
+        )
         cr, cb = chroma_of_ab(LIGHTNESS[half], ab)
         # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
         picture = y[y0:y1, x0:x1]
@@ -136,8 +166,8 @@ def _stream(job: PieceJob, writer: VideoWriter, done: Callable[[int], object]) -
         return _side_by_side(y, i420) if settings.side_by_side else i420
 
     def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
-        for batch, halves, ab, small, ks, rgb in predicted:
-            smoother.push(small, ab, list(zip(batch, halves, ks, rgb)))
+        for batch, halves, ab, small, ks, rgb, gate in predicted:
+            smoother.push(small, ab, list(zip(batch, halves, ks, rgb, gate)))
             if ready := smoother.pop_ready():
                 yield np.stack([frame(c, *payload) for c, payload in ready])
         if ready := smoother.pop_ready(final=True):

@@ -1,8 +1,9 @@
 """The model as the render's source of colour: batched inference on the chosen device.
 
 A ``ColourFn`` takes a batch of pictures (n, h, w) of full-range luma and gives their CIE a*b*
-(n, s, s, 2) at some small size s, and their luma at that size (what smoothing follows motion and
-cuts on). ``Predictor`` is the model's; tests pass their own.
+(n, s, s, 2) at some small size s, their luma at that size (what smoothing follows motion and
+cuts on) and, if it has one, the strength (n,) a familiarity gate gave each frame (the review
+shows it). ``Predictor`` is the model's; tests pass their own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..model.checkpoint import LoadedModel
 from ..model.head import to_input
 from ..model.net import ColourNet
 
-ColourFn = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+ColourFn = Callable[[np.ndarray], tuple[np.ndarray, ...]]
 
 
 class Predictor:
@@ -59,7 +60,7 @@ class Predictor:
         self._place(state["net"], state["device"])
 
     @torch.inference_mode()
-    def __call__(self, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, pictures: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         small = np.stack(
             [cv2.resize(f, (self.size, self.size), interpolation=cv2.INTER_AREA) for f in pictures]
         )
@@ -67,4 +68,5 @@ class Predictor:
         if self.device.type == "cpu":
             grey = grey.contiguous(memory_format=torch.channels_last)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            return self.net.colour(grey), small
+            ab, gate = self.net.gated_colour(grey)
+        return ab, small, gate

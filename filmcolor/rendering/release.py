@@ -122,6 +122,16 @@ class Release:
         w_map = (w * inside)[..., None]
         return w_map * rgb_to_ab(placed) + (1 - w_map) * ab
 
+    def place(
+        self, k: int, rgb: np.ndarray, shape: tuple[int, int], box: tuple[int, int]
+    ) -> np.ndarray:
+        """The release frame ``rgb`` of B&W frame ``k`` placed on the picture (``shape``, ``box``
+        as for ``colour``) as its shot is registered (unshifted before that): what the review
+        compares and shows."""
+        shot = self.shots.get(int(self.shot[k]))
+        shift = shot.shift if shot is not None and shot.shift is not None else (0.0, 0.0)
+        return self._place(rgb, shape, box, shift)
+
     def _matrix(
         self, box: tuple[int, int], shift: tuple[float, float], size: tuple[int, int]
     ) -> np.ndarray:

@@ -12,9 +12,12 @@ with ffmpeg, predicting colour in batches, smoothing and composing, encoding. Fo
 3. The smoothed colour is upsampled bilinearly to the chroma planes, put on the film's own lightness
    and written as chroma beside the film's own luma plane, untouched, so every detail of the
    original picture is kept; bars stay black (``compose``). With the colour release, its own
-   colour takes the place of the model's wherever it has the frame (``release``).
+   colour takes the place of the model's wherever it has the frame (``release``), unless a shots
+   file says otherwise for the shot (``shots``, ``decisions``).
 
-The film's audio streams are copied into the output. The output is written under a temporary name
+Each frame's facts go to the review (``review``), written beside the output as ``OUT_review.html``,
+``OUT_review.json`` and ``OUT_shots.toml`` (``page``). The film's audio streams are copied into the
+output. The output is written under a temporary name
 and renamed when complete: an error or Ctrl-C leaves nothing behind.
 """
 
@@ -38,12 +41,16 @@ from ..io.video import FrameReader, VideoInfo, probe
 from ..model.checkpoint import load_model
 from ..settings import RenderSettings, as_json, with_options
 from . import segments
+from .decisions import Plan
 from .image import COLOUR_WARNING, render_image
 from .jobs import Runner, run_pieces
+from .page import write_review
 from .pictures import release_plot
 from .pipeline import PieceJob
 from .predictor import ColourFn, Predictor
 from .release import Release, load_release
+from .review import Review
+from .shots import read_shots
 
 log = logging.getLogger("filmcolor")
 
@@ -54,12 +61,13 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 @dataclass
 class RenderResult:
     """What ``render`` wrote: the file, its frame count and the seconds it took; with a colour
-    release, what took its colour (``Release.report``)."""
+    release, what took its colour (``Release.report``); the review page of a film."""
 
     out: Path
     frames: int
     seconds: float
     release: dict | None = None
+    review: Path | None = None
 
 
 def _scan(
@@ -92,6 +100,7 @@ def render(
     reference: str | Path | None = None,
     aligned: str | Path | None = None,
     runner: Runner | None = None,
+    shots: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
     **options,
@@ -102,8 +111,8 @@ def render(
 
     With a colour release of the film as ``reference``, every frame it has takes its colour from
     it, and the model colours the rest (``reference``); ``aligned`` is the folder ``filmcolor
-    align`` wrote for these two files, or None to align them now. ``runner``: see
-    ``render_film``."""
+    align`` wrote for these two files, or None to align them now. ``shots`` is a file of
+    decisions per shot (``shots``). ``runner``: see ``render_film``."""
     settings = with_options(settings, RenderSettings, options)
     src, out = Path(src), Path(out)
     image = src.suffix.lower() in IMAGE_SUFFIXES
@@ -113,11 +122,12 @@ def render(
             f"{'an image (.png, .jpg, ...)' if image else 'a video (.mp4, .mkv, ...)'}"
         )
     check_new_output(out, overwrite, "output")
+    plan = Plan(read_shots(shots)) if shots is not None else None
     loaded = load_model(model, settings.strength)
     predictor = Predictor(loaded, settings.device)
     if image:
-        if reference is not None:
-            raise FilmcolorError(f"{src}: --reference colours a film, not a photograph")
+        if reference is not None or shots is not None:
+            raise FilmcolorError(f"{src}: --reference and --shots are for a film, not a photograph")
         seconds = render_image(src, out, predictor, settings.side_by_side, overwrite)
         return RenderResult(out, 1, seconds)
     release = None
@@ -131,6 +141,7 @@ def render(
         predictor,
         settings,
         release=release,
+        plan=plan,
         made_from=made_from,
         runner=runner,
         overwrite=overwrite,
@@ -145,19 +156,22 @@ def render_film(
     settings: RenderSettings | None = None,
     *,
     release: Release | None = None,
+    plan: Plan | None = None,
     made_from: dict | None = None,
     runner: Runner | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> RenderResult:
     """Colorize the film ``src`` into ``out`` with any ``colour`` function (the model's is a
-    ``Predictor``) and, where it has the frame, the colour ``release``: probe, find the picture
-    area, render in pieces (``segments``), join, all or nothing. With a release,
+    ``Predictor``) and, where it has the frame, the colour ``release``, as the shots file's
+    ``plan`` decides: probe, find the picture area, render in pieces (``segments``), join, all or
+    nothing; then the review. With a release,
     ``OUT_report.png`` shows which frames took whose colour. ``made_from`` names the colour's
     source (the model file), so that a later run resumes only a render of the same thing.
     ``runner`` renders the pieces left (``jobs.run_pieces`` by default: ``settings.jobs`` at a
     time, here; ``pipelines/ray_render.py`` passes one that runs them on a Ray cluster)."""
     settings = settings or RenderSettings()
+    plan = plan or Plan()
     src, out = Path(src), Path(out)
     info = probe(src)
     start, duration = settings.start, settings.duration
@@ -182,6 +196,15 @@ def render_film(
         stop = first + int(
             round(min(duration or info.duration, info.duration - (start or 0)) * fps)
         )
+    spans = has = None
+    if release is not None:
+        shot, present = release.shot[first:stop], release.frame_of[first:stop] >= 0
+        spans, has = {}, {}
+        for s in np.unique(shot).tolist():
+            where = np.flatnonzero(shot == s)
+            spans[s], has[s] = (int(where[0]), int(where[-1])), bool(present[where].any())
+    plan.resolve(stop - first, spans, has)
+    by_hand = plan.place(release, first) if release is not None else set()
     cuts = None if release is None else (np.flatnonzero(np.diff(release.shot)) + 1).tolist()
     pieces = segments.plan(info, first, stop, max(1, round(settings.segment * fps)), cuts)
     work = segments.Work(
@@ -191,6 +214,7 @@ def render_film(
             "colour": made_from
             or {"function": getattr(colour, "__qualname__", type(colour).__name__)},
             "settings": {k: v for k, v in as_json(settings).items() if k != "jobs"},
+            "shots": plan.identity(),
             "box": list(box),
             "pieces": [[p.first, p.stop] for p in pieces],
         },
@@ -199,7 +223,16 @@ def render_film(
     records = {p.index: work.finished(p) for p in pieces}
     todo = [
         PieceJob(
-            info, colour, release, settings, box, p, work, to_the_end=_to_the_end(p, info, settings)
+            info,
+            colour,
+            release,
+            settings,
+            box,
+            p,
+            work,
+            to_the_end=_to_the_end(p, info, settings),
+            plan=plan,
+            start=first,
         )
         for p in pieces
         if records[p.index] is None
@@ -229,6 +262,7 @@ def render_film(
         audio_duration=duration,
     )
     os.replace(final, out)
+    parts = [records[p.index]["review"] for p in pieces]
     work.remove()
     summary = None
     if release is not None:
@@ -238,7 +272,9 @@ def render_film(
         summary["shots"] = dict(sorted(summary["shots"].items()))
         with atomic_file(out.with_name(f"{out.stem}_report.png"), overwrite=True) as tmp:
             release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name)
-    return RenderResult(out, frames, time.perf_counter() - t0, summary)
+    review = Review.merged(info.fps, release is not None, parts)
+    page = write_review(out, review, plan, src, first, summary, by_hand)
+    return RenderResult(out, frames, time.perf_counter() - t0, summary, page)
 
 
 def _to_the_end(piece: segments.Piece, info: VideoInfo, settings: RenderSettings) -> bool:

@@ -25,7 +25,8 @@ class ColourSmoother:
     colour follows what moves instead of trailing it; pixels the flow gets wrong (their warped luma
     differs) count less. Neighbours across a shot cut never count. Frames go in with ``push`` and
     come out of ``pop_ready`` once the frames after them in their window, and the cut detector's
-    verdict on them, are known. ``sigma`` 0 turns smoothing off.
+    verdict on them, are known. ``sigma`` 0 turns smoothing off; the cut detector runs all the
+    same: the review and the shots file number shots by it (``shot_of``).
     """
 
     def __init__(self, fps, sigma: float):
@@ -33,8 +34,8 @@ class ColourSmoother:
         self.weights = np.exp(
             -0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2
         ).astype(np.float32)
-        self.cuts = CutDetector(fps, gray=True) if self.radius else None
-        self.lookahead = self.radius + self.cuts.latency if self.cuts else 0
+        self.cuts = CutDetector(fps, gray=True)
+        self.lookahead = self.radius + self.cuts.latency
         self.items: deque = deque()  # (index, colour, luma, payload), oldest first
         self.flows: dict[tuple[int, int], np.ndarray] = {}  # (t, t +- 1) -> flow from frame t to it
         self.seen = 0
@@ -43,8 +44,7 @@ class ColourSmoother:
     def push(self, small_luma: np.ndarray, ab: np.ndarray, payloads: list) -> None:
         """Frames in: their luma at the model's size (what the flow follows), their colour (a*b*
         there) and what goes out with each."""
-        if self.cuts:
-            self.cuts.update(small_luma)
+        self.cuts.update(small_luma)
         for luma, c, p in zip(small_luma, ab, payloads):
             if self.radius and self.items:
                 prev = self.items[-1][2]
@@ -53,16 +53,17 @@ class ColourSmoother:
             self.items.append((self.seen, c, luma, p))
             self.seen += 1
 
-    def _shot(self, index: int) -> int:
+    def shot_of(self, index: int) -> int:
+        """The shot (counted from 0) of the frame pushed ``index``-th; known once it is ready."""
         return bisect.bisect_right(self.cuts.cuts, index)
 
     def _neighbours(self, t: int, step: int, grid: np.ndarray):
         """(k, colour, luma) of frames t + k, k = step, 2 step, ... in t's window and shot, each
         sampled where frame t's pixels moved to (the flows between neighbours chained)."""
         where = grid.copy()
-        shot, first, last = self._shot(t), self.items[0][0], self.items[-1][0]
+        shot, first, last = self.shot_of(t), self.items[0][0], self.items[-1][0]
         for k in range(step, step * (self.radius + 1), step):
-            if not first <= t + k <= last or self._shot(t + k) != shot:
+            if not first <= t + k <= last or self.shot_of(t + k) != shot:
                 return
             where += cv2.remap(
                 self.flows[(t + k - step, t + k)],
@@ -88,7 +89,7 @@ class ColourSmoother:
 
     def pop_ready(self, final: bool = False) -> list[tuple[np.ndarray, object]]:
         """(smoothed colour, payload) of every frame whose window is complete, in order."""
-        if final and self.cuts:
+        if final:
             self.cuts.finish()
         out = []
         while (

@@ -162,3 +162,54 @@ def test_an_unrelated_reference_is_refused_in_one_line(
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1 and "align with it" in err and "%" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def _planes(path):
+    return np.concatenate(list(FrameReader(probe(path), pix_fmt="yuv420p")))
+
+
+def test_the_review_marks_the_shots_the_release_lacks(hard_pair, with_release):
+    out, _, result = with_release
+    data = json.loads(out.with_name("film_review.json").read_text())
+    tb, tc = truth(hard_pair)
+    shown = set(tc[tc >= 0])
+    has = np.array([s in shown for s in tb])
+    rows = data["shots"]
+    assert [r["shot"] for r in rows] == sorted(
+        {int(s) for s in result.release["shots"]} | {r["shot"] for r in rows if r["release_lacks"]}
+    )
+    assert rows[0]["release_lacks"], "the B&W title card is not in the release"
+    for r in rows:
+        truly = int(has[r["first"] : r["last"] + 1].sum())
+        assert r["release_lacks"] == (truly == 0) and abs(r["release_frames"] - truly) <= 3
+        assert (r["residual_px"] is None) == r["release_lacks"]
+    page = out.with_name("film_review.html").read_text()
+    assert page.count('<tr id="shot-') == len(rows)
+    assert page.count('class="lacks">not in the release') == sum(r["release_lacks"] for r in rows)
+
+
+def test_a_shot_set_to_the_model_takes_the_models_colour_and_nothing_else_changes(
+    hard_pair, tiny_model, with_release, tmp_path
+):
+    out, model_only, _ = with_release
+    rows = json.loads(out.with_name("film_review.json").read_text())["shots"]
+    shot = next(r for r in rows if r["release_frames"] == r["frames"] and r["frames"] > 20)
+    shots = tmp_path / "shots.toml"
+    shots.write_text(f'[shots.{shot["shot"]}]\ncolour = "model"\n')
+    again = tmp_path / "film.mp4"
+    render(
+        hard_pair / "bw.mp4",
+        again,
+        model=tiny_model,
+        reference=hard_pair / "color.mp4",
+        shots=shots,
+        crf=0,
+        smooth=0,
+    )
+    frames = np.arange(shot["first"], shot["last"] + 1)
+    new, before, alone = _planes(again), _planes(out), _planes(model_only)
+    assert np.array_equal(new[frames], alone[frames]), "the model's colour alone"
+    rest = np.setdiff1d(np.arange(len(new)), frames)
+    assert np.array_equal(new[rest], before[rest]), "every other frame as before"
+    row = json.loads(again.with_name("film_review.json").read_text())["shots"][shot["shot"]]
+    assert row["overrides"] == {"colour": "model"} and row["release_share"] == 0
