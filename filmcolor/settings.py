@@ -177,6 +177,17 @@ class TrainSettings:
     devices: str | int = option(
         "auto", "how many devices (e.g. 2 GPUs train with DDP), or auto", parse=devices
     )
+    num_nodes: int = option(
+        1,
+        "machines training together with DDP, each started with the same command and -o on shared "
+        "storage (torchrun or SLURM sets the ranks: docs/train.md)",
+    )
+    workers: int | None = option(
+        None,
+        "processes preparing batches (default: none on the CPU, where they would take the cores "
+        "training needs; 4 on a GPU)",
+        parse=int,
+    )
     precision: str | None = option(
         None,
         "e.g. 32-true, bf16-mixed, 16-mixed (default: bf16-mixed on GPUs that have it, else "
@@ -197,7 +208,7 @@ class TrainSettings:
             "a multiple of 8",
             self.size,
         )
-        for name in ("epochs", "batch_size", "patience", "epoch_pairs", "val_pairs"):
+        for name in ("epochs", "batch_size", "patience", "epoch_pairs", "val_pairs", "num_nodes"):
             _check(getattr(self, name) >= 1, name, "1 or more", getattr(self, name))
         _check(self.lr > 0, "lr", "above 0", self.lr)
         _check(0 <= self.unseen <= 1, "unseen", "between 0 and 1", self.unseen)

@@ -107,14 +107,26 @@ def batches(
     exposure: float = 0.0,
     seed: int = 0,
     size: int | None = None,
+    workers: int = 0,
 ) -> DataLoader:
     """Batches of ``pairs`` (indices; see ``PairBatches``): in the order given, or shuffled (a new
     order each epoch, the same orders for the same ``seed``; ``draw`` of them an epoch, from a
-    range) and augmented for training."""
+    range) and augmented for training; read by ``workers`` processes (0: in this one)."""
     order = pairs
     if shuffle:
         order = EpochDraw(pairs, draw, torch.Generator().manual_seed(seed))
     dataset = PairBatches(data, augment=augment, exposure=exposure, seed=seed, size=size)
     return DataLoader(
-        dataset, sampler=BatchSampler(order, batch_size, drop_last=False), batch_size=None
+        dataset,
+        sampler=BatchSampler(order, batch_size, drop_last=False),
+        batch_size=None,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        worker_init_fn=_seed_worker,
     )
+
+
+def _seed_worker(worker: int) -> None:
+    """Each batch-reading process mirrors its own pairs (a copy of one generator would repeat)."""
+    dataset = torch.utils.data.get_worker_info().dataset
+    dataset.rng = np.random.default_rng([torch.initial_seed() % 2**32, worker])

@@ -100,8 +100,9 @@ def all_metrics(
     """Every metric of ``pred`` against ``target`` (the colour release), over the frames in chunks
     so that memory stays bounded (torchmetrics' accumulating metrics; the others averaged by
     count)."""
-    psnr_m = PeakSignalNoiseRatio(data_range=2.0)
-    ssim_m = StructuralSimilarityIndexMeasure(data_range=2.0)
+    # Scores of this process's frames: no gathering from others (a DDP run scores on rank 0 alone).
+    psnr_m = PeakSignalNoiseRatio(data_range=2.0, sync_on_compute=False)
+    ssim_m = StructuralSimilarityIndexMeasure(data_range=2.0, sync_on_compute=False)
     ciede, colour = 0.0, 0.0
     for i in range(0, len(pred), chunk):
         p, t = pred[i : i + chunk], target[i : i + chunk]

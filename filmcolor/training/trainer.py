@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import shutil
 import time
 import warnings
@@ -73,11 +74,18 @@ class FilmDataModule(pl.LightningDataModule):
             exposure=s.exposure,
             seed=s.seed,
             size=s.size,
+            workers=self.workers,
         )
 
     def val_dataloader(self) -> DataLoader:
-        val = self.budget.val.tolist()
-        return batches(self.data, val, self.settings.batch_size, size=self.settings.size)
+        s, val = self.settings, self.budget.val.tolist()
+        return batches(self.data, val, s.batch_size, size=s.size, workers=self.workers)
+
+    @property
+    def workers(self) -> int:
+        if self.settings.workers is not None:
+            return self.settings.workers
+        return 4 if _on_gpu(self.settings.accelerator) else 0
 
 
 @dataclass
@@ -90,7 +98,19 @@ class TrainResult:
     metrics: dict
 
 
-def _run_folder(run: str | Path | None, resume: bool, overwrite: bool) -> Path:
+def _run_folder(
+    run: str | Path | None, resume: bool, overwrite: bool, settings: TrainSettings
+) -> Path:
+    devices = settings.devices
+    if devices == "auto":
+        devices = torch.cuda.device_count() if _on_gpu(settings.accelerator) else 1
+    several = settings.num_nodes > 1 or devices != 1 or _rank()
+    if run is None and several:
+        raise FilmcolorError(
+            "training on several devices or machines needs -o RUN: every process writes into it"
+        )
+    if _rank():  # rank 0 prepares the run folder; the others use it as it is
+        return Path(run)
     if run is None and resume:
         found = latest_run(needs="last.ckpt")
         if found is None:
@@ -118,15 +138,22 @@ def _run_folder(run: str | Path | None, resume: bool, overwrite: bool) -> Path:
     return run
 
 
+def _on_gpu(accelerator: str) -> bool:
+    wanted = accelerator in ("gpu", "cuda") or accelerator == "auto"
+    return wanted and torch.cuda.is_available()
+
+
 def _precision(precision: str | None, accelerator: str) -> str:
     if precision:
         return precision
-    on_gpu = accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available())
-    return (
-        "bf16-mixed"
-        if on_gpu and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-        else "32-true"
-    )
+    return "bf16-mixed" if _on_gpu(accelerator) and torch.cuda.is_bf16_supported() else "32-true"
+
+
+def _rank() -> int:
+    """This process's rank among the processes of a run on several devices or machines (0 alone):
+    set by Lightning for the processes it starts, and by torchrun or SLURM."""
+    names = ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID")
+    return max(int(os.environ.get(name, 0)) for name in names)
 
 
 @contextlib.contextmanager
@@ -172,7 +199,7 @@ def train(
     settings = with_options(settings, TrainSettings, options)
     dataset = load_aligned(data)
     ranges = split_ranges(dataset.shots, settings.split, settings.snap)
-    run = _run_folder(run, resume, overwrite)
+    run = _run_folder(run, resume, overwrite, settings)
     run.mkdir(parents=True, exist_ok=True)
     with _quiet_lightning():
         return _train(dataset, ranges, run, settings, resume, progress, callbacks or [])
@@ -244,6 +271,7 @@ def _train(
         min_epochs=min(settings.epochs, -(-warmup_steps(steps) // per_epoch)),  # see colorizer
         accelerator=settings.accelerator,
         devices=settings.devices,
+        num_nodes=settings.num_nodes,
         precision=_precision(settings.precision, settings.accelerator),
         callbacks=callbacks,
         logger=loggers,

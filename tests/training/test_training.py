@@ -80,3 +80,22 @@ def test_size_resizes_the_pairs_as_they_are_read(tmp_path):
     model = load_model(result.best)
     assert model.size == 16 and result.metrics["settings"]["size"] == 16
     assert colorize(model.net, np.zeros((2, 16, 16), np.uint8)).shape == (2, 16, 16, 3)
+
+
+@pytest.mark.slow
+def test_two_processes_train_one_model_with_ddp(tmp_path):
+    """Lightning's DDP on two CPU processes: one run folder, one model, metrics from rank 0."""
+    import subprocess
+    import sys
+
+    data = make_dataset(tmp_path / "aligned", n=64)
+    run = tmp_path / "run"
+    command = [sys.executable, "-m", "filmcolor", "-q", "train", str(data), "--accelerator", "cpu"]
+    command += ["--devices", "2", "--epochs", "2", "--batch-size", "8", "--unseen", "1"]
+    refused = subprocess.run(command, capture_output=True, text=True)
+    assert refused.returncode == 1 and "needs -o RUN" in refused.stderr
+    subprocess.run([*command, "-o", str(run)], check=True, timeout=600)
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs_run"] == 2 and (run / "best.ckpt").exists()
+    hp = torch.load(run / "best.ckpt", weights_only=False)["hyper_parameters"]
+    assert hp["settings"]["devices"] == 2
