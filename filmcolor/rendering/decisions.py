@@ -38,29 +38,21 @@ class Plan:
         self._stills = {s: _Still(d.still) for s, d in self.shots.items() if d.still is not None}
 
     def resolve(
-        self, frames: int, spans: dict[int, tuple[int, int]] | None, has: dict[int, bool] | None
+        self, frames: int, spans: dict[int, tuple[int, int]], has: dict[int, bool] | None
     ) -> None:
         """Check the file against this render of ``frames`` frames and find the frames of each shot
-        it names: ``spans`` are the shots' frames (the alignment's, with a colour release; None
-        without: the file gives them), ``has`` whether the release has any frame of each shot."""
+        it names: ``spans`` are the shots' first and last frames (the alignment's shots with a
+        colour release, the film's cuts without), ``has`` whether the release has any frame of
+        each shot (None without a release)."""
         if self.file is None:
             return
         err = self.file.error
         for s, d in sorted(self.shots.items()):
-            if spans is None:
-                if d.frames is None:
-                    raise err(
-                        d.line,
-                        f"[shots.{s}]: without --reference a shot is known by its frames = "
-                        "[first, last] (as OUT_shots.toml gives them)",
-                    )
-                span = d.frames
-            elif s not in spans:
+            if s not in spans:
                 raise err(d.line, f"shot {s} is not in this film (its shots are 0-{max(spans)})")
-            else:
-                span = spans[s]
-                if d.frames is not None and d.frames != span:
-                    raise err(d.line, f"[shots.{s}] is frames {span[0]}-{span[1]} here")
+            span = spans[s]
+            if d.frames is not None and d.frames != span:
+                raise err(d.line, f"[shots.{s}] is frames {span[0]}-{span[1]} here")
             if span[1] >= frames:
                 raise err(d.line, f"[shots.{s}]: the film has frames 0-{frames - 1}")
             if d.colour == "release" or d.shift is not None:

@@ -49,6 +49,7 @@ class PieceJob:
     to_the_end: bool = False
     plan: Plan | None = None
     start: int = 0
+    shot: np.ndarray | None = None  # the shot of each of the film's frames
 
 
 def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
@@ -98,7 +99,10 @@ def _stream(
     # even corners: the chroma planes are half size
     x0, y0, x1, y1 = to_pixels(job.box, info.width, info.height, multiple=2)
     half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
-    smoother = ColourSmoother(info.fps, settings.smooth)
+    smoother = ColourSmoother(settings.smooth)
+
+    def shot_of(k: int) -> int:  # frames past the stated end (a container's count can be off)
+        return int(job.shot[min(k, len(job.shot) - 1)])
 
     def luma() -> Iterator[np.ndarray]:  # the Y planes of the piece, a batch at a time
         with FrameReader(
@@ -138,7 +142,7 @@ def _stream(
 
     def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb, gate) -> np.ndarray:
         i = k - job.start  # the rendered film's frame
-        shot = int(release.shot[k]) if release is not None else smoother.shot_of(k - first)
+        shot = shot_of(k)
         model = upsample(c, half_size)
         use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
         ab, used, strength = plan.colour(i, model, use)
@@ -167,7 +171,9 @@ def _stream(
 
     def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
         for batch, halves, ab, small, ks, rgb, gate in predicted:
-            smoother.push(small, ab, list(zip(batch, halves, ks, rgb, gate)))
+            smoother.push(
+                small, ab, list(map(shot_of, ks)), list(zip(batch, halves, ks, rgb, gate))
+            )
             if ready := smoother.pop_ready():
                 yield np.stack([frame(c, *payload) for c, payload in ready])
         if ready := smoother.pop_ready(final=True):

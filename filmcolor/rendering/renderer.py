@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from ..alignment.analysis import PictureArea
+from ..alignment.analysis import PictureArea, shot_ids
 from ..color import chroma, rgb_to_grey
 from ..errors import FilmcolorError, VideoError
 from ..geometry import Box
@@ -196,19 +196,18 @@ def render_film(
         stop = first + int(
             round(min(duration or info.duration, info.duration - (start or 0)) * fps)
         )
-    spans = has = None
-    if release is not None:
-        shot, present = release.shot[first:stop], release.frame_of[first:stop] >= 0
-        spans, has = {}, {}
-        for s in np.unique(shot).tolist():
-            where = np.flatnonzero(shot == s)
-            spans[s], has[s] = (int(where[0]), int(where[-1])), bool(present[where].any())
-    plan.resolve(stop - first, spans, has)
+    work = segments.Work(out)
+    if release is not None:  # the alignment's cuts, and shots
+        shot = release.shot
+        cuts = (np.flatnonzero(np.diff(shot)) + 1).tolist()
+    else:
+        film = {**_identity(src), "frames": [first, stop]}
+        cuts = work.cuts(film, lambda: segments.film_cuts(info, first, stop, progress))
+        shot = shot_ids(stop, cuts)
+    plan.resolve(stop - first, _spans(shot[first:stop]), _has(release, first, stop))
     by_hand = plan.place(release, first) if release is not None else set()
-    cuts = None if release is None else (np.flatnonzero(np.diff(release.shot)) + 1).tolist()
-    pieces = segments.plan(info, first, stop, max(1, round(settings.segment * fps)), cuts)
-    work = segments.Work(
-        out,
+    pieces = segments.plan(first, stop, max(1, round(settings.segment * fps)), cuts)
+    work.claim(
         {
             "film": _identity(src),
             "colour": made_from
@@ -233,6 +232,7 @@ def render_film(
             to_the_end=_to_the_end(p, info, settings),
             plan=plan,
             start=first,
+            shot=shot,
         )
         for p in pieces
         if records[p.index] is None
@@ -281,6 +281,21 @@ def _to_the_end(piece: segments.Piece, info: VideoInfo, settings: RenderSettings
     """Whether a piece is read to the film's end: the last piece of a render that has no end of
     its own (the frame count a container states can be off)."""
     return piece.stop == info.frames and settings.duration is None
+
+
+def _spans(shot: np.ndarray) -> dict[int, tuple[int, int]]:
+    """The first and last frame (of the rendered film) of each shot."""
+    ends = np.flatnonzero(np.diff(shot)) + 1
+    firsts, lasts = np.r_[0, ends], np.r_[ends - 1, len(shot) - 1]
+    return {int(shot[a]): (int(a), int(b)) for a, b in zip(firsts, lasts)}
+
+
+def _has(release: Release | None, first: int, stop: int) -> dict[int, bool] | None:
+    """Whether the colour release has any frame of each shot (None without one)."""
+    if release is None:
+        return None
+    shot, present = release.shot[first:stop], release.frame_of[first:stop] >= 0
+    return {int(s): bool(present[shot == s].any()) for s in np.unique(shot)}
 
 
 def _identity(path: Path) -> dict:

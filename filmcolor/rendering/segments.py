@@ -2,7 +2,7 @@
 
 A long render must survive an interruption. The film (or excerpt) is cut into pieces of about
 ``--segment`` seconds, each boundary moved to the nearest shot cut (the alignment's cuts with a
-colour release; otherwise cuts found by decoding a few seconds around each boundary), so that
+colour release; otherwise ``film_cuts`` finds them first, and the work folder keeps them), so that
 smoothing, which never reaches across a cut, colours a film in pieces as it would in one go. The
 plan depends only on the film and the settings, so every run of the same command makes the same
 pieces. Each piece is rendered on its own (decoded, coloured, encoded) into the work folder beside
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
+from tqdm import tqdm
 
 from .. import __version__
 from ..alignment.analysis import CutDetector
@@ -32,8 +33,6 @@ from ..io.process import last_line
 from ..io.video import FrameReader, VideoInfo
 
 log = logging.getLogger("filmcolor")
-
-WINDOW_S = 4.0  # seconds of film looked at either side of a boundary for a cut to move it to
 
 
 @dataclass(frozen=True)
@@ -49,54 +48,74 @@ class Piece:
         return self.stop - self.first
 
 
-def plan(
-    info: VideoInfo, first: int, stop: int, length: int, cuts: list[int] | None = None
-) -> list[Piece]:
+def plan(first: int, stop: int, length: int, cuts: list[int]) -> list[Piece]:
     """Pieces of about ``length`` frames covering frames [first, stop), each boundary at the shot
-    cut nearest it within WINDOW_S, or where it falls when no cut is that near. ``cuts`` are the
-    film's cuts where known (the alignment's); otherwise they are looked for near each boundary."""
-    window = max(1, round(WINDOW_S * float(info.fps)))
+    cut (of the film's ``cuts``) nearest it within a quarter of a piece, or where it falls when no
+    cut is that near (a shot that long is cut in two)."""
+    window = length // 4
     bounds = [first]
     for nominal in range(first + length, stop - length // 2, length):
-        near = _cuts_near(info, nominal, window) if cuts is None else cuts
-        near = [c for c in near if abs(c - nominal) <= window and bounds[-1] < c < stop]
+        near = [c for c in cuts if abs(c - nominal) <= window and bounds[-1] < c < stop]
         bounds.append(min(near, key=lambda c: (abs(c - nominal), c)) if near else nominal)
     bounds.append(stop)
     return [Piece(i, a, b) for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
 
 
-def _cuts_near(info: VideoInfo, frame: int, window: int) -> list[int]:
-    """Shot cuts in the ``window`` frames either side of ``frame``, from small grey frames."""
-    first = max(0, frame - window)
+def film_cuts(info: VideoInfo, first: int, stop: int, progress: bool = False) -> list[int]:
+    """The shot cuts (film frame numbers) of frames [first, stop) of a film, from small grey frames
+    (PySceneDetect's content detector, as alignment finds the B&W film's): one quick decode, a few
+    percent of a render's time, so that pieces end at cuts and shots have numbers beforehand."""
     detector = CutDetector(info.fps, gray=True)
     start = (first - 0.5) / float(info.fps) if first else None
-    with FrameReader(
-        info, size=(64, 64), pix_fmt="gray", start=start, frames=2 * window, batch=64
-    ) as reader:
+    bar = tqdm(total=stop - first, unit="frame", desc="finding shots", disable=not progress)
+    with (
+        bar,
+        FrameReader(
+            info, size=(64, 64), pix_fmt="gray", start=start, frames=stop - first, batch=256
+        ) as reader,
+    ):
         for batch in reader:
             detector.update(batch)
+            bar.update(len(batch))
     return [first + c for c in detector.finish()]
 
 
 class Work:
-    """The work folder of one render: the pieces finished so far and what they did.
+    """The work folder of one render: the film's cuts, the pieces finished so far and what they
+    did. ``claim`` says what the render is (film, model, settings, plan): pieces left by a render
+    of something else are cleared."""
 
-    ``made_from`` says what the render is (film, model, settings, plan); a folder left by a render
-    of something else is cleared."""
-
-    def __init__(self, out: Path, made_from: dict):
+    def __init__(self, out: Path):
         self.path = out.with_name(f".{out.name}.segments")
         self.suffix = out.suffix
+
+    def cuts(self, film: dict, find) -> list[int]:
+        """The cuts of ``film`` (its identity and frame range) kept from an earlier run, or found
+        now by ``find()`` and kept."""
+        kept = self.path / "cuts.json"
+        try:
+            before = json.loads(kept.read_text())
+            if before["film"] == film:
+                return before["cuts"]
+        except (OSError, ValueError, KeyError):
+            pass
+        cuts = find()
+        self.path.mkdir(exist_ok=True)
+        kept.write_text(json.dumps({"film": film, "cuts": cuts}))
+        return cuts
+
+    def claim(self, made_from: dict) -> None:
         made_from = {**made_from, "filmcolor_version": __version__}
         stamp = self.path / "render.json"
-        if self.path.exists():
-            try:
-                before = json.loads(stamp.read_text())
-            except (OSError, ValueError):
-                before = None
-            if before != made_from:
-                log.info("%s: left by another render; starting afresh", self.path)
-                shutil.rmtree(self.path)
+        try:
+            before = json.loads(stamp.read_text())
+        except (OSError, ValueError):
+            before = None
+        if before is not None and before != made_from:
+            log.info("%s: left by another render; starting afresh", self.path)
+        if before != made_from:
+            for old in self.path.glob("piece-*"):
+                old.unlink()
         self.path.mkdir(exist_ok=True)
         stamp.write_text(json.dumps(made_from, indent=2))
 

@@ -7,14 +7,11 @@ each neighbour first warped onto the frame by optical flow, and never across a s
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import deque
 
 import cv2
 import numpy as np
-
-from ..alignment.analysis import CutDetector
 
 
 class ColourSmoother:
@@ -23,47 +20,43 @@ class ColourSmoother:
     Each frame's a*b* are averaged with its neighbours' (Gaussian weights, ``sigma`` in frames),
     each neighbour first warped onto the frame by optical flow (Farneback, at the model's size) so
     colour follows what moves instead of trailing it; pixels the flow gets wrong (their warped luma
-    differs) count less. Neighbours across a shot cut never count. Frames go in with ``push`` and
-    come out of ``pop_ready`` once the frames after them in their window, and the cut detector's
-    verdict on them, are known. ``sigma`` 0 turns smoothing off; the cut detector runs all the
-    same: the review and the shots file number shots by it (``shot_of``).
+    differs) count less. Neighbours in another shot never count: each frame comes in with its shot
+    (the film's cuts are known before rendering, ``segments``). Frames go in with ``push`` and come
+    out of ``pop_ready`` once the frames after them in their window are in. ``sigma`` 0 turns
+    smoothing off.
     """
 
-    def __init__(self, fps, sigma: float):
+    def __init__(self, sigma: float):
         self.radius = int(math.ceil(2 * sigma)) if sigma > 0 else 0
         self.weights = np.exp(
             -0.5 * (np.arange(-self.radius, self.radius + 1) / max(sigma, 1e-6)) ** 2
         ).astype(np.float32)
-        self.cuts = CutDetector(fps, gray=True)
-        self.lookahead = self.radius + self.cuts.latency
-        self.items: deque = deque()  # (index, colour, luma, payload), oldest first
+        self.items: deque = deque()  # (index, colour, luma, shot, payload), oldest first
         self.flows: dict[tuple[int, int], np.ndarray] = {}  # (t, t +- 1) -> flow from frame t to it
         self.seen = 0
         self.next_out = 0
 
-    def push(self, small_luma: np.ndarray, ab: np.ndarray, payloads: list) -> None:
+    def push(
+        self, small_luma: np.ndarray, ab: np.ndarray, shots: list[int], payloads: list
+    ) -> None:
         """Frames in: their luma at the model's size (what the flow follows), their colour (a*b*
-        there) and what goes out with each."""
-        self.cuts.update(small_luma)
-        for luma, c, p in zip(small_luma, ab, payloads):
-            if self.radius and self.items:
+        there), their shots and what goes out with each."""
+        for luma, c, shot, p in zip(small_luma, ab, shots, payloads):
+            if self.radius and self.items and self.items[-1][3] == shot:
                 prev = self.items[-1][2]
                 self.flows[(self.seen - 1, self.seen)] = _flow(prev, luma)
                 self.flows[(self.seen, self.seen - 1)] = _flow(luma, prev)
-            self.items.append((self.seen, c, luma, p))
+            self.items.append((self.seen, c, luma, shot, p))
             self.seen += 1
-
-    def shot_of(self, index: int) -> int:
-        """The shot (counted from 0) of the frame pushed ``index``-th; known once it is ready."""
-        return bisect.bisect_right(self.cuts.cuts, index)
 
     def _neighbours(self, t: int, step: int, grid: np.ndarray):
         """(k, colour, luma) of frames t + k, k = step, 2 step, ... in t's window and shot, each
         sampled where frame t's pixels moved to (the flows between neighbours chained)."""
         where = grid.copy()
-        shot, first, last = self.shot_of(t), self.items[0][0], self.items[-1][0]
+        first, last = self.items[0][0], self.items[-1][0]
+        shot = self.items[t - first][3]
         for k in range(step, step * (self.radius + 1), step):
-            if not first <= t + k <= last or self.shot_of(t + k) != shot:
+            if not first <= t + k <= last or self.items[t + k - first][3] != shot:
                 return
             where += cv2.remap(
                 self.flows[(t + k - step, t + k)],
@@ -72,7 +65,7 @@ class ColourSmoother:
                 cv2.INTER_LINEAR,
                 borderMode=cv2.BORDER_REPLICATE,
             )
-            _, c, luma, _ = self.items[t + k - first]
+            _, c, luma, _, _ = self.items[t + k - first]
             yield (
                 k,
                 *(
@@ -89,16 +82,14 @@ class ColourSmoother:
 
     def pop_ready(self, final: bool = False) -> list[tuple[np.ndarray, object]]:
         """(smoothed colour, payload) of every frame whose window is complete, in order."""
-        if final:
-            self.cuts.finish()
         out = []
         while (
             self.items
             and self.next_out <= self.items[-1][0]
-            and (final or self.next_out + self.lookahead < self.seen)
+            and (final or self.next_out + self.radius < self.seen)
         ):
             t = self.next_out
-            _, c, luma, payload = self.items[t - self.items[0][0]]
+            _, c, luma, _, payload = self.items[t - self.items[0][0]]
             if self.radius:
                 h, w = luma.shape
                 grid = np.dstack(
@@ -110,9 +101,8 @@ class ColourSmoother:
                 )
                 for step in (-1, 1):
                     for k, colour_k, luma_k in self._neighbours(t, step, grid):
-                        trust = np.exp(-(((luma_k - luma) / 12.0) ** 2))[
-                            ..., None
-                        ]  # where the warp holds
+                        # where the warp holds
+                        trust = np.exp(-(((luma_k - luma) / 12.0) ** 2))[..., None]
                         weight = self.weights[k + self.radius] * trust
                         acc += weight * colour_k
                         total += weight

@@ -108,14 +108,17 @@ def _shot_frames(value, n, size=32):
 
 
 def test_smoothing_never_carries_colour_across_a_cut():
-    smoother = ColourSmoother(24, sigma=2.0)
+    smoother = ColourSmoother(sigma=2.0)
     luma = _shot_frames(40, 20) + _shot_frames(210, 20)
     colour = [np.full((32, 32, 2), -30.0, np.float32)] * 20 + [
         np.full((32, 32, 2), 30.0, np.float32)
     ] * 20
     out = []
     for i in range(0, 40, 8):
-        smoother.push(np.stack(luma[i : i + 8]), np.stack(colour[i : i + 8]), list(range(i, i + 8)))
+        shots = [k // 20 for k in range(i, i + 8)]  # the film's cuts: frame 20 starts shot 1
+        smoother.push(
+            np.stack(luma[i : i + 8]), np.stack(colour[i : i + 8]), shots, list(range(i, i + 8))
+        )
         out += smoother.pop_ready()
     out += smoother.pop_ready(final=True)
     assert [p for _, p in out] == list(range(40))
@@ -125,9 +128,9 @@ def test_smoothing_never_carries_colour_across_a_cut():
 
 def test_smoothing_reduces_flicker_inside_a_shot():
     rng = np.random.default_rng(0)
-    smoother = ColourSmoother(24, sigma=2.0)
+    smoother = ColourSmoother(sigma=2.0)
     noisy = rng.normal(0, 10, (30, 32, 32, 2)).astype(np.float32)
-    smoother.push(np.stack(_shot_frames(100, 30)), noisy, list(range(30)))
+    smoother.push(np.stack(_shot_frames(100, 30)), noisy, [0] * 30, list(range(30)))
     out = np.stack([c for c, _ in smoother.pop_ready(final=True)])
     assert np.abs(np.diff(out, axis=0)).mean() < 0.4 * np.abs(np.diff(noisy, axis=0)).mean()
 
@@ -258,7 +261,7 @@ def test_model_errors(tmp_path):
 def test_smoothing_follows_motion():
     """A coloured square moving across a grey field keeps its colour where it is, not where it
     was."""
-    smoother = ColourSmoother(24, sigma=2.0)
+    smoother = ColourSmoother(sigma=2.0)
     luma, colour = [], []
     for t in range(24):
         y = np.full((64, 64), 60, np.uint8)
@@ -268,7 +271,7 @@ def test_smoothing_follows_motion():
         c[20:40, x0 : x0 + 16] = 30.0
         luma.append(y)
         colour.append(c)
-    smoother.push(np.stack(luma), np.stack(colour), list(range(24)))
+    smoother.push(np.stack(luma), np.stack(colour), [0] * 24, list(range(24)))
     out = dict((p, c) for c, p in smoother.pop_ready(final=True))
     t = 12
     inside = out[t][24:36, 8 + 2 * t + 3 : 8 + 2 * t + 13].mean()

@@ -38,17 +38,20 @@ class Tint:
         return np.stack([40 * level - 20, 20 - 40 * level], axis=-1), small
 
 
-def test_pieces_end_at_the_shot_cuts_nearest_their_length(easy_pair):
+def test_the_films_cuts_are_found_and_pieces_end_at_the_nearest(easy_pair):
     info = probe(easy_pair / "bw.mp4")
     cuts = json.loads((easy_pair / "truth.json").read_text())["bw"]["cuts"]
-    pieces = segments.plan(info, 0, info.frames, 48)
-    bounds = [p.first for p in pieces[1:]]
-    assert all(b in cuts for b in bounds), "found by looking around each boundary"
-    assert pieces[0].first == 0 and pieces[-1].stop == info.frames
+    assert segments.film_cuts(info, 0, info.frames) == cuts
+    later = segments.film_cuts(info, 100, info.frames)  # an excerpt: no cut in its first 0.4 s
+    assert later == [c for c in cuts if c > 100 + 10]
+    pieces = segments.plan(0, info.frames, 48, cuts)
+    for piece in pieces[1:]:
+        nominal = 48 * piece.index
+        near = [c for c in cuts if abs(c - nominal) <= 12]
+        assert piece.first == (min(near, key=lambda c: abs(c - nominal)) if near else nominal)
+    assert any(p.first in cuts for p in pieces[1:]) and pieces[-1].stop == info.frames
     assert all(a.stop == b.first for a, b in zip(pieces, pieces[1:]))
-    given = segments.plan(info, 0, info.frames, 48, cuts=cuts)
-    assert given == pieces, "the same as with the alignment's cuts"
-    nominal = segments.plan(info, 0, info.frames, 48, cuts=[])
+    nominal = segments.plan(0, info.frames, 48, [])
     assert [p.first for p in nominal[1:]] == list(range(48, info.frames - 24, 48)), "no cut near"
 
 

@@ -67,7 +67,7 @@ def test_the_shots_file_round_trips(plain_render):
     rows = _review(plain_render)["shots"]
     plan = Plan(read_shots(path))
     assert sorted(plan.shots) == [r["shot"] for r in rows] and len(rows) >= 4
-    plan.resolve(rows[-1]["last"] + 1, None, None)
+    plan.resolve(rows[-1]["last"] + 1, {r["shot"]: (r["first"], r["last"]) for r in rows}, None)
     assert [s[:2] for s in plan.spans] == [(r["first"], r["last"]) for r in rows]
     assert all(plan.changes(r["first"], r["last"], "model") == {} for r in rows)
     text = _edit(path.read_text(), 2, colour="model", strength=0.5)
@@ -115,22 +115,25 @@ def test_a_bad_shots_file_is_refused_in_one_line_naming_its_line(tmp_path, text,
 
 def test_shots_the_film_has_not_are_refused_before_the_output_is_kept(easy_pair, tmp_path):
     shots = tmp_path / "shots.toml"
-    shots.write_text("[shots.2]\nframes = [5, 9]\n\n[shots.99]\nframes = [900, 901]\n")
-    with pytest.raises(FilmcolorError, match=r"shots.toml:4: \[shots.99\]: the film has frames 0-"):
+    shots.write_text('[shots.2]\ncolour = "grey"\n\n[shots.99]\nframes = [900, 901]\n')
+    refused = r"shots.toml:4: shot 99 is not in this film \(its shots are 0-\d+\)"
+    with pytest.raises(FilmcolorError, match=refused):
         render_film(
             easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
         )
-    shots.write_text('[shots.2]\ncolour = "grey"\n')
-    with pytest.raises(FilmcolorError, match=r"shots.toml:1: .*known by its frames"):
+    shots.write_text("[shots.2]\nframes = [5, 9]\n")
+    with pytest.raises(FilmcolorError, match=r"shots.toml:1: \[shots.2\] is frames \d+-\d+ here"):
         render_film(
             easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
         )
-    shots.write_text('[shots.2]\nframes = [5, 9]\ncolour = "release"\n')
+    shots.write_text('[shots.2]\ncolour = "release"\n')
     with pytest.raises(FilmcolorError, match=r"shots.toml:1: .*needs the colour release"):
         render_film(
             easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
         )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["shots.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".o.mkv.segments", "shots.toml"]
+    # only the film's cut scan is kept, for the run with the mended file
+    assert [p.name for p in (tmp_path / ".o.mkv.segments").iterdir()] == ["cuts.json"]
 
 
 def test_the_command_line_refuses_a_bad_shots_file_in_one_line(capsys, easy_pair, tmp_path):
