@@ -22,6 +22,7 @@ from .errors import FilmcolorError
 from .settings import ALIGNED, AlignSettings, EvaluateSettings, RenderSettings, TrainSettings, flag
 
 log = logging.getLogger("filmcolor")
+_FILM = "any video ffmpeg reads, or a folder of frames (DPX, TIFF, ...) or scan/%%06d.dpx"
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
@@ -127,6 +128,7 @@ def _cmd_render(args: argparse.Namespace) -> None:
         reference=args.reference,
         aligned=args.aligned,
         shots=args.shots,
+        audio=args.audio,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
@@ -163,6 +165,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> None:
         result = evaluate_video(
             args.video,
             args.reference,
+            input_fps=settings.input_fps,
             out=args.out,
             overwrite=args.overwrite,
             progress=not args.quiet,
@@ -206,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         "alignment.png and samples.png.",
         _cmd_align,
     )
-    p.add_argument("bw", type=Path, help="the black-and-white release (any video ffmpeg reads)")
+    p.add_argument("bw", type=Path, help=f"the black-and-white release: {_FILM}")
     p.add_argument("color", type=Path, help="the colour release of the same film")
     p.add_argument(
         "-o",
@@ -229,9 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_train,
     )
     p.add_argument("data", type=Path, nargs="?", default=ALIGNED, help="aligned dataset folder")
-    p.add_argument(
-        "-o", "--out", type=Path, default=None, help="run folder (default: runs/run-DATE-TIME)"
-    )
+    p.add_argument("-o", "--out", type=Path, help="run folder (default: runs/run-DATE-TIME)")
     _add_settings(p, TrainSettings)
     p.add_argument(
         "--resume",
@@ -245,48 +246,53 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "render",
         "colorize a B&W film (or a photograph) with a trained model",
-        "Colorize a black-and-white film at its own resolution, frame rate and length, with its "
-        "audio copied over; or a single image (by its suffix: .jpg, .png, ...). The model predicts "
-        "colour (CIE a*b*) at its own size, smoothed over time within shots and put on the film's "
-        "own full-resolution luminance. With --reference, every frame the colour release has takes "
-        "the release's own colour instead, and the model colours what it lacks. Beside OUT: "
-        "OUT_review.html (shot by shot, for a browser), OUT_review.json, OUT_shots.toml.",
+        "Colorize a black-and-white film at its own resolution, frame rate, length and depth, "
+        "with its audio (or --audio) and timecode; or a single image (by its suffix: .jpg, .png, "
+        "...). The model predicts colour (CIE a*b*) at its own size, smoothed over time within "
+        "shots and put on the film's own full-resolution luminance. With --reference, every frame "
+        "the colour release has takes the release's own colour instead, and the model colours "
+        "what it lacks. Beside OUT: OUT_review.html (shot by shot, for a browser), "
+        "OUT_review.json, OUT_shots.toml.",
         _cmd_render,
     )
-    p.add_argument("input", type=Path, help="B&W film (any video ffmpeg reads) or image")
+    p.add_argument("input", type=Path, help=f"the B&W film ({_FILM}), or an image")
     p.add_argument(
         "-o",
         "--out",
         type=Path,
         required=True,
-        help="output file (.mp4, .mkv, ... or an image suffix)",
+        help="output: a video (.mp4 H.264, .mov ProRes, .mxf DNxHR, .mkv FFV1, ...), an image "
+        "sequence (a folder, or a pattern such as master/%%06d.tif, .dpx, .png, .exr) or, for a "
+        "photograph, an image",
     )
     p.add_argument(
         "--model",
         type=Path,
-        default=None,
         help="run folder or .ckpt (default: the latest run under runs/)",
     )
     p.add_argument(
         "--reference",
         type=Path,
-        default=None,
         help="a colour release of the film: every frame it has takes its own colour, the model "
         "colours the rest (OUT_report.png shows which)",
     )
     p.add_argument(
         "--aligned",
         type=Path,
-        default=None,
         help="the folder `filmcolor align INPUT REFERENCE` wrote (default: align them now)",
     )
     p.add_argument(
         "--shots",
         type=Path,
-        default=None,
         help="decisions per shot (TOML or JSON): colour source (release, model, grey), strength, "
         "the release's shift, a still to match; every render writes OUT_shots.toml to edit "
         "(docs/render.md#the-review-loop)",
+    )
+    p.add_argument(
+        "--audio",
+        type=Path,
+        help="the sound to put with the film, cut to its length (a WAV, BWF, FLAC, ... or another "
+        "video's audio; default: the input's own)",
     )
     _add_settings(p, RenderSettings)
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
@@ -303,30 +309,20 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_evaluate,
     )
     p.add_argument(
-        "run",
-        type=Path,
-        nargs="?",
-        default=None,
-        help="run folder or .ckpt (default: the latest run)",
+        "run", type=Path, nargs="?", help="run folder or .ckpt (default: the latest run)"
     )
     p.add_argument(
         "--data",
         type=Path,
-        default=None,
         help="aligned dataset (default: the one the model was trained on)",
     )
     _add_settings(p, EvaluateSettings)
-    p.add_argument(
-        "--video", type=Path, default=None, help="a rendered film to score instead of a model"
-    )
-    p.add_argument(
-        "--reference", type=Path, default=None, help="the colour release to score --video against"
-    )
+    p.add_argument("--video", type=Path, help="a rendered film (or sequence) to score, not a model")
+    p.add_argument("--reference", type=Path, help="the colour release to score --video against")
     p.add_argument(
         "-o",
         "--out",
         type=Path,
-        default=None,
         help="output folder (default: the run folder, or VIDEO_evaluation/)",
     )
     p.add_argument(
@@ -359,7 +355,8 @@ def options_markdown(name: str) -> str:
             default = (
                 f"{action.default:g}" if isinstance(action.default, float) else str(action.default)
             )
-        rows.append(f"| {names} | {default} | {action.help.replace('|', chr(92) + '|')} |")
+        text = action.help.replace("%%", "%").replace("|", chr(92) + "|")
+        rows.append(f"| {names} | {default} | {text} |")
     return "\n".join(rows)
 
 

@@ -96,6 +96,21 @@ def with_options(settings: Any, cls: type, options: dict) -> Any:
     return dataclasses.replace(settings or cls(), **options)
 
 
+def _input_fps() -> Any:
+    return option(
+        None,
+        "frame rate of a film given as image frames (a folder, or a pattern such as "
+        "scan/%%06d.dpx); default: the DPX header's, else 24",
+        parse=frame_rate,
+    )
+
+
+def _check_input_fps(settings: Any) -> None:
+    if settings.input_fps is not None:
+        object.__setattr__(settings, "input_fps", frame_rate(settings.input_fps))
+        _check(settings.input_fps > 0, "input_fps", "above 0", settings.input_fps)
+
+
 @dataclass(frozen=True)
 class AlignSettings:
     """How ``filmcolor align`` writes its pairs."""
@@ -107,8 +122,10 @@ class AlignSettings:
         parse=frame_rate,
     )
     every: int = option(1, "keep one pair in N (1 keeps all)")
+    input_fps: Fraction | None = _input_fps()
 
     def __post_init__(self):
+        _check_input_fps(self)
         _check(
             self.size >= 8 and self.size % 8 == 0,
             "size",
@@ -243,9 +260,26 @@ class RenderSettings:
     device: str = option("auto", "cpu, cuda, cuda:1, ... (auto: a GPU when there is one)")
     batch_size: int = option(16, "frames per inference batch")
     smooth: float = option(2.0, "temporal smoothing of colour within shots, in frames (0: off)")
-    crf: int = option(18, "encoder quality (lower is better and larger)")
+    crf: int = option(18, "encoder quality of H.264, H.265, ... (lower is better and larger)")
     preset: str = option("medium", "encoder speed/size preset (ultrafast ... veryslow)")
-    codec: str = option("libx264", "video encoder (libx264, libx265, libvpx-vp9, ...)")
+    codec: str | None = option(
+        None,
+        "video encoder (default by the output's name: .mp4 libx264, .mov prores_ks, .mxf dnxhd, "
+        ".mkv ffv1; a sequence: tiff, png, dpx or exr)",
+        parse=str,
+    )
+    pix_fmt: str | None = option(
+        None,
+        "pixel format written, e.g. yuv444p10le (ProRes 4444), yuv422p10le, yuv420p10le (default: "
+        "the highest depth the format holds up to the source's; H.264 yuv420p)",
+        parse=str,
+    )
+    timecode: str | None = option(
+        None,
+        "timecode of the first frame, HH:MM:SS:FF (default: the source's, if it has one)",
+        parse=str,
+    )
+    input_fps: Fraction | None = _input_fps()
     start: float | None = option(None, "render an excerpt starting here (seconds)", parse=float)
     duration: float | None = option(None, "length of the excerpt (seconds)", parse=float)
     side_by_side: bool = option(False, "write B&W | colour side by side, for comparison")
@@ -259,6 +293,7 @@ class RenderSettings:
     )
 
     def __post_init__(self):
+        _check_input_fps(self)
         _check_strength(self.strength)
         _check(self.segment >= 1, "segment", "1 second or more", self.segment)
         _check(self.jobs >= 1, "jobs", "1 or more", self.jobs)
@@ -279,8 +314,10 @@ class EvaluateSettings:
         "test", "which pairs to score: train, val, test or all", choices=SPLIT_CHOICES
     )
     strength: float | None = _strength()
+    input_fps: Fraction | None = _input_fps()
 
     def __post_init__(self):
+        _check_input_fps(self)
         _check(
             self.split in SPLIT_CHOICES,
             "split",

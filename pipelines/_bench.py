@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import time
@@ -45,6 +46,15 @@ def measure(cmd: list[str]) -> tuple[float, float]:
     return elapsed, peak / 1024
 
 
+def measure_cpu(cmd: list[str]) -> tuple[float, float]:
+    """Run a command; return its wall time and the CPU seconds (user + system) of its process tree:
+    on a loaded machine the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall, _ = measure(cmd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def filmcolor_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "filmcolor", "-q", *map(str, args)]
 
@@ -65,7 +75,8 @@ def aligned_pair(pair: str | None, folder: Path) -> Path:
 
 
 def machine() -> str:
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    load = f", load {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores{load}"
 
 
 def emit(record: dict) -> None:

@@ -1,4 +1,4 @@
-"""All speed benchmarks, one after the other: align, train, render.
+"""All speed benchmarks, one after the other: align, train, render, a 16-bit master.
 
     python -m pipelines.bench [--pair DIR] [--long-minutes 10]
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import bench_align, bench_render, bench_train
+from . import bench_align, bench_master, bench_render, bench_train
 
 SHARED_PAIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "davis-easy"
 
@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         ("align", bench_align, []),
         ("train", bench_train, []),
         ("render", bench_render, ["--long-minutes", str(args.long_minutes)]),
+        ("master", bench_master, []),
     ):
         print(f"\n== {name} ==")
         bench.main(pair_args + extra)

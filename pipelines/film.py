@@ -1,6 +1,10 @@
 """The whole job on one pair of releases: align, train, evaluate, render, evaluate the render.
 
-    python -m pipelines.film BW COLOR -o OUT [--epochs 40] [--render-duration S]
+    python -m pipelines.film BW COLOR -o OUT [--epochs 40] [--render-duration S] [--audio WAV]
+                             [--input-fps 24] [--render-as mp4|mov|mxf|mkv|tif|dpx|png|exr]
+
+BW may be a video or a scan: a folder of frames (or a pattern such as scan/%06d.dpx) read at
+--input-fps (default: the DPX header's, else 24), with its sound in --audio.
 
 Everything goes into OUT:
 
@@ -9,6 +13,8 @@ Everything goes into OUT:
     OUT/run/evaluation.json     test-split metrics, evaluation.png            (filmcolor evaluate)
     OUT/<bw>_color.mp4          the colorized film, the colour release's own colour wherever it
                                 has the frame (filmcolor render --reference), and its _report.png
+                                (.mov, .mxf, .mkv with --render-as; a folder of frames for
+                                tif, dpx, png or exr)
     OUT/<bw>_color_review.html  the film shot by shot, for a browser (with _review.json and
                                 _shots.toml, the decisions per shot to edit: docs/render.md)
     OUT/<bw>_color_evaluation/  the rendered film scored against the colour release
@@ -26,12 +32,16 @@ import json
 import logging
 import shutil
 import sys
+from fractions import Fraction
 from pathlib import Path
 
 from filmcolor.cli import run_command
 from filmcolor.errors import FilmcolorError
 from filmcolor.evaluation.tables import evaluation_table, split_table
-from filmcolor.settings import TrainSettings
+from filmcolor.settings import TrainSettings, frame_rate
+
+SEQUENCES = ("tif", "dpx", "png", "exr")
+RENDER_AS = ("mp4", "mov", "mxf", "mkv", *SEQUENCES)
 
 log = logging.getLogger("filmcolor")
 
@@ -43,6 +53,9 @@ def run_pipeline(
     *,
     epochs: int = TrainSettings.epochs,
     render_duration: float | None = None,
+    audio: Path | None = None,
+    input_fps: Fraction | None = None,
+    render_as: str = "mp4",
     overwrite: bool = False,
     progress: bool = True,
 ) -> dict:
@@ -51,13 +64,16 @@ def run_pipeline(
 
     out.mkdir(parents=True, exist_ok=True)
     aligned, run = out / "aligned", out / "run"
-    film = out / f"{bw.stem}_color.mp4"
-    film_eval = out / f"{bw.stem}_color_evaluation"
+    name = f"{bw.stem if '%' not in bw.name else bw.parent.name}_color"
+    film = out / (name if render_as in SEQUENCES else f"{name}.{render_as}")
+    target = film / f"%06d.{render_as}" if render_as in SEQUENCES else film
+    film_eval = out / f"{name}_evaluation"
     stamp = out / "pipeline.json"
     if overwrite:
-        for path in (aligned, run, film_eval):
+        for path in (aligned, run, film_eval, *([film] if film.is_dir() else [])):
             shutil.rmtree(path, ignore_errors=True)
-        film.unlink(missing_ok=True)
+        if film.is_file():
+            film.unlink()
     _claim(
         stamp,
         {
@@ -65,12 +81,15 @@ def run_pipeline(
             "color": _identity(color),
             "epochs": epochs,
             "render_duration": render_duration,
+            "audio": None if audio is None else _identity(audio),
+            "input_fps": None if input_fps is None else str(input_fps),
+            "render_as": None if render_as == "mp4" else render_as,  # as before it was an option
         },
         started=any(p.exists() for p in (aligned, run, film, film_eval)),
     )
 
     if not _done(aligned / "manifest.json", "align"):
-        align(bw, color, aligned, progress=progress)
+        align(bw, color, aligned, input_fps=input_fps, progress=progress)
     if not _done(run / "metrics.json", "train"):
         resume = (run / "last.ckpt").exists()
         train(aligned, run, epochs=epochs, resume=resume, overwrite=not resume, progress=progress)
@@ -79,11 +98,13 @@ def run_pipeline(
     if not _done(film, "render"):
         render(
             bw,
-            film,
+            target,
             model=run,
             reference=color,
             aligned=aligned,
+            audio=audio,
             duration=render_duration,
+            input_fps=input_fps,
             progress=progress,
         )
     if not _done(film_eval / "evaluation.json", "evaluate the render"):
@@ -175,6 +196,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--render-duration", type=float, default=None, help="render only the first S seconds"
     )
+    ap.add_argument("--audio", type=Path, help="the film's sound (a WAV, ...), if not in BW")
+    ap.add_argument(
+        "--input-fps", type=frame_rate, help="frame rate of BW given as frames (default 24)"
+    )
+    ap.add_argument(
+        "--render-as",
+        choices=RENDER_AS,
+        default="mp4",
+        help="the rendered film's format: a video, or a folder of frames (default: %(default)s)",
+    )
     ap.add_argument(
         "--overwrite",
         action="store_true",
@@ -191,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
                     args.out,
                     epochs=args.epochs,
                     render_duration=args.render_duration,
+                    audio=args.audio,
+                    input_fps=args.input_fps,
+                    render_as=args.render_as,
                     overwrite=args.overwrite,
                 )
             )

@@ -27,7 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from filmcolor.io.video import VideoWriter
+from filmcolor.io.audio import sound_of
+from filmcolor.io.writer import VideoWriter
 
 
 @dataclass
@@ -182,7 +183,8 @@ def _encode(
     frames: list[np.ndarray], path: Path, fps: Fraction, crf: int, audio: Path | None = None
 ) -> None:
     h, w = frames[0].shape[:2]
-    with VideoWriter(path, w, h, fps, audio_from=audio, crf=crf, preset="veryfast") as writer:
+    sound = sound_of(audio) if audio else None
+    with VideoWriter(path, w, h, fps, sound=sound, crf=crf, preset="veryfast") as writer:
         for f in frames:
             writer.write(f)
 

@@ -95,7 +95,7 @@ def align(
     out = Path(out)
     settings = with_options(settings, AlignSettings, options)
     with ThreadPoolExecutor(2) as pool:  # each probe waits on an ffprobe process
-        bw_info, color_info = pool.map(probe, (bw, color))
+        bw_info, color_info = pool.map(lambda p: probe(p, settings.input_fps), (bw, color))
     for info in (bw_info, color_info):
         if info.frames < 2:
             raise VideoError(

@@ -15,6 +15,7 @@ import json
 import logging
 import shutil
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ from ..errors import DatasetError
 from ..io.files import atomic_dir
 from ..io.frames import frames_at
 from ..io.pictures import image_grid
-from ..io.video import probe
+from ..io.video import VideoInfo, probe
 from ..model.checkpoint import load_model
 from ..settings import ALIGNED, EvaluateSettings, with_options
 from .metrics import frame_mse
@@ -130,24 +131,28 @@ def evaluate_video(
     video: str | Path,
     reference: str | Path,
     *,
+    input_fps: Fraction | None = None,
     out: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
 ) -> Evaluation:
-    """Score a rendered film against a colour release it can be aligned with."""
+    """Score a rendered film (a video, or an image sequence read at ``input_fps``, else the rate
+    it was written at) against a colour release it can be aligned with."""
     from ..alignment.aligner import align  # on use: evaluating a model needs no aligner
 
     video, reference = Path(video), Path(reference)
     out = Path(out) if out else video.with_name(f"{video.stem}_evaluation")
     with atomic_dir(out, overwrite) as tmp:
-        aligned = align(video, reference, tmp / "aligned", progress=progress)
+        aligned = align(video, reference, tmp / "aligned", input_fps=input_fps, progress=progress)
         data = load_aligned(aligned.out)
         keep, consecutive = sample(data, range(0, len(data)))
         # Both films are read again the same way, cropped at full resolution to the common picture
         # align found, so the two sides of each pair are registered alike.
         crops = aligned.manifest.crop
-        pred = _frames(video, crops["bw"], data.frames[keep], data.size)
-        target = _frames(reference, crops["color"], data.color_frames[keep], data.size)
+        pred = _frames(probe(video, input_fps), crops["bw"], data.frames[keep], data.size)
+        target = _frames(
+            probe(reference, input_fps), crops["color"], data.color_frames[keep], data.size
+        )
         shutil.rmtree(tmp / "aligned")
         grey = rgb_to_grey(pred)
         source = {
@@ -167,12 +172,12 @@ def evaluate_video(
     return result
 
 
-def _frames(path: Path, crop: list[int], indices: np.ndarray, size: int) -> np.ndarray:
+def _frames(info: VideoInfo, crop: list[int], indices: np.ndarray, size: int) -> np.ndarray:
     """Frames ``indices`` of a film (in that order, repeats allowed), cropped and area-resized to
     size x size."""
     order = np.argsort(indices, kind="stable")
     out = np.empty((len(indices), size, size, 3), np.uint8)
-    found = frames_at(probe(path), indices[order], crop=tuple(crop), size=(size, size))
+    found = frames_at(info, indices[order], crop=tuple(crop), size=(size, size))
     for row, frame in zip(order, found):
         out[row] = frame
     return out

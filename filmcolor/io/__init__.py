@@ -1,8 +1,15 @@
 """Reading and writing films: what every stage stands on, and none of it needs torch.
 
-- ``video``: probe a file; ``FrameReader`` streams its frames out, ``VideoWriter`` encodes frames in
-- ``audio``: a film's sound carried into a new file
-- ``process``: ffmpeg as a child process: stderr drained, pipes widened
+- ``video``: probe a file or an image sequence; ``FrameReader`` streams its frames out, at the
+  source's depth when asked
+- ``sequence``: a folder (or printf pattern) of numbered DPX/TIFF/PNG/EXR/JPEG frames read as a film
+- ``dpx``: DPX headers (frame rate, timecode) read, and DPX frames written with them
+- ``timecode``: SMPTE timecode checked, moved on, packed for DPX
+- ``formats``: pixel formats, colour tags and the output formats chosen from a name and a depth
+- ``writer``: ``VideoWriter`` encodes frames into a video file
+- ``audio``: a film's sound (its own, or another file's) carried into a new file
+- ``outputs``: a rendered film's output, file or image sequence, with its sound and timecode
+- ``process``: ffmpeg as a child process: the binaries found, stderr drained, pipes widened
 - ``frames``: frames by index, from a scratch file (``ScratchFrames``) or a video (``frames_at``)
 - ``stream``: stages in threads joined by short queues (align and render stream through it)
 - ``files``: output that appears whole or not at all

@@ -1,10 +1,24 @@
-"""ffmpeg as a child process: its stderr drained and remembered, its pipes widened."""
+"""ffmpeg as a child process: the binaries found, its stderr drained and remembered, its pipes
+widened."""
 
 from __future__ import annotations
 
 import collections
 import fcntl
+import shutil
 import threading
+
+from ..errors import VideoError
+
+
+def require_ffmpeg() -> None:
+    """Fail with an install hint when the ffmpeg binaries are missing."""
+    for tool in ("ffmpeg", "ffprobe"):
+        if shutil.which(tool) is None:
+            raise VideoError(
+                f"{tool} not found on PATH: install ffmpeg (apt-get install ffmpeg, "
+                "or conda install -c conda-forge ffmpeg)"
+            )
 
 
 def last_line(stderr: bytes | str | None) -> str:

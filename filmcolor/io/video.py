@@ -1,15 +1,18 @@
-"""Video I/O over ffmpeg pipes: probe a file, stream its frames out, stream frames into a new file.
+"""Video input over ffmpeg pipes: probe a file (or an image sequence), stream its frames out.
 
-Frames are numpy uint8 arrays, RGB (n, h, w, 3) or grey (n, h, w), in the order a decoder yields
-them: frame k of a stream here is frame k of the file (``-fps_mode passthrough``, nothing dropped or
-duplicated). Frame rates are exact ``Fraction``s, since 24000/1001, 24 and 25 all occur in practice.
-Needs the ffmpeg and ffprobe binaries (5.1 or newer) on PATH.
+Frames are numpy arrays, RGB (n, h, w, 3) or grey (n, h, w), uint8 or at the source's depth, in
+the order a decoder yields them: frame k of a stream here is frame k of the file (``-fps_mode
+passthrough``, nothing dropped or duplicated). Frame rates are exact ``Fraction``s, since
+24000/1001, 24 and 25 all occur in practice. Needs the ffmpeg and ffprobe binaries (5.1 or newer)
+on PATH.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
+import math
+import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,32 +22,18 @@ import ffmpeg
 import numpy as np
 
 from ..errors import VideoError
-from .audio import audio_input
-from .process import StderrTail, last_line, widen_pipe
+from .formats import ColourTags, bit_depth, frame_layout
+from .process import StderrTail, last_line, require_ffmpeg, widen_pipe
+from .sequence import DEFAULT_FPS, Sequence, find_sequence, is_sequence
 
 log = logging.getLogger("filmcolor")
 
-# Frames are BT.601 (what OpenCV's YCrCb and ffmpeg's untagged RGB conversion use): say so.
-_BT601 = dict(
-    colorspace="smpte170m", color_primaries="smpte170m", color_trc="smpte170m", color_range="tv"
-)
-_CRF_CODECS = ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1")
-_PRESET_CODECS = ("libx264", "libx265", "libsvtav1")
-
-
-def require_ffmpeg() -> None:
-    """Fail with an install hint when the ffmpeg binaries are missing."""
-    for tool in ("ffmpeg", "ffprobe"):
-        if shutil.which(tool) is None:
-            raise VideoError(
-                f"{tool} not found on PATH: install ffmpeg (apt-get install ffmpeg, "
-                "or conda install -c conda-forge ffmpeg)"
-            )
+KEYFRAME_EVERY = 48  # an image sequence's "keyframes": one frame in this many (2 s at 24 fps)
 
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What ffprobe says about a file's first video stream."""
+    """What ffprobe says about a file's first video stream (or an image sequence's first frame)."""
 
     path: Path
     width: int
@@ -55,10 +44,19 @@ class VideoInfo:
     codec: str
     audio: tuple[str, ...]  # codec name of each audio stream
     sar: Fraction = Fraction(1)  # sample (pixel) aspect ratio
+    pix_fmt: str = ""  # as the decoder gives it, e.g. yuv420p, yuv422p10le, gray16le
+    colour: ColourTags = ColourTags()  # what the stream says of its colour
+    timecode: str | None = None  # of the first frame, where the file carries one
+    sequence: Sequence | None = None  # the frames, when the film is a folder of images
 
     @property
     def size(self) -> tuple[int, int]:
         return self.width, self.height
+
+    @property
+    def bits(self) -> int:
+        """Bits per sample the source holds (8 for most video)."""
+        return bit_depth(self.pix_fmt)
 
     def to_json(self) -> dict:
         """A JSON-friendly summary for manifests."""
@@ -72,21 +70,23 @@ class VideoInfo:
             "duration": round(self.duration, 4),
             "codec": self.codec,
             "audio": list(self.audio),
+            "pix_fmt": self.pix_fmt,
+            "timecode": self.timecode,
         }
 
 
-def probe(path: str | Path) -> VideoInfo:
-    """Read a file's video stream parameters, or raise VideoError saying why it is not a video."""
+def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
+    """Read a file's video stream parameters, or raise VideoError saying why it is not a video.
+
+    A folder of numbered frames, or a printf pattern naming them (``scan/%06d.dpx``), is read as a
+    film (``sequence``) at ``fps``, else at the rate its files give, else at 24 fps."""
     require_ffmpeg()
     path = Path(path)
+    if is_sequence(path):
+        return _probe_sequence(path, fps)
     if not path.exists():
         raise VideoError(f"{path}: no such file")
-    if path.is_dir():
-        raise VideoError(f"{path}: is a folder, not a video file")
-    try:
-        info = ffmpeg.probe(str(path))
-    except ffmpeg.Error as e:
-        raise VideoError(f"{path}: not a readable video ({last_line(e.stderr)})") from None
+    info = _ffprobe(path, "not a readable video")
     streams = info.get("streams", [])
     video = [s for s in streams if s.get("codec_type") == "video" and not _is_cover_art(s)]
     if not streams:
@@ -97,20 +97,80 @@ def probe(path: str | Path) -> VideoInfo:
             f"{', '.join(s.get('codec_type', '?') for s in streams)})"
         )
     v = video[0]
-    fps = _frame_rate(v)
+    rate = _frame_rate(v)
     duration = _float(v.get("duration")) or _float(info.get("format", {}).get("duration")) or 0.0
-    if not v.get("width") or not v.get("height") or fps <= 0:
+    if not v.get("width") or not v.get("height") or rate <= 0:
         raise VideoError(f"{path}: the video stream has no usable size or frame rate")
-    frames = int(v.get("nb_frames") or 0) or int(round(duration * fps))
+    frames = int(v.get("nb_frames") or 0) or int(round(duration * rate))
     audio = tuple(s.get("codec_name", "?") for s in streams if s.get("codec_type") == "audio")
-    num, _, den = v.get("sample_aspect_ratio", "1:1").partition(":")
-    sar = (
-        Fraction(int(num), int(den))
-        if num.isdigit() and den.isdigit() and int(num) and int(den)
-        else Fraction(1)
+    tags = [s.get("tags", {}) for s in [v, *streams]] + [info.get("format", {}).get("tags", {})]
+    timecode = next((t.get("timecode") or t.get("TIMECODE") for t in tags if _has_tc(t)), None)
+    return VideoInfo(
+        path,
+        *_size(v),
+        rate,
+        frames,
+        duration,
+        v.get("codec_name", "?"),
+        audio,
+        _sar(v),
+        v.get("pix_fmt", ""),
+        _colour(v),
+        timecode,
     )
-    size = int(v["width"]), int(v["height"])
-    return VideoInfo(path, *size, fps, frames, duration, v.get("codec_name", "?"), audio, sar)
+
+
+def _probe_sequence(path: Path, fps: Fraction | None) -> VideoInfo:
+    seq = find_sequence(path)
+    info = _ffprobe(seq.file(0), "not a readable image")
+    v = next((s for s in info.get("streams", []) if s.get("codec_type") == "video"), None)
+    if v is None or not v.get("width"):
+        raise VideoError(f"{seq.file(0)}: not a readable image")
+    rate = fps or seq.fps or DEFAULT_FPS
+    return VideoInfo(
+        path,
+        *_size(v),
+        rate,
+        seq.count,
+        seq.count / float(rate),
+        v.get("codec_name", "?"),
+        (),
+        _sar(v),
+        v.get("pix_fmt", ""),
+        _colour(v),
+        seq.timecode,
+        seq,
+    )
+
+
+def _ffprobe(path: Path, what: str) -> dict:
+    try:
+        return ffmpeg.probe(str(path))
+    except ffmpeg.Error as e:
+        raise VideoError(f"{path}: {what} ({last_line(e.stderr)})") from None
+
+
+def _has_tc(tags: dict) -> bool:
+    return bool(tags.get("timecode") or tags.get("TIMECODE"))
+
+
+def _size(stream: dict) -> tuple[int, int]:
+    return int(stream["width"]), int(stream["height"])
+
+
+def _sar(stream: dict) -> Fraction:
+    num, _, den = (stream.get("sample_aspect_ratio") or "1:1").partition(":")
+    ok = num.isdigit() and den.isdigit() and int(num) and int(den)
+    return Fraction(int(num), int(den)) if ok else Fraction(1)
+
+
+def _colour(stream: dict) -> ColourTags:
+    def said(key: str) -> str | None:
+        value = stream.get(key)
+        return None if value in (None, "unknown", "reserved", "unspecified") else value
+
+    keys = ("color_space", "color_primaries", "color_transfer", "color_range")
+    return ColourTags(*(said(k) for k in keys))
 
 
 def _is_cover_art(stream: dict) -> bool:
@@ -134,13 +194,16 @@ def _float(value) -> float | None:
 
 
 class FrameReader:
-    """Streams decoded frames of a video as uint8 batches, optionally cropped and resized by ffmpeg.
+    """Streams decoded frames of a video as batches, optionally cropped and resized by ffmpeg.
 
     ``pix_fmt`` is ``rgb24`` (frames (h, w, 3)), ``gray`` ((h, w), full-range luma) or ``yuv420p``
-    ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out).
+    ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out),
+    all uint8; or, at the source's depth, ``gray16le`` and ``rgb48le`` (uint16), ``grayf32le``
+    and ``gbrpf32le`` (float32, planes G, B, R) or a planar Y'CbCr format such as
+    ``yuv422p10le`` (uint16 planes one after another, ``formats.frame_layout``).
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
-    ``duration`` (seconds) select an excerpt, ``frames`` the most frames to decode;
-    ``keyframes`` decodes only the keyframes (fast).
+    ``duration`` (seconds) select an excerpt, ``frames`` the most frames to decode; ``keyframes``
+    decodes only the keyframes (fast; of an image sequence, one frame in ``KEYFRAME_EVERY``).
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
@@ -161,28 +224,28 @@ class FrameReader:
     ):
         self.info = info
         self.width, self.height = size or (crop[2:] if crop else info.size)
-        self.frame_shape = {
-            "rgb24": (self.height, self.width, 3),
-            "gray": (self.height, self.width),
-            "yuv420p": (self.height * 3 // 2, self.width),
-        }[pix_fmt]
+        self.frame_shape, self.dtype = frame_layout(pix_fmt, self.width, self.height)
         self.batch = batch
         self.frames_read = 0
         self._excerpt = start is not None or duration is not None or keyframes or bool(frames)
-        input_args = {"skip_frame": "nokey"} if keyframes else {}
-        if start:
-            input_args["ss"] = start
-        if duration:
-            input_args["t"] = duration
-        stream = ffmpeg.input(str(info.path), **input_args).video
+        self._script: str | None = None  # an ffconcat list of an image sequence's frames
+        output_args = {"frames:v": frames} if frames else {}
+        if info.sequence is not None:
+            stream = self._sequence(info, start, duration, keyframes, output_args).video
+        else:
+            input_args = {"skip_frame": "nokey"} if keyframes else {}
+            if start:
+                input_args["ss"] = start
+            if duration:
+                input_args["t"] = duration
+            stream = ffmpeg.input(str(info.path), **input_args).video
         if crop:
             stream = stream.crop(*crop)
         if size:
             stream = stream.filter("scale", size[0], size[1], flags="area")
-        out_args = {"frames:v": frames} if frames else {}
         self._proc = (
             stream.output(
-                "pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough", **out_args
+                "pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough", **output_args
             )
             .global_args("-nostdin", "-loglevel", "error")
             .run_async(pipe_stdout=True, pipe_stderr=True)
@@ -190,8 +253,34 @@ class FrameReader:
         widen_pipe(self._proc.stdout)
         self._stderr = StderrTail(self._proc.stderr)
 
+    def _sequence(self, info: VideoInfo, start, duration, keyframes: bool, output_args: dict):
+        """The ffmpeg input of an image sequence's frames: its pattern from the first frame asked
+        for (image2 is told the start number and the rate, never left to guess), or, for one frame
+        in N, an ffconcat list of them."""
+        seq, fps = info.sequence, info.fps
+        first = math.ceil(start * fps - 1e-6) if start else 0
+        count = seq.count - first
+        if duration:
+            count = min(count, math.ceil(duration * fps - 1e-6))
+        if count <= 0:
+            raise VideoError(f"{info.path}: has no frame {first} (it has {seq.count})")
+        if keyframes:
+            fd, self._script = tempfile.mkstemp(prefix="filmcolor-", suffix=".ffconcat")
+            frames = range(first, first + count, KEYFRAME_EVERY)
+            with os.fdopen(fd, "w") as f:
+                f.write(seq.concat_script(fps, frames))
+            return ffmpeg.input(self._script, format="concat", safe=0, **seq.input_options())
+        output_args["frames:v"] = min(count, output_args.get("frames:v", count))
+        return ffmpeg.input(
+            seq.pattern,
+            format="image2",
+            framerate=str(fps),
+            start_number=seq.start + first,
+            **seq.input_options(),
+        )
+
     def __iter__(self) -> Iterator[np.ndarray]:
-        frame_bytes = int(np.prod(self.frame_shape))
+        frame_bytes = int(np.prod(self.frame_shape)) * np.dtype(self.dtype).itemsize
         try:
             while True:
                 buf = bytearray(frame_bytes * self.batch)
@@ -204,8 +293,10 @@ class FrameReader:
                 n = got // frame_bytes
                 if n:
                     self.frames_read += n
-                    yield np.frombuffer(buf, np.uint8, n * frame_bytes).reshape(
-                        (n, *self.frame_shape)
+                    yield (
+                        np.frombuffer(buf, np.uint8, n * frame_bytes)
+                        .view(self.dtype)
+                        .reshape((n, *self.frame_shape))
                     )
                 if got < len(buf):
                     break
@@ -235,107 +326,12 @@ class FrameReader:
             self._proc.kill()
             self._proc.wait()
         self._proc.stdout.close()
+        if self._script:
+            os.unlink(self._script)
+            self._script = None
 
     def __enter__(self) -> FrameReader:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-class VideoWriter:
-    """Encodes frames written to it (RGB, or I420 with ``source_pix_fmt="yuv420p"``) into a video
-    file, copying audio from another file.
-
-    ``audio_from`` is a file (its probe, or its path) whose audio streams are carried over (stream
-    copy when the container allows, AAC otherwise), cut to ``audio_start``/``audio_duration`` for
-    excerpts. In a ``with`` block the file is finished at the end (VideoError if ffmpeg failed),
-    or the encoder killed if the block fails; otherwise call ``close()`` or ``abort()``.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        width: int,
-        height: int,
-        fps: Fraction,
-        *,
-        audio_from: VideoInfo | str | Path | None = None,
-        audio_start: float | None = None,
-        audio_duration: float | None = None,
-        codec: str = "libx264",
-        crf: int | None = 18,
-        preset: str | None = "medium",
-        pix_fmt: str = "yuv420p",
-        source_pix_fmt: str = "rgb24",
-        sar: Fraction = Fraction(1),
-    ):
-        self.path = Path(path)
-        self.width, self.height = width, height
-        size = f"{width}x{height}"
-        video = ffmpeg.input(
-            "pipe:", format="rawvideo", pix_fmt=source_pix_fmt, s=size, framerate=str(fps)
-        )
-        if sar != 1:  # anamorphic sources (DVD) keep their display shape
-            video = video.filter("setsar", f"{sar.numerator}/{sar.denominator}")
-        streams = [video]
-        fmt = self.path.suffix.lstrip(".").lower()
-        out_args = {"vcodec": codec, "pix_fmt": pix_fmt, **_BT601}
-        if crf is not None and codec in _CRF_CODECS:
-            out_args["crf"] = crf
-        if preset and codec in _PRESET_CODECS:
-            out_args["preset"] = preset
-        if fmt in ("mp4", "mov", "m4v"):
-            out_args["movflags"] = "+faststart"
-        if audio_from is not None and (
-            audio := audio_input(audio_from, fmt, audio_start, audio_duration)
-        ):
-            streams.append(audio[0])
-            out_args["acodec"] = audio[1]
-        self._proc = (
-            ffmpeg.output(*streams, str(self.path), **out_args)
-            .global_args("-nostdin", "-loglevel", "error")
-            .overwrite_output()
-            .run_async(pipe_stdin=True, pipe_stderr=True)
-        )
-        self._stderr = StderrTail(self._proc.stderr)
-
-    def write(self, frames: np.ndarray) -> None:
-        """Append a batch of frames, or a single frame, in the writer's source pixel format."""
-        try:
-            self._proc.stdin.write(np.ascontiguousarray(frames, dtype=np.uint8).tobytes())
-        except BrokenPipeError:
-            self._proc.wait()
-            self._stderr.join()
-            raise VideoError(
-                f"{self.path}: ffmpeg stopped encoding ({self._stderr.last})"
-            ) from None
-
-    def close(self) -> None:
-        try:
-            self._proc.stdin.close()
-        except BrokenPipeError:  # ffmpeg died with input unread: its exit code says why
-            pass
-        code = self._proc.wait()
-        self._stderr.join()
-        if code != 0:
-            raise VideoError(f"{self.path}: ffmpeg could not encode it ({self._stderr.last})")
-
-    def abort(self) -> None:
-        if self._proc.poll() is None:
-            self._proc.kill()
-        self._proc.wait()
-        try:
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        self._stderr.join()
-
-    def __enter__(self) -> VideoWriter:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc is None:
-            self.close()
-        else:
-            self.abort()

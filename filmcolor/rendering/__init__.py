@@ -10,6 +10,7 @@
 - ``blend``: how the release's colour gives way to the model's where it lacks frames
 - ``smoothing``: colour smoothed over time within shots, following motion
 - ``compose``: a frame composed from the film's own luma and a colour
+- ``planes``: the luma decoded at the source's depth, the frame written in the output's planes
 - ``image``: a photograph coloured like a frame
 - ``shots``: the shots file (``render --shots``): read, checked, written
 - ``decisions``: a shots file's decisions by frame, as render obeys them (``Plan``)

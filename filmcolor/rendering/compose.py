@@ -3,8 +3,9 @@
 A film is rendered by keeping its own luma plane as it is: the colour, brought to the picture's size
 (``upsample``), is given the lightness of the film's own grey (``color.LIGHTNESS``), and only the
 chroma of that colour is written (``chroma_of_ab``), shrunk where the luma cannot carry it
-(``fit_gamut``). Chroma is BT.601 YCrCb (OpenCV's); films are written as I420 in video range, tagged
-BT.601, so the Y plane read is the Y plane written, byte for byte.
+(``fit_gamut``). Chroma is made in the matrix the output is tagged with (BT.601, OpenCV's YCrCb,
+for SD; BT.709 for HD); 8-bit films are written as I420 in video range, so the Y plane read is the
+Y plane written, byte for byte (deeper ones: ``planes``).
 """
 
 from __future__ import annotations
@@ -12,23 +13,33 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+BT601 = (0.299, 0.114)  # luma weights Kr, Kb of a matrix (BT.709: 0.2126, 0.0722)
 
-def chroma_of_ab(lightness: np.ndarray, ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Cr, Cb planes (h, w) of the colours with lightness L* (h, w) and a*b* (h, w, 2).
+
+def chroma_of_ab(
+    lightness: np.ndarray, ab: np.ndarray, weights: tuple[float, float] = BT601
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cr, Cb planes (h, w) of the colours with lightness L* (h, w) and a*b* (h, w, 2), in the
+    matrix of luma ``weights`` (Kr, Kb).
 
     Colour is carried as a*b* (what the model predicts and the colour release is measured in) and
     put on the film's own lightness here: Cr, Cb are taken from that colour in RGB, so the output
     keeps the film's luma while showing the a*b* asked for (not the Cr, Cb of some other lightness,
     which would shift the colour where the B&W stock's tones differ from the colour release's)."""
+    kr, kb = weights
     lab = np.concatenate([lightness[..., None], ab], axis=2).astype(np.float32)
     rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = 0.299 * r + 0.587 * g + 0.114 * b
-    return (r - y) * np.float32(0.713), (b - y) * np.float32(0.564)
+    y = kr * r + (1 - kr - kb) * g + kb * b
+    return (r - y) * np.float32(0.5 / (1 - kr)), (b - y) * np.float32(0.5 / (1 - kb))
 
 
 def fit_gamut(
-    low: np.ndarray, high: np.ndarray, cr: np.ndarray, cb: np.ndarray
+    low: np.ndarray,
+    high: np.ndarray,
+    cr: np.ndarray,
+    cb: np.ndarray,
+    weights: tuple[float, float] = BT601,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scale chroma down where the colour it asks for is beyond what the luma can carry.
 
@@ -36,8 +47,11 @@ def fit_gamut(
     would change the luminance, which must stay the film's own, so the chroma is shrunk instead
     until the colour fits. ``low`` and ``high`` are the darkest and brightest full-range (0..255)
     luma each chroma sample is shared by (the same array when chroma is at full resolution)."""
-    dr, db = cr * np.float32(1.403), cb * np.float32(1.773)  # what the chroma adds to R, G and B
-    dg = cv2.addWeighted(cr, -0.714, cb, -0.344, 0.0)
+    kr, kb = weights
+    kg = 1 - kr - kb
+    # what the chroma adds to R, G and B
+    dr, db = cr * np.float32(2 * (1 - kr)), cb * np.float32(2 * (1 - kb))
+    dg = cv2.addWeighted(cr, -2 * kr * (1 - kr) / kg, cb, -2 * kb * (1 - kb) / kg, 0.0)
     # the most it raises a channel, and the most it lowers one
     up = np.maximum(np.maximum(dr, dg), db)
     down = np.minimum(np.minimum(dr, dg), db)

@@ -1,10 +1,11 @@
 """One piece of a film through the render: decode, predict, smooth and compose, encode.
 
-Four stages, each in its own thread (``io.stream``): the film's luma decoded by ffmpeg (and the
-colour release's frames beside it), colour predicted a batch at a time, smoothed over time and
-composed with the film's own luma, encoded. ``render_piece`` renders one ``segments.Piece`` into
-the work folder; it is what a process of ``--jobs`` or a Ray task runs, so everything it needs
-travels in its ``PieceJob``.
+Four stages, each in its own thread (``io.stream``): the film's luma decoded by ffmpeg at the
+source's depth (and the colour release's frames beside it), colour predicted a batch at a time,
+smoothed over time and composed with the film's own luma, written in the output's planes
+(``planes``), encoded (or written as image files). ``render_piece`` renders one ``segments.Piece``
+into the work folder; it is what a process of ``--jobs`` or a Ray task runs, so everything it
+needs travels in its ``PieceJob``.
 """
 
 from __future__ import annotations
@@ -12,32 +13,31 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from ..color import LIGHTNESS
 from ..errors import VideoError
 from ..geometry import Box, to_pixels
+from ..io.outputs import FilmOutput, open_writer
 from ..io.stream import Stream
-from ..io.video import FrameReader, VideoInfo, VideoWriter
+from ..io.video import FrameReader, VideoInfo
 from ..settings import RenderSettings
-from .compose import TV_TO_FULL, chroma_of_ab, fit_gamut, to_i420, upsample
+from .compose import chroma_of_ab, upsample
 from .decisions import Plan
+from .planes import Canvas
 from .predictor import ColourFn
 from .release import Release
 from .review import Review
-from .segments import Piece, Work
+from .segments import Piece, Work, remove
 from .smoothing import ColourSmoother
-
-_BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
 
 
 @dataclass
 class PieceJob:
     """Everything one piece's render needs: the film, the colour (a ``ColourFn``: the model's
     ``Predictor``, or any other), the colour release, the settings, the picture box, the piece, the
-    work folder, whether it is the last piece of a whole film (read to the film's end), the shots
-    file's decisions and the film's frame the render starts at (frame 0 of the review)."""
+    work folder, how the output is written, whether it is the last piece of a whole film (read to
+    the film's end), the shots file's decisions and the film's frame the render starts at (frame 0
+    of the review)."""
 
     info: VideoInfo
     colour: ColourFn
@@ -46,6 +46,7 @@ class PieceJob:
     box: Box
     piece: Piece
     work: Work
+    output: FilmOutput
     to_the_end: bool = False
     plan: Plan | None = None
     start: int = 0
@@ -58,21 +59,13 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
     info, s = job.info, job.settings
     partial = job.work.partial(job.piece)
     width = info.width * (2 if s.side_by_side else 1)
-    with VideoWriter(
-        partial,
-        width,
-        info.height,
-        info.fps,
-        codec=s.codec,
-        crf=s.crf,
-        preset=s.preset,
-        source_pix_fmt="yuv420p",
-        sar=info.sar,
+    with open_writer(
+        job.output, partial, width, info.height, info.fps, job.piece.first, info.sar
     ) as writer:
         review = Review(info.fps, job.release is not None)
         written = _stream(job, writer, done, review)
     if written != job.piece.frames and not (job.to_the_end and written):
-        partial.unlink(missing_ok=True)
+        remove(partial)
         raise VideoError(
             f"{info.path}: frames {job.piece.first}-{job.piece.stop - 1} gave {written} frames "
             f"of {job.piece.frames} (truncated or corrupt, or its timestamps do not count frames)"
@@ -86,34 +79,33 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
     return record
 
 
-def _stream(
-    job: PieceJob, writer: VideoWriter, done: Callable[[int], object], review: Review
-) -> int:
+def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review) -> int:
     """Decode the piece, colour the picture inside the box with the job's colour a batch at a time,
-    smooth, compose (as the job's plan decides) and write each frame to ``writer`` (I420), in
-    order; call ``done(n)`` as frames are written and give ``review`` each frame's facts. Returns
-    the number of frames written."""
+    smooth, compose (as the job's plan decides) and write each frame to ``writer`` in the output's
+    layout, in order; call ``done(n)`` as frames are written and give ``review`` each frame's
+    facts. Returns the number of frames written."""
     info, settings, release, colour = job.info, job.settings, job.release, job.colour
     plan = job.plan or Plan()
     first, count = job.piece.first, job.piece.frames
     # even corners: the chroma planes are half size
-    x0, y0, x1, y1 = to_pixels(job.box, info.width, info.height, multiple=2)
-    half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
+    corners = to_pixels(job.box, info.width, info.height, multiple=2)
+    x0, y0 = corners[:2]
+    canvas = Canvas(info, job.output.fmt, job.output.colour, corners, settings.side_by_side)
     smoother = ColourSmoother(settings.smooth)
 
     def shot_of(k: int) -> int:  # frames past the stated end (a container's count can be off)
         return int(job.shot[min(k, len(job.shot) - 1)])
 
-    def luma() -> Iterator[np.ndarray]:  # the Y planes of the piece, a batch at a time
+    def luma() -> Iterator[np.ndarray]:  # the luma planes of the piece, a batch at a time
         with FrameReader(
             info,
-            pix_fmt="yuv420p",
+            pix_fmt=canvas.pix_fmt,
             start=(first - 0.5) / float(info.fps) if first else None,  # frame `first` the next
             frames=None if job.to_the_end else count,
             batch=settings.batch_size,
         ) as reader:
             for batch in reader:
-                yield batch[:, : info.height]
+                yield canvas.luma(batch)
 
     def predict(
         batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
@@ -121,29 +113,25 @@ def _stream(
         releases = releases or iter(())
         k = first  # the frame number of the batch's first frame in the film
         for batch in batches:
-            # The picture at the I420 chroma planes' size: what the model sees (resized further) and
-            # what guides the chroma back up.
-            pictures = np.stack(
-                [
-                    cv2.resize(f[y0:y1, x0:x1], half_size, interpolation=cv2.INTER_AREA)
-                    for f in batch
-                ]
-            )
-            halves = TV_TO_FULL[pictures]
+            # The picture at the chroma planes' size: what the model sees (resized further) and
+            # what guides the chroma back up, and at full precision, its lightness.
+            halves, fine = canvas.pictures(batch)
             rgb = next(releases, None) or [None] * len(batch)
             ab, small, *gates = colour(halves)  # and, from the model, its familiarity gate's
             gate = gates[0] if gates else [None] * len(batch)
-            yield (batch, halves, ab, small, range(k, k + len(batch)), rgb, gate)
+            yield (batch, halves, fine, ab, small, range(k, k + len(batch)), rgb, gate)
             k += len(batch)
         for _ in releases:  # read to its end
             pass
 
     corner = (x0 // 2, y0 // 2)
 
-    def frame(c: np.ndarray, y: np.ndarray, half: np.ndarray, k: int, rgb, gate) -> np.ndarray:
+    def frame(
+        c: np.ndarray, y: np.ndarray, half: np.ndarray, fine, k: int, rgb, gate
+    ) -> np.ndarray:
         i = k - job.start  # the rendered film's frame
         shot = shot_of(k)
-        model = upsample(c, half_size)
+        model = upsample(c, canvas.half_size)
         use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
         ab, used, strength = plan.colour(i, model, use)
         has = rgb is not None
@@ -159,20 +147,12 @@ def _stream(
             strength,
             lambda: release.place(k, rgb, half.shape, corner) if has else None,
         )
-        cr, cb = chroma_of_ab(LIGHTNESS[half], ab)
-        # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
-        picture = y[y0:y1, x0:x1]
-        low, high = (
-            TV_TO_FULL[op(picture, _BLOCK, anchor=(0, 0))[::2, ::2]].astype(np.float32)
-            for op in (cv2.erode, cv2.dilate)
-        )
-        i420 = to_i420(y, *fit_gamut(low, high, cr, cb), (x0, y0, x1, y1))
-        return _side_by_side(y, i420) if settings.side_by_side else i420
+        return canvas.frame(y, *chroma_of_ab(canvas.lightness(fine), ab, canvas.weights))
 
     def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
-        for batch, halves, ab, small, ks, rgb, gate in predicted:
+        for batch, halves, fine, ab, small, ks, rgb, gate in predicted:
             smoother.push(
-                small, ab, list(map(shot_of, ks)), list(zip(batch, halves, ks, rgb, gate))
+                small, ab, list(map(shot_of, ks)), list(zip(batch, halves, fine, ks, rgb, gate))
             )
             if ready := smoother.pop_ready():
                 yield np.stack([frame(c, *payload) for c, payload in ready])
@@ -191,16 +171,3 @@ def _stream(
             written += len(frames)
             done(len(frames))
     return written
-
-
-def _side_by_side(y: np.ndarray, frame: np.ndarray) -> np.ndarray:
-    """I420 of the B&W frame (neutral chroma) left of the colorized one."""
-    h, w = y.shape
-    n = h * w // 4
-    planes = [
-        frame[: h * w].reshape(h, w),
-        frame[h * w : h * w + n].reshape(h // 2, w // 2),
-        frame[h * w + n :].reshape(h // 2, w // 2),
-    ]
-    grey = [y, np.full_like(planes[1], 128), np.full_like(planes[2], 128)]
-    return np.concatenate([np.hstack([g, p]).ravel() for g, p in zip(grey, planes)])

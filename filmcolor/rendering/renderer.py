@@ -15,10 +15,14 @@ with ffmpeg, predicting colour in batches, smoothing and composing, encoding. Fo
    colour takes the place of the model's wherever it has the frame (``release``), unless a shots
    file says otherwise for the shot (``shots``, ``decisions``).
 
-Each frame's facts go to the review (``review``), written beside the output as ``OUT_review.html``,
-``OUT_review.json`` and ``OUT_shots.toml`` (``page``). The film's audio streams are copied into the
-output. The output is written under a temporary name
-and renamed when complete: an error or Ctrl-C leaves nothing behind.
+The luma is decoded and kept at the source's depth, the colour composed in float on it, and the
+frame written in the output's own planes (``planes``). Each frame's facts go to the review
+(``review``), written beside the output as ``OUT_review.html``, ``OUT_review.json`` and
+``OUT_shots.toml`` (``page``). The output is a video file or an image sequence, chosen by its name
+(``io.formats``), with the film's audio or another file's, and the source's timecode
+(``io.outputs``). It is written in pieces (``segments``) joined at the end, under a temporary name
+renamed when complete: an error or Ctrl-C leaves no partial output behind (only the finished
+pieces, to resume from).
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ from ..color import chroma, rgb_to_grey
 from ..errors import FilmcolorError, VideoError
 from ..geometry import Box
 from ..io.files import atomic_file, check_new_output
+from ..io.formats import is_sequence_output, output_path
+from ..io.outputs import atomic_output, finish_sequence, plan_output
+from ..io.sequence import is_sequence
 from ..io.video import FrameReader, VideoInfo, probe
 from ..model.checkpoint import load_model
 from ..settings import RenderSettings, as_json, with_options
@@ -54,7 +61,6 @@ from .shots import read_shots
 
 log = logging.getLogger("filmcolor")
 
-_BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in I420
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
 
 
@@ -101,27 +107,35 @@ def render(
     aligned: str | Path | None = None,
     runner: Runner | None = None,
     shots: str | Path | None = None,
+    audio: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
     **options,
 ) -> RenderResult:
-    """Colorize ``src`` (a film, or a photograph by its suffix) into ``out`` with a trained
-    ``model`` (a run folder or checkpoint; the latest run by default). ``settings`` (or single
-    ``options`` such as ``smooth=0``) say how; see ``RenderSettings``.
+    """Colorize ``src`` (a film: a video file or a folder of frames; or a photograph by its
+    suffix) into ``out`` (a video file or an image sequence) with a trained ``model`` (a run
+    folder or checkpoint; the latest run by default). ``settings`` (or single ``options`` such as
+    ``smooth=0``) say how; see ``RenderSettings``.
 
     With a colour release of the film as ``reference``, every frame it has takes its colour from
     it, and the model colours the rest (``reference``); ``aligned`` is the folder ``filmcolor
     align`` wrote for these two files, or None to align them now. ``shots`` is a file of
-    decisions per shot (``shots``). ``runner``: see ``render_film``."""
+    decisions per shot (``shots``). ``audio`` is the sound to put with the film (a WAV, ... or
+    another video's audio) in place of its own. ``runner``: see ``render_film``."""
     settings = with_options(settings, RenderSettings, options)
     src, out = Path(src), Path(out)
-    image = src.suffix.lower() in IMAGE_SUFFIXES
-    if image != (out.suffix.lower() in IMAGE_SUFFIXES):
+    image = src.suffix.lower() in IMAGE_SUFFIXES and not is_sequence(src)
+    if image != (out.suffix.lower() in IMAGE_SUFFIXES and not is_sequence_output(out)):
         raise FilmcolorError(
             f"{out}: an {'image' if image else 'film'} must be written as "
-            f"{'an image (.png, .jpg, ...)' if image else 'a video (.mp4, .mkv, ...)'}"
+            + (
+                "an image (.png, .jpg, ...)"
+                if image
+                else "a video (.mp4, .mov, .mxf, .mkv, ...) or an image sequence (a folder, or "
+                "a pattern such as DIR/%06d.tif)"
+            )
         )
-    check_new_output(out, overwrite, "output")
+    _check_new(output_path(out), overwrite)
     plan = Plan(read_shots(shots)) if shots is not None else None
     loaded = load_model(model, settings.strength)
     predictor = Predictor(loaded, settings.device)
@@ -133,7 +147,8 @@ def render(
     release = None
     made_from = {"model": _identity(loaded.path)}
     if reference is not None:
-        release = load_release(probe(src), reference, aligned, loaded.net, loaded.size, progress)
+        film = probe(src, settings.input_fps)
+        release = load_release(film, reference, aligned, loaded.net, loaded.size, progress)
         made_from["reference"] = _identity(Path(reference))
     return render_film(
         src,
@@ -142,6 +157,7 @@ def render(
         settings,
         release=release,
         plan=plan,
+        audio=audio,
         made_from=made_from,
         runner=runner,
         overwrite=overwrite,
@@ -157,6 +173,7 @@ def render_film(
     *,
     release: Release | None = None,
     plan: Plan | None = None,
+    audio: str | Path | None = None,
     made_from: dict | None = None,
     runner: Runner | None = None,
     overwrite: bool = False,
@@ -166,14 +183,15 @@ def render_film(
     ``Predictor``) and, where it has the frame, the colour ``release``, as the shots file's
     ``plan`` decides: probe, find the picture area, render in pieces (``segments``), join, all or
     nothing; then the review. With a release,
-    ``OUT_report.png`` shows which frames took whose colour. ``made_from`` names the colour's
+    ``OUT_report.png`` shows which frames took whose colour; ``audio``: see ``render``.
+    ``made_from`` names the colour's
     source (the model file), so that a later run resumes only a render of the same thing.
     ``runner`` renders the pieces left (``jobs.run_pieces`` by default: ``settings.jobs`` at a
     time, here; ``pipelines/ray_render.py`` passes one that runs them on a Ray cluster)."""
     settings = settings or RenderSettings()
     plan = plan or Plan()
     src, out = Path(src), Path(out)
-    info = probe(src)
+    info = probe(src, settings.input_fps)
     start, duration = settings.start, settings.duration
     if start is not None and start >= info.duration:
         raise FilmcolorError(f"{src}: --start {start} is past its end ({info.duration:.1f} s)")
@@ -183,7 +201,7 @@ def render_film(
             f"cannot store; crop it first (ffmpeg -i {src.name} -vf "
             "crop=iw-mod(iw\\,2):ih-mod(ih\\,2) ...)"
         )
-    check_new_output(out, overwrite, "output")
+    _check_new(output_path(out), overwrite)
     box, colourfulness = _scan(info, start, duration)
     if colourfulness > COLOUR_WARNING:
         log.warning(
@@ -196,6 +214,22 @@ def render_film(
         stop = first + int(
             round(min(duration or info.duration, info.duration - (start or 0)) * fps)
         )
+    output = plan_output(
+        info,
+        out,
+        first=first,
+        count=stop - first,
+        codec=settings.codec,
+        pix_fmt=settings.pix_fmt,
+        crf=settings.crf,
+        preset=settings.preset,
+        audio=audio,
+        timecode=settings.timecode,
+        start=start,
+        duration=duration,
+        width=info.width * (2 if settings.side_by_side else 1),
+    )
+    out = output.fmt.path  # the file, or a sequence's folder
     work = segments.Work(out)
     if release is not None:  # the alignment's cuts, and shots
         shot = release.shot
@@ -229,6 +263,7 @@ def render_film(
             box,
             p,
             work,
+            output,
             to_the_end=_to_the_end(p, info, settings),
             plan=plan,
             start=first,
@@ -253,15 +288,15 @@ def render_film(
     frames = sum(r["frames"] for r in records.values())
     if not (start or duration) and frames < 0.98 * info.frames:
         raise VideoError(f"{src}: truncated or corrupt: decoded {frames} of {info.frames} frames")
-    final = work.path / f"joined{out.suffix}"
-    segments.join(
-        [work.video(p) for p in pieces],
-        final,
-        audio_from=info if info.audio else None,
-        audio_start=start,
-        audio_duration=duration,
-    )
-    os.replace(final, out)
+    if output.fmt.sequence:
+        with atomic_output(output.fmt, overwrite) as folder:
+            finish_sequence(output, [work.video(p) for p in pieces], folder, info.fps)
+    else:
+        final = work.path / f"joined{out.suffix}"
+        segments.join(
+            [work.video(p) for p in pieces], final, sound=output.sound, timecode=output.timecode
+        )
+        os.replace(final, out)
     parts = [records[p.index]["review"] for p in pieces]
     work.remove()
     summary = None
@@ -296,6 +331,12 @@ def _has(release: Release | None, first: int, stop: int) -> dict[int, bool] | No
         return None
     shot, present = release.shot[first:stop], release.frame_of[first:stop] >= 0
     return {int(s): bool(present[shot == s].any()) for s in np.unique(shot)}
+
+
+def _check_new(target: Path, overwrite: bool) -> None:
+    """Refuse an output that exists, unless asked; an empty folder is a sequence's to fill."""
+    if not (target.is_dir() and not any(target.iterdir())):
+        check_new_output(target, overwrite, "output")
 
 
 def _identity(path: Path) -> dict:

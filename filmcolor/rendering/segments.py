@@ -28,7 +28,7 @@ from tqdm import tqdm
 from .. import __version__
 from ..alignment.analysis import CutDetector
 from ..errors import VideoError
-from ..io.audio import audio_input
+from ..io.audio import Sound, audio_input
 from ..io.process import last_line
 from ..io.video import FrameReader, VideoInfo
 
@@ -145,7 +145,7 @@ class Work:
     def keep_if_any(self, pieces: list[Piece]) -> None:
         """After a failure: remove the partial pieces, and the folder if no piece is finished."""
         for piece in pieces:
-            self.partial(piece).unlink(missing_ok=True)
+            remove(self.partial(piece))
         if not any(self.finished(p) for p in pieces):
             self.remove()
 
@@ -153,15 +153,23 @@ class Work:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
+def remove(path: Path) -> None:
+    """A piece's file, or its folder of frames (an image sequence's piece)."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def join(
     pieces: list[Path],
     out: Path,
     *,
-    audio_from: VideoInfo | None = None,
-    audio_start: float | None = None,
-    audio_duration: float | None = None,
+    sound: Sound | None = None,
+    timecode: str | None = None,
 ) -> None:
-    """The pieces' video one after another, not re-encoded, and the film's audio, into ``out``."""
+    """The pieces' video one after another, not re-encoded, with the ``sound`` (``io.audio``) and
+    the start ``timecode``, into ``out``."""
     listing = out.with_name(f"{out.name}.pieces.txt")
     listing.write_text("".join(f"file '{p.resolve()}'\n" for p in pieces))
     fmt = out.suffix.lstrip(".").lower()
@@ -169,11 +177,12 @@ def join(
     args = {"vcodec": "copy"}
     if fmt in ("mp4", "mov", "m4v"):
         args["movflags"] = "+faststart"
-    if audio_from is not None and (
-        audio := audio_input(audio_from, fmt, audio_start, audio_duration)
-    ):
-        streams.append(audio[0])
-        args["acodec"] = audio[1]
+    if timecode:
+        args["timecode"] = timecode
+    if sound is not None:
+        stream, audio_args = audio_input(sound, fmt)
+        streams.append(stream)
+        args.update(audio_args)
     try:
         ffmpeg.output(*streams, str(out), **args).global_args(
             "-nostdin", "-loglevel", "error"

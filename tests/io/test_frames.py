@@ -7,7 +7,8 @@ import pytest
 
 from filmcolor.errors import VideoError
 from filmcolor.io.frames import ScratchFrames, frames_at
-from filmcolor.io.video import VideoWriter, probe
+from filmcolor.io.video import probe
+from filmcolor.io.writer import VideoWriter
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from filmcolor.errors import VideoError
-from filmcolor.io.video import FrameReader, VideoWriter, probe
+from filmcolor.io.audio import sound_of
+from filmcolor.io.video import FrameReader, probe
+from filmcolor.io.writer import VideoWriter
 
 
 def _ffmpeg(*args):
@@ -37,8 +39,7 @@ def test_writer_round_trip_carries_audio(easy_pair, tmp_path):
         64,
         48,
         Fraction(24),
-        audio_from=easy_pair / "bw.mp4",
-        audio_duration=0.5,
+        sound=sound_of(easy_pair / "bw.mp4", duration=0.5),
     )
     writer.write(frames)
     writer.close()
