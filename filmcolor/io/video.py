@@ -20,6 +20,7 @@ import numpy as np
 
 from ..errors import VideoError
 from .audio import audio_input
+from .decoding import Decoding
 from .process import StderrTail, last_line, widen_pipe
 
 log = logging.getLogger("filmcolor")
@@ -55,6 +56,11 @@ class VideoInfo:
     codec: str
     audio: tuple[str, ...]  # codec name of each audio stream
     sar: Fraction = Fraction(1)  # sample (pixel) aspect ratio
+    start_time: float = 0.0  # the first frame's timestamp, seconds
+    color_space: str = ""  # the YCbCr matrix tag (bt709, smpte170m, ...; "" untagged)
+    color_range: str = ""  # tv, pc or ""
+    color_primaries: str = ""
+    field_order: str = ""  # as flagged (progressive, tt, bb, ...): a flag, not a measurement
 
     @property
     def size(self) -> tuple[int, int]:
@@ -72,6 +78,11 @@ class VideoInfo:
             "duration": round(self.duration, 4),
             "codec": self.codec,
             "audio": list(self.audio),
+            "sar": f"{self.sar.numerator}:{self.sar.denominator}",
+            "color_space": self.color_space,
+            "color_range": self.color_range,
+            "color_primaries": self.color_primaries,
+            "field_order": self.field_order,
         }
 
 
@@ -110,7 +121,11 @@ def probe(path: str | Path) -> VideoInfo:
         else Fraction(1)
     )
     size = int(v["width"]), int(v["height"])
-    return VideoInfo(path, *size, fps, frames, duration, v.get("codec_name", "?"), audio, sar)
+    tags = [v.get(k, "") for k in ("color_space", "color_range", "color_primaries", "field_order")]
+    tags = ["" if t == "unknown" else t for t in tags]
+    start = _float(v.get("start_time")) or _float(info.get("format", {}).get("start_time")) or 0.0
+    codec = v.get("codec_name", "?")
+    return VideoInfo(path, *size, fps, frames, duration, codec, audio, sar, start, *tags)
 
 
 def _is_cover_art(stream: dict) -> bool:
@@ -140,7 +155,11 @@ class FrameReader:
     ((h * 3 / 2, w): the I420 planes, Y then U then V, in video range, as OpenCV lays them out).
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
     ``duration`` (seconds) select an excerpt, ``frames`` the most frames to decode;
-    ``keyframes`` decodes only the keyframes (fast).
+    ``keyframes`` decodes only the keyframes (fast). ``decoding`` says how pictures are made of
+    the file's frames (``io.decoding``: a filter chain, the YCbCr matrix for RGB), from ``start``
+    on (seconds of the file, before the chain). A start is found by the frames' own timestamps (a
+    keyframe seek, then ffmpeg's ``trim``), so it is exact in MPEG program streams too, where
+    ffmpeg's own accurate seek lands a few frames off.
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
@@ -158,8 +177,10 @@ class FrameReader:
         keyframes: bool = False,
         frames: int | None = None,
         batch: int = 32,
+        decoding: Decoding | None = None,
     ):
         self.info = info
+        self.decoding = decoding = decoding or Decoding()
         self.width, self.height = size or (crop[2:] if crop else info.size)
         self.frame_shape = {
             "rgb24": (self.height, self.width, 3),
@@ -170,15 +191,31 @@ class FrameReader:
         self.frames_read = 0
         self._excerpt = start is not None or duration is not None or keyframes or bool(frames)
         input_args = {"skip_frame": "nokey"} if keyframes else {}
-        if start:
-            input_args["ss"] = start
-        if duration:
+        trim = {}
+        if start:  # timestamps kept (copyts) and cut by trim, from a keyframe before
+            input_args.update(ss=max(0.0, start - 1.0), noaccurate_seek=None, copyts=None)
+            trim["start"] = info.start_time + start
+            if duration:
+                trim["end"] = trim["start"] + duration
+        elif duration:
             input_args["t"] = duration
         stream = ffmpeg.input(str(info.path), **input_args).video
+        if trim:
+            stream = stream.trim(**trim)
+        for step in filter(None, decoding.filters.split(",")):
+            name, _, args = step.partition("=")
+            stream = stream.filter(name, **dict(a.split("=", 1) for a in args.split(":") if a))
         if crop:
             stream = stream.crop(*crop)
+        colour = {}
+        if decoding.matrix and pix_fmt == "rgb24":  # YCbCr -> RGB by the file's own matrix
+            colour = dict(
+                in_color_matrix=decoding.matrix, in_range="pc" if decoding.full_range else "tv"
+            )
         if size:
-            stream = stream.filter("scale", size[0], size[1], flags="area")
+            stream = stream.filter("scale", size[0], size[1], flags="area", **colour)
+        elif colour:
+            stream = stream.filter("scale", **colour)
         out_args = {"frames:v": frames} if frames else {}
         self._proc = (
             stream.output(
@@ -221,7 +258,7 @@ class FrameReader:
             raise VideoError(f"{path}: ffmpeg could not decode it ({tail.last})")
         if self.frames_read == 0:
             raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
-        expected = self.info.frames
+        expected = self.decoding.count(self.info)
         if not self._excerpt and tail.count and expected and self.frames_read < 0.98 * expected:
             raise VideoError(
                 f"{path}: truncated or corrupt: decoded {self.frames_read} of {expected} frames "
