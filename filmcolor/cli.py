@@ -145,6 +145,14 @@ def _cmd_render(args: argparse.Namespace) -> None:
             f"{r['model_frames']} (the release's share of the film's colour: {r['covered']:.0%}); "
             f"see {result.out.with_name(result.out.stem + '_report.png')}"
         )
+        offsets = [v["chroma_px"] for v in r["shots"].values() if v.get("shift_px")]
+        if offsets:
+            x, y = (sorted(o[i] for o in offsets) for i in (0, 1))
+            print(
+                f"the release's chroma lay {x[len(x) // 2]:+.2f}, {y[len(y) // 2]:+.2f} px (x, y; "
+                f"median of {len(x)} shots, x from {x[0]:+.2f} to {x[-1]:+.2f}) off its luma; "
+                "corrected"
+            )
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:
