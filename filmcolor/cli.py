@@ -90,9 +90,13 @@ def _cmd_align(args: argparse.Namespace) -> None:
         f"the B&W speed, {len(m.segments)} segment(s), B&W crop {m.crop['bw']}, colour crop "
         f"{m.crop['color']}, confidence {m.confidence:.2f})"
     )
+    chain = m.color_decoding.filters or "no filter"
+    overlays = "; ".join(f"{k} overlay at {v['box']} left out" for k, v in m.overlays.items())
+    print(f"colour release: {m.color_fields.describe()}; decoded with {chain}")
+    print(f"overlays: {overlays or 'none found'}")
     print(
-        f"check {result.out / 'alignment.png'} and {result.out / 'samples.png'}; next: filmcolor "
-        f"train {result.out}"
+        f"check {result.out / 'alignment.png'}, {result.out / 'samples.png'} and "
+        f"{result.out / 'release.png'}; next: filmcolor train {result.out}"
     )
 
 
@@ -132,20 +136,7 @@ def _cmd_render(args: argparse.Namespace) -> None:
         overwrite=args.overwrite,
         progress=not args.quiet,
     )
-    rate = result.frames / result.seconds if result.seconds else 0
-    print(
-        f"wrote {result.out} ({result.frames} frame(s) in {result.seconds:.1f} s, {rate:.1f} "
-        "frames/s)"
-    )
-    if result.release:
-        r = result.release
-        print(
-            f"colour from the release on {r['release_frames']} frames, from the model on "
-            f"{r['model_frames']} (the release's share of the film's colour: {r['covered']:.0%}); "
-            f"see {result.out.with_name(result.out.stem + '_report.png')}"
-        )
-    if result.review:
-        print(f"review it shot by shot: {result.review} (decide in OUT_shots.toml, then --shots)")
+    print("\n".join(result.summary()))
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> None:

@@ -20,6 +20,7 @@ from .errors import FilmcolorError
 ALIGNED = Path("aligned")  # where align writes and train reads, by default
 RUNS = Path("runs")  # where train writes run folders and render/evaluate look for the latest
 ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.net.HEADS
+FIELDS_CHOICES = ("auto", "progressive", "telecine", "interlaced")  # alignment.fields
 
 # Rates written as decimals (23.976, 29.97) that mean the NTSC fractions.
 _NTSC = [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]
@@ -123,6 +124,12 @@ class AlignSettings:
     )
     every: int = option(1, "keep one pair in N (1 keeps all)")
     input_fps: Fraction | None = _input_fps()
+    fields: str = option(
+        "auto",
+        "how the colour release's frames are made of fields: auto (measured: progressive, soft or "
+        "hard telecine, interlaced, mixed), or progressive, telecine or interlaced to say so",
+        choices=FIELDS_CHOICES,
+    )
 
     def __post_init__(self):
         _check_input_fps(self)
@@ -133,6 +140,12 @@ class AlignSettings:
             self.size,
         )
         _check(self.every >= 1, "every", "1 or more", self.every)
+        _check(
+            self.fields in FIELDS_CHOICES,
+            "fields",
+            f"one of {', '.join(FIELDS_CHOICES)}",
+            self.fields,
+        )
         object.__setattr__(self, "fps", frame_rate(self.fps))
         _check(self.fps > 0, "fps", "above 0", self.fps)
 

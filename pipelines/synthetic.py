@@ -52,6 +52,7 @@ class FilmSpec:
     blur: float = 0.6
     audio: bool = True
     crf: int = 16
+    motion: float = 1.0  # how fast the camera pans and objects move (pixels a frame, scaled)
 
 
 # Object colours (RGB) and sky/ground palettes: colour is tied to what a thing is.
@@ -70,7 +71,7 @@ def _shot_frames(rng: np.random.Generator, spec: FilmSpec, n: int, index: int) -
 
     Consecutive shots differ in palette and horizon, so each cut is a real change of picture."""
     w, h = spec.width, spec.height
-    pan = rng.uniform(1.0, 2.5) * rng.choice([-1, 1])
+    pan = rng.uniform(1.0, 2.5) * rng.choice([-1, 1]) * spec.motion
     world_w = int(w + abs(pan) * n + 8)
     sky = np.array(_SKIES[index % len(_SKIES)], np.float32)
     ground = np.array(_GROUNDS[(index + index // len(_SKIES)) % len(_GROUNDS)], np.float32)
@@ -96,7 +97,7 @@ def _shot_frames(rng: np.random.Generator, spec: FilmSpec, n: int, index: int) -
                 colour=colour,
                 r=rng.uniform(6, 14),
                 pos=np.array([rng.uniform(0, w), rng.uniform(h * 0.3, h * 0.9)]),
-                vel=rng.uniform(-3, 3, 2),
+                vel=rng.uniform(-3, 3, 2) * spec.motion,
                 square=bool(rng.integers(2)),
             )
         )

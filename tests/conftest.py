@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from filmcolor.alignment.folder import AlignedFolder
+from pipelines.sd_release import make_sd_release
 from pipelines.synthetic import FilmSpec, make_film_pair
 
 
@@ -45,6 +46,42 @@ def hard_pair(tmp_path_factory) -> Path:
 def other_film(tmp_path_factory) -> Path:
     """A different film altogether."""
     return _pair(tmp_path_factory, "other", FilmSpec(seed=7, shots=4))
+
+
+@pytest.fixture(scope="session")
+def sd_pair(tmp_path_factory) -> Path:
+    """A pair whose camera and objects move three times as fast as the others': telling one film
+    frame from the next in a single field takes motion a field can see."""
+    return _pair(tmp_path_factory, "sd", FilmSpec(seed=3, motion=3))
+
+
+@pytest.fixture(scope="session")
+def sd_release(sd_pair, tmp_path_factory):
+    """``sd_release(name, kind, **options)``: sd_pair's colour release remade as an SD video
+    (``pipelines.sd_release``), once per name; and ``sd_release.aligned(name)``, aligned with
+    sd_pair's B&W release, once."""
+    from filmcolor.alignment.aligner import align
+
+    made, aligned = {}, {}
+
+    def release(name: str, kind: str = "telecine", pair: Path | None = None, **options) -> Path:
+        if name not in made:
+            made[name] = tmp_path_factory.mktemp(name)
+            make_sd_release(pair or sd_pair, made[name], kind, **options)
+        return made[name]
+
+    def align_it(name: str, bw: Path | None = None, **settings) -> Path:
+        if name not in aligned:
+            out = tmp_path_factory.mktemp(f"{name}-aligned") / "aligned"
+            align((bw or sd_pair) / "bw.mp4", made[name] / "color.mpg", out, **settings)
+            aligned[name] = out
+        return aligned[name]
+
+    release.aligned = align_it
+    return release
+
+
+LOGO = (140, 78, 40, 22, "c020c0")  # a magenta logo (nothing else is) bottom right, 192x112
 
 
 def make_dataset(path, n=96, size=32, shots=6, seed=0):

@@ -1,7 +1,9 @@
 """Stage 1, align: how a B&W and a colour release of a film line up, written as synced pairs.
 
 - ``aligner``: ``align()``, the steps put together, and the pairs written (step 6)
+- ``fields``: how the colour release's frames are made of fields, measured, and its decoding chain
 - ``decode``: both releases decoded once into small frames on disk (step 1)
+- ``overlays``: what stays put on a release (a logo, a watermark), found and left out
 - ``analysis``: shot cuts (PySceneDetect) and the picture area inside bars, as frames go by
 - ``matching``: frame descriptors, matches, the slope and candidate offsets (steps 2, 3)
 - ``segments``: which offset, or none, each B&W frame takes (step 4)

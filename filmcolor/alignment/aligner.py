@@ -2,9 +2,11 @@
 
 The algorithm (docs/align.md has the long form), one module per step:
 
-1. Decode both files once, concurrently, into small frames on disk, finding each release's picture
-   area (letterbox/pillarbox bars) and the B&W release's shot cuts on the way (``decode``,
-   ``analysis``).
+1. Measure how the colour release's frames are made of fields and decode it accordingly
+   (``fields``: field matching for telecine, a deinterlacer for video, its own YCbCr matrix); decode
+   both files once, concurrently, into small frames on disk, finding each release's picture area
+   (letterbox/pillarbox bars), overlays (a logo: ``overlays``) and the B&W release's shot cuts on
+   the way (``decode``, ``analysis``).
 2. Describe every frame by a rank-transformed thumbnail of its picture (``matching``).
 3. Match B&W frames to colour frames; every match votes for a line
    ``colour_frame = slope * bw_frame + offset``: one slope for the film, offsets that hold over
@@ -29,15 +31,18 @@ import numpy as np
 
 from ..errors import AlignmentError, NoMatch, VideoError
 from ..geometry import Box, chunks, crop_resize, inset, to_pixels
+from ..io.decoding import Decoding
 from ..io.files import atomic_dir, check_new_output
 from ..io.pictures import pair_strip
 from ..io.video import VideoInfo, probe
 from ..settings import ALIGNED, AlignSettings, as_json, with_options
 from .analysis import shot_ids
 from .decode import Film, check_space, decode_both
+from .fields import FieldStructure, release_decoding
 from .folder import AlignedFolder, Manifest, SegmentRecord
 from .matching import MATCH, match
-from .pictures import alignment_plot
+from .overlays import pair_weights
+from .pictures import alignment_plot, release_picture
 from .registration import find_crops
 from .segments import Segment
 
@@ -89,7 +94,8 @@ def align(
 
     ``settings`` (or single ``options`` such as ``size=32``) say how; see ``AlignSettings``. Writes
     ``bw.npy`` (N, S, S), ``color.npy`` (N, S, S, 3), ``pairs.csv``, ``manifest.json``,
-    ``alignment.png`` and ``samples.png``. Raises FilmcolorError subclasses for unreadable inputs
+    ``alignment.png``, ``samples.png``, ``release.png`` and, where overlays were found,
+    ``overlay.npz``. Raises FilmcolorError subclasses for unreadable inputs
     or releases that do not match.
     """
     out = Path(out)
@@ -102,16 +108,23 @@ def align(
                 f"{info.path}: has {info.frames} frame(s); a film needs many more to align"
             )
     check_new_output(out, overwrite, "aligned dataset")
+    structure, decoding = release_decoding(color_info, settings.fields)
     side = max(128, 2 * settings.size)
     check_space(out, (bw_info.frames + color_info.frames * 4) * side * side * 1.1)
     with atomic_dir(out, overwrite) as tmp:
         scratch = tmp / "scratch"
         scratch.mkdir()
         log.debug("decoding both releases")
-        bw_film, color_film = decode_both(bw_info, color_info, side, scratch, progress)
+        bw_film, color_film = decode_both(bw_info, color_info, side, scratch, progress, decoding)
+        for film in (bw_film, color_film):
+            if film.overlay is not None:
+                log.info("%s: an overlay at %s (x, y, w, h)", film.info.path.name, film.overlay.box)
         alignment = find_alignment(bw_film, color_film)
+        _check_shape(bw_film, color_film, alignment)
         log.debug("writing the pairs")
-        manifest, n_pairs = _write_dataset(tmp, bw_film, color_film, alignment, settings)
+        manifest, n_pairs = _write_dataset(
+            tmp, bw_film, color_film, alignment, settings, (structure, decoding)
+        )
         del bw_film, color_film
         shutil.rmtree(scratch)
     return AlignResult(out, n_pairs, alignment, manifest)
@@ -150,6 +163,25 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
     return Alignment(slope, segments, *crops, state, score)
 
 
+def _check_shape(bw: Film, color: Film, al: Alignment) -> None:
+    """Warn when the registered pictures' display shapes disagree with the files' pixel aspects
+    (SAR) by more than a DVD's 4:3 conventions allow (720 or 704 pixels: 2.3%): an MPEG-2 file can
+    only say 4:3 or 16:9, so the registration's shape is the one used."""
+    shapes = []
+    for film, (x0, y0, x1, y1) in ((bw, al.bw_crop), (color, al.color_crop)):
+        info = film.info
+        shapes.append((x1 - x0) * info.width * float(info.sar) / ((y1 - y0) * info.height))
+    if abs(shapes[1] / shapes[0] - 1) > 0.03:
+        log.warning(
+            "%s: its picture registers %.1f%% %s than its pixel aspect (SAR %s) says; placed as "
+            "registered",
+            color.info.path.name,
+            abs(shapes[1] / shapes[0] - 1) * 100,
+            "narrower" if shapes[1] > shapes[0] else "wider",
+            f"{color.info.sar.numerator}:{color.info.sar.denominator}",
+        )
+
+
 def _no_match(bw: Film, color: Film, why: str, matched: int = 0) -> AlignmentError:
     return AlignmentError(
         f"{bw.info.path} and {color.info.path}: no reliable match found ({why}); are they releases "
@@ -165,11 +197,17 @@ def _xywh(box: Box, info: VideoInfo) -> list[int]:
 
 
 def _write_dataset(
-    out: Path, bw: Film, color: Film, al: Alignment, settings: AlignSettings
+    out: Path,
+    bw: Film,
+    color: Film,
+    al: Alignment,
+    settings: AlignSettings,
+    fields: tuple[FieldStructure, Decoding],
 ) -> tuple[Manifest, int]:
-    """Step 6: the pairs, their table, the manifest and the two pictures, into ``out``."""
+    """Step 6: the pairs, their table, the manifest and the pictures, into ``out``."""
     size, fps, every = settings.size, settings.fps, settings.every
-    bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
+    structure, decoding = fields
+    bw_fps, color_fps = float(bw.info.fps), float(decoding.fps or color.info.fps)
     # The output timeline: the B&W film resampled to `fps`, one row in `every`.
     n_out = int(np.floor((bw.n - 0.5) / bw_fps * float(fps))) + 1
     times = np.arange(0, n_out, every) / float(fps)
@@ -186,6 +224,12 @@ def _write_dataset(
         folder.color[sl] = crop_resize(color.frames[c[sl]], al.color_crop, size)
     folder.bw.flush()
     folder.color.flush()
+    films = {"bw": bw, "color": color}
+    crops = {"bw": al.bw_crop, "color": al.color_crop}
+    weights = pair_weights({k: f.overlay for k, f in films.items()}, crops, size)
+    if weights is not None:
+        masks = {k: f.overlay.mask for k, f in films.items() if f.overlay is not None}
+        folder.write_overlays(weights, masks)
     folder.write_pairs(
         bw_frame=b,
         color_frame=c,
@@ -221,9 +265,26 @@ def _write_dataset(
         bw_cuts=tuple(bw.cuts),
         coverage_bw=round(float((al.state >= 0).mean()), 4),
         confidence=round(float(np.median(sc)), 4),
+        color_fields=structure,
+        color_decoding=decoding,
+        color_pictures=color.n,
+        overlays={k: f.overlay.to_json() for k, f in films.items() if f.overlay is not None},
     )
     folder.write_manifest(manifest)
-    _plot(out / "alignment.png", bw, color, al)
+    _plot(out / "alignment.png", bw, color, al, color_fps, structure.describe())
+    moment = int(c[len(c) // 2] if decoding.seekable else c[min(len(c) - 1, 24)])
+    shown = [
+        (name, f, int(frames[len(frames) // 2]))
+        for name, f, frames in (("colour", color, c), ("B&W", bw, b))
+    ]
+    release_picture(
+        out / "release.png",
+        color.info,
+        decoding,
+        moment,
+        al.color_crop,
+        [(name, f.info, k, f.overlay.mask) for name, f, k in shown if f.overlay is not None],
+    )
     pick = np.linspace(0, len(b) - 1, min(8, len(b))).astype(int)
     pair_strip(
         out / "samples.png",
@@ -234,9 +295,9 @@ def _write_dataset(
     return manifest, len(b)
 
 
-def _plot(path: Path, bw: Film, color: Film, al: Alignment) -> None:
+def _plot(path: Path, bw: Film, color: Film, al: Alignment, color_fps: float, fields: str) -> None:
     """The alignment picture: B&W time against colour time."""
-    bw_fps, color_fps = float(bw.info.fps), float(color.info.fps)
+    bw_fps = float(bw.info.fps)
     ends = [np.array([s.bw_start, s.bw_end - 1]) for s in al.segments]
     matched = np.flatnonzero(al.state >= 0)
     alignment_plot(
@@ -251,4 +312,5 @@ def _plot(path: Path, bw: Film, color: Film, al: Alignment) -> None:
         scores=al.score[matched],
         threshold=MATCH,
         speed=color_fps / (al.slope * bw_fps),
+        note=f"colour release: {fields}",
     )

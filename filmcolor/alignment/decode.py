@@ -2,8 +2,9 @@
 
 Each release streams out of its own ffmpeg process, scaled by ffmpeg to a small square (grey for
 the B&W release, RGB and grey for the colour one), into scratch files; on the way each release's
-picture area (letterbox or pillarbox bars) and the B&W release's shot cuts are found (``analysis``).
-The scratch files are what the later steps read, a chunk at a time.
+picture area (letterbox or pillarbox bars), its overlays (``overlays``: a logo, a watermark) and the
+B&W release's shot cuts are found (``analysis``). The scratch files are what the later steps read,
+a chunk at a time; matching and registration read them with any overlay filled in.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from tqdm import tqdm
 from ..color import rgb_to_grey
 from ..errors import VideoError
 from ..geometry import Box
+from ..io.decoding import Decoding
 from ..io.frames import ScratchFrames
 from ..io.stream import Stream
 from ..io.video import FrameReader, VideoInfo
 from .analysis import CutDetector, PictureArea
+from .overlays import Inpainted, Overlay, StaticPixels
 
 
 @dataclass
@@ -31,9 +34,10 @@ class Film:
 
     info: VideoInfo
     frames: ScratchFrames  # (n, S, S) grey or (n, S, S, 3) RGB, uint8: what the pairs are cut from
-    grey: ScratchFrames  # (n, S, S) grey: what matching looks at (the same file for a B&W release)
+    grey: ScratchFrames  # (n, S, S) grey: what matching looks at (overlays filled in)
     active: Box = (0.0, 0.0, 1.0, 1.0)  # picture area inside the bars, as fractions of the frame
     cuts: list[int] = field(default_factory=list)
+    overlay: Overlay | None = None  # what stays put on the picture (a logo), if anything
 
     @property
     def n(self) -> int:
@@ -60,6 +64,7 @@ class Scratch:
         self.info, self.side, self.gray, self.path = info, side, gray, path
         self.grey_path = path if gray else path.with_suffix(".grey.u8")
         self.area = PictureArea(side)
+        self.static = StaticPixels(side)
         self.cuts = CutDetector(info.fps, gray=True) if gray else None
         self.n = 0
         self._files = contextlib.ExitStack()
@@ -72,6 +77,7 @@ class Scratch:
         if self._grey_out:
             self._grey_out.write(g.tobytes())
         self.area.update(g)
+        self.static.update(g)
         if self.cuts:  # at half size: as reliable for cuts, four times cheaper
             half = self.side // 2
             blocks = g.reshape(len(g), half, 2, half, 2)
@@ -87,9 +93,13 @@ class Scratch:
             )
         grey = ScratchFrames(self.grey_path, self.n, (self.side, self.side))
         frames = grey if self.gray else ScratchFrames(self.path, self.n, (self.side, self.side, 3))
-        return Film(
-            self.info, frames, grey, self.area.box(), self.cuts.finish() if self.cuts else []
-        )
+        box = self.area.box()
+        mask, overlay = self.static.mask(box), None
+        if mask is not None:
+            overlay = Overlay.found(mask, self.info.size, frames)
+            grey = Inpainted(grey, mask)
+        cuts = self.cuts.finish() if self.cuts else []
+        return Film(self.info, frames, grey, box, cuts, overlay)
 
     def __enter__(self) -> Scratch:
         return self
@@ -99,12 +109,19 @@ class Scratch:
 
 
 def decode_both(
-    bw: VideoInfo, color: VideoInfo, side: int, scratch: Path, progress: bool
+    bw: VideoInfo,
+    color: VideoInfo,
+    side: int,
+    scratch: Path,
+    progress: bool,
+    decoding: Decoding | None = None,
 ) -> tuple[Film, Film]:
     """Decode both releases at once (two ffmpeg processes) into scratch files, scanning as they
-    come."""
+    come; the colour release through its ``decoding`` (``fields``: its field matching in the
+    same ffmpeg process, its YCbCr matrix)."""
+    decoding = decoding or Decoding()
     bar = tqdm(
-        total=bw.frames + color.frames,
+        total=bw.frames + decoding.count(color),
         unit="frame",
         desc="decoding",
         disable=not progress,
@@ -116,8 +133,9 @@ def decode_both(
         Scratch(color, side, False, scratch / "color.u8") as color_s,
     ):
         with Stream() as stream:
-            for info, target, fmt in ((bw, bw_s, "gray"), (color, color_s, "rgb24")):
-                reader = FrameReader(info, size=(side, side), pix_fmt=fmt, batch=64)
+            jobs = ((bw, bw_s, "gray", None), (color, color_s, "rgb24", decoding))
+            for info, target, fmt, how in jobs:
+                reader = FrameReader(info, size=(side, side), pix_fmt=fmt, batch=64, decoding=how)
                 stream.sink(
                     stream.source(reader),
                     lambda batch, t=target: (t.add(batch), bar.update(len(batch))),

@@ -4,7 +4,10 @@
     color.npy      (N, S, S, 3) uint8, its colour frame
     pairs.csv      a row per pair: the frame numbers in both films, times, score, shot, segment
     manifest.json  what was aligned and how (``Manifest``)
-    alignment.png, samples.png   pictures to check it by
+    overlay.npz    where overlays lie (a logo): ``pairs`` (S, S) the pairs' pixel weights (0 under
+                   an overlay), ``color`` and ``bw`` each release's mask over its frame; only when
+                   one was found
+    alignment.png, samples.png, release.png   pictures to check it by
 
 ``AlignedFolder.create`` writes one (align), ``AlignedFolder.open`` reads one (train, evaluate,
 render --aligned); nothing else knows the files' names or the manifest's keys.
@@ -15,13 +18,15 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .. import __version__
 from ..errors import DatasetError
+from ..io.decoding import Decoding
+from .fields import FieldStructure
 from .segments import color_index
 
 COLUMNS = ("pair", "bw_frame", "color_frame", "bw_time", "color_time", "score", "shot", "segment")
@@ -59,10 +64,19 @@ class Manifest:
     bw_cuts: tuple[int, ...]  # first B&W frame of each shot after the first
     coverage_bw: float  # share of the B&W frames matched
     confidence: float  # median similarity of the pairs
+    # how the colour release's frames are made of fields, and the decoding that makes its
+    # pictures (the chain, the YCbCr matrix): pairs.csv's colour frames are its pictures
+    color_fields: FieldStructure = FieldStructure("progressive", chosen="unknown")
+    color_decoding: Decoding = Decoding()
+    color_pictures: int = 0  # pictures of the colour release through its decoding
+    overlays: dict = field(default_factory=dict)  # "bw", "color": Overlay.to_json() where found
     filmcolor_version: str = __version__
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        data["color_fields"] = self.color_fields.to_json()
+        data["color_decoding"] = self.color_decoding.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
@@ -70,6 +84,8 @@ class Manifest:
         values = {k: v for k, v in data.items() if k in fields}
         values["segments"] = tuple(SegmentRecord(**s) for s in data["segments"])
         values["bw_cuts"] = tuple(int(c) for c in data["bw_cuts"])
+        values["color_fields"] = FieldStructure.from_json(data.get("color_fields"))
+        values["color_decoding"] = Decoding.from_json(data.get("color_decoding"))
         return cls(**values)
 
     def color_frames(self, n: int, color_frames: int | None = None) -> np.ndarray:
@@ -123,6 +139,19 @@ class AlignedFolder:
         self.shots = np.asarray(columns["shot"], np.int64)
         self.frames = np.asarray(columns["bw_frame"], np.int64)
         self.color_frames = np.asarray(columns["color_frame"], np.int64)
+
+    def write_overlays(self, pairs: np.ndarray, masks: dict[str, np.ndarray]) -> None:
+        """``overlay.npz``: the pairs' pixel weights (S, S) and each release's overlay mask."""
+        np.savez_compressed(self.path / "overlay.npz", pairs=pairs, **masks)
+
+    def overlay(self, name: str = "pairs") -> np.ndarray | None:
+        """The pairs' pixel weights (S, S) float32 (0 under an overlay: left out of the loss), or
+        a release's overlay mask ("color", "bw"); None where no overlay was found."""
+        path = self.path / "overlay.npz"
+        if not path.exists():
+            return None
+        with np.load(path) as data:
+            return data[name] if name in data else None
 
     def write_manifest(self, manifest: Manifest) -> None:
         (self.path / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2))

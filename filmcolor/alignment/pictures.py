@@ -1,4 +1,5 @@
-"""The alignment picture: B&W time against colour time, the matched frames and segments."""
+"""The align stage's pictures: B&W time against colour time, the matched frames and segments
+(alignment.png); how the colour release was read, its fields and its overlays (release.png)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..io.pictures import text, tick_step, write_png
+from ..geometry import Box, to_pixels
+from ..io.decoding import Decoding
+from ..io.frames import frames_at
+from ..io.pictures import labelled, text, tick_step, write_png
+from ..io.video import VideoInfo
 
 
 def alignment_plot(
@@ -22,6 +27,7 @@ def alignment_plot(
     scores: np.ndarray,
     threshold: float,
     speed: float,
+    note: str = "",
 ) -> None:
     """B&W time against colour time, all in seconds: B&W ``cuts`` (grey lines), ``segments``
     (orange; each the B&W and colour times of its two ends), ``matched`` frames (B&W and colour
@@ -29,7 +35,7 @@ def alignment_plot(
     ``durations`` are the B&W file's and the colour file's; ``speed`` how fast colour plays.
 
     Drawn with OpenCV rather than matplotlib: the align benchmark counts every half second."""
-    w, h, left, right, top, bottom = 760, 520, 70, 20, 40, 50
+    w, h, left, right, top, bottom = 760, 530, 70, 20, 50, 50
     img = np.full((h, w, 3), 255, np.uint8)
     xmax, ymax = durations
 
@@ -74,4 +80,55 @@ def alignment_plot(
         (left, 24),
         0.4,
     )
+    text(img, note, (left, 40), 0.4, colour=(200, 90, 20))
     write_png(path, img)
+
+
+def release_picture(
+    path: Path,
+    color: VideoInfo,
+    decoding: Decoding,
+    moment: int,
+    crop: Box,
+    overlays: Sequence[tuple[str, VideoInfo, int, np.ndarray]],
+) -> None:
+    """release.png: a detail of five colour frames around picture ``moment`` as a plain decode
+    gives them, above the decoding chain's five pictures there (combed frames against field-matched
+    ones; only where there is a chain), and each release's overlay (name, file, frame, mask over
+    the whole frame) outlined in magenta on one of its frames."""
+    rows = []
+    if decoding.filters:
+        first = max(0, round(moment * decoding.cycle[0] / decoding.cycle[1]))
+        plain = Decoding(matrix=decoding.matrix, full_range=decoding.full_range)
+        x0, y0, x1, y1 = to_pixels(crop, color.width, color.height)
+        cx, cy, half = (x0 + x1) // 2, (y0 + y1) // 2, max(24, (x1 - x0) // 8)
+        detail = (cx - half, cy - half * 3 // 4, 2 * half, 3 * half // 2)
+        for title, how, start in (
+            ("as decoded", plain, first),
+            (decoding.filters, decoding, moment),
+        ):
+            tiles = [
+                cv2.resize(f, (240, 180), interpolation=cv2.INTER_NEAREST)
+                for f in frames_at(color, range(start, start + 5), crop=detail, decoding=how)
+            ]
+            rows.append(labelled(_strip(tiles), f"{title}: frames {start}-{start + 4} (detail)"))
+    for name, info, k, mask in overlays:
+        frame = next(frames_at(info, [k], decoding=decoding if name == "colour" else None))
+        frame = cv2.resize(frame, (round(frame.shape[1] * 240 / frame.shape[0]), 240))
+        edge = cv2.morphologyEx(
+            cv2.resize(mask.astype(np.uint8), frame.shape[1::-1], interpolation=cv2.INTER_NEAREST),
+            cv2.MORPH_GRADIENT,
+            np.ones((3, 3), np.uint8),
+        )
+        frame[edge > 0] = (255, 0, 255)
+        rows.append(labelled(frame, f"{name} release: overlay found (left out), frame {k}"))
+    if not rows:
+        return
+    width = max(r.shape[1] for r in rows)
+    pad = [np.pad(r, ((0, 4), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    write_png(path, np.vstack(pad))
+
+
+def _strip(tiles: Sequence[np.ndarray]) -> np.ndarray:
+    gap = np.full((tiles[0].shape[0], 4, 3), 255, np.uint8)
+    return np.hstack([x for t in tiles for x in (t, gap)][:-1])

@@ -21,11 +21,13 @@ from ..color import rgb_to_ab
 
 class Batch(NamedTuple):
     """Pairs as tensors: the B&W frames (n, s, s) and the colour frames as RGB (n, s, s, 3), both in
-    grey levels 0..255, and as CIE a*b* (n, 2, s, s)."""
+    grey levels 0..255, and as CIE a*b* (n, 2, s, s); ``mask`` (n, s, s) weighs each pixel in the
+    loss (0 under an overlay of either release, such as a logo), None where all count."""
 
     grey: torch.Tensor
     rgb: torch.Tensor
     ab: torch.Tensor
+    mask: torch.Tensor | None = None
 
 
 def resized(frames: np.ndarray, size: int | None) -> np.ndarray:
@@ -44,7 +46,8 @@ class PairBatches(Dataset):
     rather than one per pair; ``size`` resizes the frames as they are read (area averaging). With
     ``augment``, a random half of the pairs is mirrored; with ``exposure`` E too, every pair is
     given a random exposure gain from 1/(1+E) to 1+E, as if the scene were lit brighter or darker:
-    both frames' RGB are scaled by one gain, the colour the network must find (a*b*) stays.
+    both frames' RGB are scaled by one gain, the colour the network must find (a*b*) stays. The
+    folder's overlay weights (``AlignedFolder.overlay``) come with every batch, mirrored with it.
     """
 
     def __init__(
@@ -58,6 +61,10 @@ class PairBatches(Dataset):
         self.data, self.augment, self.exposure = data, augment, exposure
         self.size = size
         self.rng = np.random.default_rng(seed)
+        weights = data.overlay()
+        if weights is not None and size is not None and weights.shape[0] != size:
+            weights = cv2.resize(weights, (size, size), interpolation=cv2.INTER_AREA) > 0.999
+        self.weights = None if weights is None else torch.from_numpy(weights.astype(np.float32))
 
     def __len__(self) -> int:
         return len(self.data)
@@ -68,17 +75,20 @@ class PairBatches(Dataset):
         grey = torch.from_numpy(resized(self.data.bw[idx], self.size).astype(np.float32))
         rgb = torch.from_numpy(color.astype(np.float32))
         ab = torch.from_numpy(rgb_to_ab(color)).permute(0, 3, 1, 2)
+        mask = None if self.weights is None else self.weights.expand(len(idx), -1, -1).clone()
         if self.augment:
             mirror = torch.from_numpy(self.rng.random(len(idx)) < 0.5)
             grey[mirror], rgb[mirror] = grey[mirror].flip(-1), rgb[mirror].flip(-2)
             ab[mirror] = ab[mirror].flip(-1)
+            if mask is not None:
+                mask[mirror] = mask[mirror].flip(-1)
             if self.exposure:
                 span = np.log1p(self.exposure)
                 gain = np.exp(self.rng.uniform(-span, span, (len(idx), 1, 1))).astype(np.float32)
                 gain = torch.from_numpy(gain)
                 grey = (grey * gain).clamp(max=255)
                 rgb = (rgb * gain[..., None]).clamp(max=255)
-        return Batch(grey, rgb, ab)
+        return Batch(grey, rgb, ab, mask)
 
 
 class EpochDraw(Sampler[int]):

@@ -6,6 +6,7 @@
 - ``dpx``: DPX headers (frame rate, timecode) read, and DPX frames written with them
 - ``timecode``: SMPTE timecode checked, moved on, packed for DPX
 - ``formats``: pixel formats, colour tags and the output formats chosen from a name and a depth
+- ``decoding``: how a file's frames become pictures (a filter chain, a YCbCr matrix, seeking)
 - ``writer``: ``VideoWriter`` encodes frames into a video file
 - ``audio``: a film's sound (its own, or another file's) carried into a new file
 - ``outputs``: a rendered film's output, file or image sequence, with its sound and timecode

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import VideoError
+from .decoding import Decoding
 from .video import FrameReader, VideoInfo
 
 SEEK = 240  # frames: a jump further ahead than this seeks rather than decodes on
@@ -43,17 +44,20 @@ def frames_at(
     size: tuple[int, int] | None = None,
     crop: tuple[int, int, int, int] | None = None,
     seek: int = SEEK,
+    decoding: Decoding | None = None,
 ) -> Iterator[np.ndarray | None]:
     """RGB frame k of ``info``'s video for each k of ``indices``, in that order (None for a
-    negative k), cropped and resized as ``FrameReader`` does.
+    negative k), cropped and resized as ``FrameReader`` does; with ``decoding``, picture k of its
+    chain.
 
     The video is decoded forward; where the next index lies behind the decoder, or more than
-    ``seek`` frames ahead of it, ffmpeg starts again at that frame. A repeated index costs
-    nothing."""
+    ``seek`` frames ahead of it, ffmpeg starts again at (a cycle before) that frame. A repeated
+    index costs nothing."""
     reader: FrameReader | None = None
     frames: Iterator[np.ndarray] = iter(())
     at, last = -1, (-1, None)  # the next frame the decoder yields; the last one fetched
-    fps = float(info.fps)
+    decoding = decoding or Decoding()
+    fps = float(decoding.input_fps or info.fps)
     try:
         for k in indices:
             k = int(k)
@@ -61,13 +65,16 @@ def frames_at(
                 yield None
                 continue
             if k != last[0]:
-                if reader is None or k < at or k > at + seek:
+                restart = k > at + seek and decoding.seekable
+                if reader is None or k < at or restart:
                     if reader is not None:
                         reader.close()
-                    start = (k - 0.5) / fps if k else None  # frame k is the first after
-                    reader = FrameReader(info, size=size, crop=crop, start=start, batch=8)
+                    j, at = decoding.start(k)
+                    start = (j - 0.5) / fps if j else None  # input frame j is the first after
+                    reader = FrameReader(
+                        info, size=size, crop=crop, start=start, batch=8, decoding=decoding
+                    )
                     frames = (frame for batch in reader for frame in batch)
-                    at = k
                 while at <= k:
                     frame = next(frames, None)
                     if frame is None:

@@ -22,6 +22,7 @@ import ffmpeg
 import numpy as np
 
 from ..errors import VideoError
+from .decoding import Decoding
 from .formats import ColourTags, bit_depth, frame_layout
 from .process import StderrTail, last_line, require_ffmpeg, widen_pipe
 from .sequence import DEFAULT_FPS, Sequence, find_sequence, is_sequence
@@ -48,6 +49,8 @@ class VideoInfo:
     colour: ColourTags = ColourTags()  # what the stream says of its colour
     timecode: str | None = None  # of the first frame, where the file carries one
     sequence: Sequence | None = None  # the frames, when the film is a folder of images
+    start_time: float = 0.0  # the first frame's timestamp, seconds
+    field_order: str = ""  # as flagged (progressive, tt, bb, ...): a flag, not a measurement
 
     @property
     def size(self) -> tuple[int, int]:
@@ -72,6 +75,11 @@ class VideoInfo:
             "audio": list(self.audio),
             "pix_fmt": self.pix_fmt,
             "timecode": self.timecode,
+            "sar": f"{self.sar.numerator}:{self.sar.denominator}",
+            "color_space": self.colour.matrix or "",
+            "color_range": self.colour.range or "",
+            "color_primaries": self.colour.primaries or "",
+            "field_order": self.field_order,
         }
 
 
@@ -105,6 +113,7 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
     audio = tuple(s.get("codec_name", "?") for s in streams if s.get("codec_type") == "audio")
     tags = [s.get("tags", {}) for s in [v, *streams]] + [info.get("format", {}).get("tags", {})]
     timecode = next((t.get("timecode") or t.get("TIMECODE") for t in tags if _has_tc(t)), None)
+    start = _float(v.get("start_time")) or _float(info.get("format", {}).get("start_time")) or 0.0
     return VideoInfo(
         path,
         *_size(v),
@@ -117,6 +126,8 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
         v.get("pix_fmt", ""),
         _colour(v),
         timecode,
+        start_time=start,
+        field_order="" if v.get("field_order") == "unknown" else v.get("field_order", ""),
     )
 
 
@@ -204,6 +215,11 @@ class FrameReader:
     ``crop`` is (x, y, w, h) in source pixels, applied before ``size`` (w, h). ``start`` and
     ``duration`` (seconds) select an excerpt, ``frames`` the most frames to decode; ``keyframes``
     decodes only the keyframes (fast; of an image sequence, one frame in ``KEYFRAME_EVERY``).
+    ``decoding`` says how pictures are made of the file's frames (``io.decoding``: a filter chain,
+    the YCbCr matrix for RGB), from ``start`` on (seconds of the file, before the chain). A start
+    in a video file is found by the frames' own timestamps (a keyframe seek, then ffmpeg's
+    ``trim``), so it is exact in MPEG program streams too, where ffmpeg's own accurate seek lands
+    a few frames off.
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
@@ -221,8 +237,10 @@ class FrameReader:
         keyframes: bool = False,
         frames: int | None = None,
         batch: int = 32,
+        decoding: Decoding | None = None,
     ):
         self.info = info
+        self.decoding = decoding = decoding or Decoding()
         self.width, self.height = size or (crop[2:] if crop else info.size)
         self.frame_shape, self.dtype = frame_layout(pix_fmt, self.width, self.height)
         self.batch = batch
@@ -234,15 +252,31 @@ class FrameReader:
             stream = self._sequence(info, start, duration, keyframes, output_args).video
         else:
             input_args = {"skip_frame": "nokey"} if keyframes else {}
-            if start:
-                input_args["ss"] = start
-            if duration:
+            trim = {}
+            if start:  # timestamps kept (copyts) and cut by trim, from a keyframe before
+                input_args.update(ss=max(0.0, start - 1.0), noaccurate_seek=None, copyts=None)
+                trim["start"] = info.start_time + start
+                if duration:
+                    trim["end"] = trim["start"] + duration
+            elif duration:
                 input_args["t"] = duration
             stream = ffmpeg.input(str(info.path), **input_args).video
+            if trim:
+                stream = stream.trim(**trim)
+        for step in filter(None, decoding.filters.split(",")):
+            name, _, args = step.partition("=")
+            stream = stream.filter(name, **dict(a.split("=", 1) for a in args.split(":") if a))
         if crop:
             stream = stream.crop(*crop)
+        colour = {}
+        if decoding.matrix and pix_fmt == "rgb24":  # YCbCr -> RGB by the file's own matrix
+            colour = dict(
+                in_color_matrix=decoding.matrix, in_range="pc" if decoding.full_range else "tv"
+            )
         if size:
-            stream = stream.filter("scale", size[0], size[1], flags="area")
+            stream = stream.filter("scale", size[0], size[1], flags="area", **colour)
+        elif colour:
+            stream = stream.filter("scale", **colour)
         self._proc = (
             stream.output(
                 "pipe:", format="rawvideo", pix_fmt=pix_fmt, fps_mode="passthrough", **output_args
@@ -312,7 +346,7 @@ class FrameReader:
             raise VideoError(f"{path}: ffmpeg could not decode it ({tail.last})")
         if self.frames_read == 0:
             raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
-        expected = self.info.frames
+        expected = self.decoding.count(self.info)
         if not self._excerpt and tail.count and expected and self.frames_read < 0.98 * expected:
             raise VideoError(
                 f"{path}: truncated or corrupt: decoded {self.frames_read} of {expected} frames "

@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .head import Head, Mix, blend
+from .head import Head, Mix, blend, masked_mean
 
 AB_SCALE = 100.0  # a*b* units per unit of the head's output
 
@@ -27,6 +27,12 @@ class ABHead(Head):
         return (out.detach().float().permute(0, 2, 3, 1) * AB_SCALE).cpu().numpy()
 
     def loss(
-        self, out: torch.Tensor, rgb: torch.Tensor, ab: torch.Tensor, mix: Mix | None = None
+        self,
+        out: torch.Tensor,
+        rgb: torch.Tensor,
+        ab: torch.Tensor,
+        mix: Mix | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return F.l1_loss(out, blend(ab / AB_SCALE, mix))
+        error = F.l1_loss(out, blend(ab / AB_SCALE, mix), reduction="none").mean(1)
+        return masked_mean(error, mask)

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ..color import rgb_to_ab
-from .head import Head, Mix
+from .head import Head, Mix, masked_mean
 
 GRID = 10
 NEAREST = 5
@@ -118,7 +118,12 @@ class BinsHead(Head):
         return annealed_mean(out.detach(), self.bins).cpu().numpy()
 
     def loss(
-        self, out: torch.Tensor, rgb: torch.Tensor, ab: torch.Tensor, mix: Mix | None = None
+        self,
+        out: torch.Tensor,
+        rgb: torch.Tensor,
+        ab: torch.Tensor,
+        mix: Mix | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         index, weight = self.encoder.encode(ab)  # (n, h, w, NEAREST)
         cw = self.class_weights[index[..., 0]]  # the weight of each pixel's own bin
@@ -129,7 +134,7 @@ class BinsHead(Head):
             weight = torch.cat([lam * weight, (1 - lam) * weight[other]], -1)
             cw = lam[..., 0] * cw + (1 - lam[..., 0]) * cw[other]
         logp = torch.log_softmax(out.float(), dim=-1)
-        return -((logp.gather(-1, index) * weight).sum(-1) * cw).mean()
+        return masked_mean(-(logp.gather(-1, index) * weight).sum(-1) * cw, mask)
 
     def calibrate(self, colours: np.ndarray, most: int = 2000) -> None:
         """Rebalancing weights from the colours of (up to ``most``) training frames."""

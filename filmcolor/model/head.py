@@ -36,10 +36,17 @@ class Head(nn.Module, ABC):
 
     @abstractmethod
     def loss(
-        self, out: torch.Tensor, rgb: torch.Tensor, ab: torch.Tensor, mix: Mix | None = None
+        self,
+        out: torch.Tensor,
+        rgb: torch.Tensor,
+        ab: torch.Tensor,
+        mix: Mix | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The loss of ``out`` against the release's frames, RGB (n, 3, h, w) in [-1, 1] and a*b*
-        (n, 2, h, w); with ``mix``, against each pair's target blended with its partner's."""
+        (n, 2, h, w); with ``mix``, against each pair's target blended with its partner's; with
+        ``mask`` (n, h, w), each pixel weighted by it (0 under an overlay: a logo teaches
+        nothing)."""
 
     def calibrate(self, colours: np.ndarray) -> None:
         """Learn what the head needs from the training frames' colours (RGB uint8 (n, h, w, 3),
@@ -60,6 +67,13 @@ def to_rgb8(pred: torch.Tensor) -> np.ndarray:
     """float (n, 3, h, w) in [-1, 1] -> uint8 RGB (n, h, w, 3)."""
     rgb = pred.detach().clamp(-1, 1).add(1).mul(127.5).round().byte()
     return rgb.permute(0, 2, 3, 1).cpu().numpy()
+
+
+def masked_mean(per_pixel: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """The mean of a per-pixel loss (n, h, w), each pixel weighted by ``mask`` (n, h, w)."""
+    if mask is None:
+        return per_pixel.mean()
+    return (per_pixel * mask).sum() / mask.sum().clamp(min=1.0)
 
 
 def blend(target: torch.Tensor, mix: Mix | None) -> torch.Tensor:

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..color import rgb_to_ab
-from .head import Head, Mix, blend, to_rgb8
+from .head import Head, Mix, blend, masked_mean, to_rgb8
 
 
 class RGBHead(Head):
@@ -27,6 +27,11 @@ class RGBHead(Head):
         return rgb_to_ab(to_rgb8(out.float()))
 
     def loss(
-        self, out: torch.Tensor, rgb: torch.Tensor, ab: torch.Tensor, mix: Mix | None = None
+        self,
+        out: torch.Tensor,
+        rgb: torch.Tensor,
+        ab: torch.Tensor,
+        mix: Mix | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return F.mse_loss(out, blend(rgb, mix))
+        return masked_mean(F.mse_loss(out, blend(rgb, mix), reduction="none").mean(1), mask)

@@ -4,10 +4,13 @@
 colour picture lies on the B&W one (a scale and a shift). While rendering, for each B&W frame the
 release has:
 
-1. the colour frame is decoded alongside the film, in its own thread, scaled by ffmpeg to the B&W
-   picture's scale at the size of the chroma planes (half the film's);
+1. the colour frame is decoded alongside the film, in its own thread, through the decoding the
+   alignment chose (its field matching or deinterlacer and its YCbCr matrix: ``alignment.fields``),
+   scaled by ffmpeg to the B&W picture's scale at the size of the chroma planes (half the film's);
 2. it is placed onto the B&W picture by the alignment's shift, refined once per shot (``phase``)
-   and checked again later in the shot (the report shows both);
+   and checked again later in the shot (the report shows both); its chroma's own offset against
+   the B&W luma is measured once per shot and the chroma moved by it (``chroma``); where an overlay
+   (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is. Measured on
    davis-hard against the true colour: a*b* 0.175x a grey film's colour error, the chroma as it is
    0.19x, chroma relative to the luminance 0.26x; snapping it to the B&W edges with a guided
@@ -33,14 +36,17 @@ from ..alignment.analysis import shot_ids
 from ..alignment.folder import AlignedFolder
 from ..color import rgb_to_ab
 from ..errors import AlignmentError, FilmcolorError
+from ..io.decoding import Decoding
 from ..io.frames import frames_at
 from ..io.video import VideoInfo, probe
 from ..model.net import ColourNet
 from .blend import BLEND, blend_weights, transfers
+from .chroma import chroma_offset, shift_chroma
 from .phase import register_shift
 
 log = logging.getLogger("filmcolor")
 
+CHROMA_AT = (0, 4, 8)  # frames after a shot's first release frame its chroma offset is measured
 FEATHER = 4  # pixels (chroma-plane) over which the release's colour fades at its framing's edge
 REACH = 0.05  # of the picture's width: how far past its framing the release's edge colour carries
 
@@ -57,6 +63,10 @@ class Shot:
     residual: float | None = None  # full-resolution pixels left, measured later in the shot
     transfer: np.ndarray | None = None  # (4, 2)
     first: int = -1  # the B&W frame the shift was found on
+    chroma: tuple[float, float] = (0.0, 0.0)  # chroma-plane pixels: the chroma's own offset
+    chroma_response: float = 0.0
+    chroma_seen: list = field(default_factory=list)  # (dx, dy, response) of each frame measured
+    cover: tuple | None = None  # where an overlay lies on the placed frame: (y0, y1, x0, x1, mask)
 
 
 @dataclass
@@ -70,6 +80,9 @@ class Release:
     scale: tuple[float, float]  # colour pixels per B&W pixel, x and y
     offset: tuple[float, float]  # colour pixel coordinate of the B&W frame's left and top edge
     shots: dict[int, Shot] = field(default_factory=dict)
+    decoding: Decoding = field(default_factory=Decoding)  # how its pictures are made
+    overlay: np.ndarray | None = None  # uint8 (s, s) over its frame: 1 under an overlay (a logo)
+    fields: str = ""  # its field structure, for the report
 
     @property
     def covered(self) -> float:
@@ -88,7 +101,7 @@ class Release:
         inside = ks < len(self.frame_of)
         wanted = np.full(count, -1, np.int64)
         wanted[inside] = np.where(self.weight[ks[inside]] > 0, self.frame_of[ks[inside]], -1)
-        frames = frames_at(self.info, wanted, size=self.half_size())
+        frames = frames_at(self.info, wanted, size=self.half_size(), decoding=self.decoding)
         try:
             for b0 in range(0, count, batch):
                 yield [next(frames) for _ in range(min(batch, count - b0))]
@@ -114,13 +127,26 @@ class Release:
                 half, self._place(rgb, half.shape, box, (0.0, 0.0))
             )
             shot.first = k
-        elif shot.residual is None and k >= shot.first + BLEND // 2:
+        if k - shot.first in CHROMA_AT:
+            self._measure_chroma(shot, self._place(rgb, half.shape, box, shot.shift))
+        if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
             shot.residual = 2 * float(np.hypot(dx, dy))
-        placed = self._place(rgb, half.shape, box, shot.shift)
+        placed = shift_chroma(self._place(rgb, half.shape, box, shot.shift), shot.chroma)
+        placed = self._fill_overlay(placed, box, shot)
         inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
         w_map = (w * inside)[..., None]
         return w_map * rgb_to_ab(placed) + (1 - w_map) * ab
+
+    @staticmethod
+    def _measure_chroma(shot: Shot, placed: np.ndarray) -> None:
+        """The chroma's offset measured on one more frame of the shot: the median of the frames
+        measured so far (one frame's texture can favour a wrong offset by a pixel or more)."""
+        (dx, dy), response = chroma_offset(placed)
+        shot.chroma_seen.append((dx, dy, response))
+        seen = np.array(shot.chroma_seen)
+        shot.chroma = (float(np.median(seen[:, 0])), float(np.median(seen[:, 1])))
+        shot.chroma_response = float(seen[:, 2].mean())
 
     def place(
         self, k: int, rgb: np.ndarray, shape: tuple[int, int], box: tuple[int, int]
@@ -156,6 +182,28 @@ class Release:
             rgb, m, (shape[1], shape[0]), flags=flags, borderMode=cv2.BORDER_REPLICATE
         )
 
+    def _fill_overlay(self, placed: np.ndarray, box, shot: Shot) -> np.ndarray:
+        """The placed frame with what an overlay covers filled in from around it (OpenCV's Telea
+        inpainting, on the overlay's box only): the logo's colour never reaches the film."""
+        if self.overlay is None:
+            return placed
+        if shot.cover is None:
+            cover = self._place(self.overlay * np.uint8(255), placed.shape[:2], box, shot.shift)
+            cover = cv2.dilate((cover > 8).astype(np.uint8), np.ones((5, 5), np.uint8))
+            ys, xs = np.nonzero(cover)
+            if not len(ys):
+                shot.cover = ()
+                return placed
+            y0, x0 = max(0, ys.min() - 4), max(0, xs.min() - 4)
+            y1, x1 = ys.max() + 5, xs.max() + 5
+            shot.cover = (y0, y1, x0, x1, cover[y0:y1, x0:x1])
+        if not shot.cover:
+            return placed
+        y0, y1, x0, x1, mask = shot.cover
+        out = placed.copy()
+        out[y0:y1, x0:x1] = cv2.inpaint(placed[y0:y1, x0:x1], mask, 3, cv2.INPAINT_TELEA)
+        return out
+
     def _inside(self, shape, box, shift, frame_shape) -> np.ndarray:
         """1 where the release shows the picture and for REACH beyond its edges (their colour
         carried on: a reframed release misses a thin band, where the edge's true colour is a better
@@ -170,16 +218,23 @@ class Release:
 
     def report(self) -> dict:
         """Frames and shots as the render report shows them."""
+        sx, sy = self.scale  # the chroma's offset in the release's own pixels
         return {
             "release_frames": int((self.weight > 0).sum()),
             "model_frames": int((self.weight < 1).sum()),
             "covered": self.covered,
+            "fields": self.fields,
+            "decoding": self.decoding.filters,
+            "overlay": self.overlay is not None,
             "shots": {
                 s: {
                     "shift_px": None if v.shift is None else [2 * v.shift[0], 2 * v.shift[1]],
                     "response": v.response,
                     "residual_px": v.residual,
                     "matched_to_release": v.transfer is not None,
+                    "chroma_px": [2 * sx * v.chroma[0], 2 * sy * v.chroma[1]],
+                    "chroma_response": v.chroma_response,
+                    "overlay_filled": bool(v.cover),
                 }
                 for s, v in sorted(self.shots.items())
             },
@@ -233,7 +288,7 @@ def _release(
                 "files (or leave out --aligned)"
             )
     n = film.frames
-    frame_of = manifest.color_frames(n, ref.frames)
+    frame_of = manifest.color_frames(n, manifest.color_pictures or ref.frames)
     shot = shot_ids(n, manifest.bw_cuts)
     bx, by, bw, bh = manifest.crop["bw"]
     cx, cy, cw, ch = manifest.crop["color"]
@@ -245,6 +300,9 @@ def _release(
         shot,
         scale,
         (cx - bx * scale[0], cy - by * scale[1]),
+        decoding=manifest.color_decoding,
+        overlay=None if (mask := folder.overlay("color")) is None else mask.astype(np.uint8),
+        fields=manifest.color_fields.describe(),
     )
     found = transfers(frame_of, shot, AlignedFolder.open(aligned), net, model_size)
     release.shots.update({s: Shot(transfer=t) for s, t in found.items()})

@@ -75,6 +75,32 @@ class RenderResult:
     release: dict | None = None
     review: Path | None = None
 
+    def summary(self) -> list[str]:
+        """What the command line says when a render is done, a line each."""
+        rate = self.frames / self.seconds if self.seconds else 0
+        lines = [
+            f"wrote {self.out} ({self.frames} frame(s) in {self.seconds:.1f} s, {rate:.1f} fps)"
+        ]
+        if r := self.release:
+            lines.append(
+                f"colour from the release on {r['release_frames']} frames, from the model on "
+                f"{r['model_frames']} (the release's share of the film's colour: "
+                f"{r['covered']:.0%}); see {self.out.with_name(self.out.stem + '_report.png')}"
+            )
+            offsets = [v["chroma_px"] for v in r["shots"].values() if v.get("shift_px")]
+            if offsets:
+                x, y = (sorted(o[i] for o in offsets) for i in (0, 1))
+                lines.append(
+                    f"the release's chroma lay {x[len(x) // 2]:+.2f}, {y[len(y) // 2]:+.2f} px "
+                    f"(x, y; median of {len(x)} shots, x from {x[0]:+.2f} to {x[-1]:+.2f}) off "
+                    "its luma; corrected"
+                )
+        if self.review:
+            lines.append(
+                f"review it shot by shot: {self.review} (decide in OUT_shots.toml, then --shots)"
+            )
+        return lines
+
 
 def _scan(
     info: VideoInfo, start: float | None, duration: float | None, most: int = 320
@@ -306,7 +332,12 @@ def render_film(
             summary["shots"].update({int(k): v for k, v in r["shots"].items()})
         summary["shots"] = dict(sorted(summary["shots"].items()))
         with atomic_file(out.with_name(f"{out.stem}_report.png"), overwrite=True) as tmp:
-            release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name)
+            note = (
+                f"colour release: {release.fields}; decoded with {release.decoding.filters or '-'}"
+            )
+            if release.overlay is not None:
+                note += "; overlay (logo) left out, filled from around it"
+            release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name, note)
     review = Review.merged(info.fps, release is not None, parts)
     page = write_review(out, review, plan, src, first, summary, by_hand)
     return RenderResult(out, frames, time.perf_counter() - t0, summary, page)

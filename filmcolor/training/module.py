@@ -60,13 +60,14 @@ class Colorizer(pl.LightningModule):
 
     def training_step(self, batch: Batch, batch_idx: int) -> torch.Tensor:
         grey, rgb = to_input(batch.grey), to_target(batch.rgb)
-        alpha, mix = self.settings.mixup, None
+        alpha, mix, mask = self.settings.mixup, None, batch.mask
         if alpha > 0:  # mixup: the original pair stays the larger part of each blend
             lam = torch.distributions.Beta(alpha, alpha).sample((len(grey), 1, 1, 1)).to(grey)
             lam = torch.maximum(lam, 1 - lam)
             mix = (lam, torch.randperm(len(grey), device=grey.device))
             grey = lam * grey + (1 - lam) * grey[mix[1]]
-        loss = self.net.head.loss(self(grey), rgb, batch.ab, mix)
+            mask = None if mask is None else mask * mask[mix[1]]
+        loss = self.net.head.loss(self(grey), rgb, batch.ab, mix, mask)
         self.log(
             "train/loss", loss, on_step=False, on_epoch=True, batch_size=len(grey), sync_dist=True
         )
@@ -76,7 +77,7 @@ class Colorizer(pl.LightningModule):
         grey, rgb = to_input(batch.grey), to_target(batch.rgb)
         out = self(grey)
         n = len(grey)
-        loss = self.net.head.loss(out, rgb, batch.ab)
+        loss = self.net.head.loss(out, rgb, batch.ab, mask=batch.mask)
         self.log("val/loss", loss, on_epoch=True, batch_size=n, sync_dist=True)
         release = lab(batch.rgb.round().byte().cpu().numpy())
         error = torch.tensor(

@@ -1,0 +1,138 @@
+"""Overlays: what stays put on a release while its picture changes (a logo, a bug, a watermark).
+
+A broadcaster's logo on the colour release, or a restorer's watermark on the B&W scan, covers the
+same pixels in every frame. Over a whole film a pixel's grey level varies as much as its
+neighbours' do (the spread over time of a natural picture changes slowly across the frame); under
+an opaque or half-transparent overlay it varies far less. So, as the frames go by at the
+decoder's small size, each pixel's spread over time is kept (``StaticPixels``), and an overlay is
+where it falls below half of its neighbourhood's (a median over a quarter of the frame, but no
+less than half the picture's median: a large logo would lower its own neighbourhood's), inside
+the picture area (bars are static too), in blobs neither tiny nor huge, their holes filled, grown
+by a pixel for the blur around a logo's edge.
+
+What an overlay covers is what the release does not show: matching and registration look at the
+frames with it filled in from around it (``Inpainted``), the training loss leaves its pixels out
+(the aligned folder's mask), and the render takes the colour there from around it in the
+release's picture (``rendering.release``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..geometry import Box, inset, to_pixels
+
+RATIO = 0.5  # spread over time below this share of the neighbourhood's: an overlay
+MIN_FRAMES = 48  # fewer frames than this say nothing about what stays put
+LARGEST = 0.15  # of the picture: a bigger "overlay" is a static film, not a logo
+
+
+class StaticPixels:
+    """Each pixel's mean and spread over time of grey frames (side, side), in constant memory."""
+
+    def __init__(self, side: int):
+        self.side, self.n = side, 0
+        self.sum = np.zeros((side, side))
+        self.sq = np.zeros((side, side))
+
+    def update(self, grey: np.ndarray) -> None:
+        g = grey.astype(np.float64)
+        self.sum += g.sum(axis=0)
+        self.sq += (g * g).sum(axis=0)
+        self.n += len(grey)
+
+    def mask(self, picture: Box) -> np.ndarray | None:
+        """Where an overlay lies (bool (side, side), over the whole frame), or None."""
+        if self.n < MIN_FRAMES:
+            return None
+        mean = self.sum / self.n
+        spread = np.sqrt(np.maximum(self.sq / self.n - mean**2, 0)).astype(np.float32)
+        k = max(3, self.side // 4) | 1
+        around = cv2.medianBlur(np.clip(spread, 0, 255).astype(np.uint8), min(k, 255))
+        x0, y0, x1, y1 = to_pixels(inset(picture, 0.015), self.side, self.side)
+        floor = 0.5 * float(np.median(spread[y0:y1, x0:x1]))
+        low = spread < RATIO * np.maximum(around.astype(np.float32), max(floor, 1.0))
+        inside = np.zeros_like(low)
+        inside[y0:y1, x0:x1] = True
+        low &= inside
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(low.astype(np.uint8), 8)
+        area = (x1 - x0) * (y1 - y0)
+        keep = np.zeros_like(low)
+        for i in range(1, count):
+            if 6 <= stats[i, cv2.CC_STAT_AREA] <= LARGEST * area:
+                keep |= labels == i
+        if not keep.any():
+            return None
+        outside = np.pad(~keep, 1, constant_values=True).astype(np.uint8)  # holes: not reached
+        cv2.floodFill(outside, None, (0, 0), 2)
+        keep |= outside[1:-1, 1:-1] == 1
+        return cv2.dilate(keep.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """An overlay found on one release: its mask over the whole frame (bool (side, side)), its
+    box in the release's own pixels (x, y, w, h) and its mean colour (RGB, or a grey level)."""
+
+    mask: np.ndarray
+    box: tuple[int, int, int, int]
+    colour: tuple[int, ...]
+
+    @classmethod
+    def found(cls, mask: np.ndarray, size: tuple[int, int], frames) -> Overlay:
+        """The overlay of ``mask``, for a release of ``size`` (w, h) whose small frames (n, s, s[,
+        3]) are ``frames`` (a few are read for its colour)."""
+        ys, xs = np.nonzero(mask)
+        s = mask.shape[0]
+        x0, x1 = xs.min() * size[0] // s, (xs.max() + 1) * size[0] // s
+        y0, y1 = ys.min() * size[1] // s, (ys.max() + 1) * size[1] // s
+        sample = frames[np.linspace(0, len(frames) - 1, min(16, len(frames))).astype(int)]
+        colour = np.median(sample[:, mask], axis=(0, 1)).round().astype(int)
+        box = (int(x0), int(y0), int(x1 - x0), int(y1 - y0))
+        return cls(mask, box, tuple(int(v) for v in colour.ravel()))
+
+    def to_json(self) -> dict:
+        return {"box": list(self.box), "colour": list(self.colour), "pixels": int(self.mask.sum())}
+
+
+def pair_weights(
+    overlays: dict[str, Overlay | None], crops: dict[str, Box], size: int
+) -> np.ndarray | None:
+    """The aligned pairs' pixel weights (size, size) float32: 0 where an overlay of either release
+    covers the pair's picture (any part of the pixel), 1 elsewhere; None when there is none."""
+    weights = np.ones((size, size), np.float32)
+    for name, overlay in overlays.items():
+        if overlay is None:
+            continue
+        m = overlay.mask.astype(np.float32)
+        x0, y0, x1, y1 = to_pixels(crops[name], m.shape[1], m.shape[0])
+        cover = cv2.resize(m[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
+        weights[cover > 0.02] = 0.0
+    return None if weights.min() == 1.0 else weights
+
+
+class Inpainted:
+    """Small grey frames read with an overlay filled in from around it (OpenCV's Telea
+    inpainting, on the overlay's box only), for matching and registration."""
+
+    def __init__(self, frames, mask: np.ndarray):
+        self.frames, self.shape = frames, frames.shape
+        ys, xs = np.nonzero(mask)
+        s = mask.shape[0]
+        self.box = (max(0, ys.min() - 4), min(s, ys.max() + 5), max(0, xs.min() - 4))
+        self.box += (min(s, xs.max() + 5),)
+        y0, y1, x0, x1 = self.box
+        self.roi_mask = mask[y0:y1, x0:x1].astype(np.uint8)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, index) -> np.ndarray:
+        out = self.frames[index]
+        y0, y1, x0, x1 = self.box
+        for f in out if out.ndim == 3 else out[None]:
+            f[y0:y1, x0:x1] = cv2.inpaint(f[y0:y1, x0:x1], self.roi_mask, 2, cv2.INPAINT_TELEA)
+        return out

@@ -1,0 +1,106 @@
+"""The colour release's chroma against its luma: its offset measured and corrected, shot by shot.
+
+Video masters of the colorization era carry chroma at a fraction of the luma's resolution, often
+shifted against it by a few pixels, differently from scene to scene. Registering the release's
+picture by its luma (``phase``) leaves that shift in its colour: a red coat's colour beside the
+coat. Chroma and luma edges are not the same edges (a shadow has no colour edge, two colours of
+one lightness no luma edge), so correlating them is unreliable; but within a small window a
+picture's chroma is nearly a linear function of its luma (the colour-lines model, the guided
+filter's), and that holds best where the two are in register. So the offset is the shift of the
+chroma planes that leaves the least of their variance unexplained by a local linear fit on the
+luma (windows of 9 pixels, both planes lightly blurred first so that sub-pixel interpolation does
+not favour itself), searched pixel by pixel along x then y and refined to a fraction of a pixel
+by a parabola through the best three. Its luma being registered on the B&W luma, the release's
+chroma is then on the B&W picture too; the chroma alone is moved back, the release's luma stays.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+REACH = 5  # pixels searched either way, at the measuring size
+RADIUS = 4  # the local fit's window: 2 RADIUS + 1 pixels
+WIDTH = 1000  # pictures are measured at most this wide (a 4K film's chroma planes are halved)
+CENTRE = 0.7  # the central share of the picture (each way) measured
+EPS = 6.5  # grey levels squared: the local fit's regularisation (flat windows explain nothing)
+
+
+def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
+    """The offset (dx, dy) in pixels of the placed release frame's chroma against its luma (RGB
+    (h, w, 3): the chroma shows at x + dx what the luma shows at x), and how much of the chroma's
+    variance the luma explains there (0..1: how far to trust it)."""
+    h, w = placed.shape[:2]
+    dy0, dx0 = round(h * (1 - CENTRE) / 2), round(w * (1 - CENTRE) / 2)
+    scale = min(1.0, WIDTH / placed.shape[1])
+    small = cv2.resize(
+        placed[dy0 : h - dy0, dx0 : w - dx0], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+    )
+    ycc = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb).astype(np.float32), (0, 0), 1)
+    if min(ycc.shape[:2]) < 4 * REACH + 8:
+        return (0.0, 0.0), 0.0
+    m = REACH + 1
+    luma = ycc[m:-m, m:-m, 0]
+
+    def unexplained(dx: float, dy: float) -> float:
+        h, w = ycc.shape[:2]
+        move = np.float32([[1, 0, dx], [0, 1, dy]])
+        flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        c = cv2.warpAffine(ycc[..., 1:], move, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+        return _unexplained(luma, c[m:-m, m:-m])
+
+    dx = _best(lambda x: unexplained(x, 0.0), -REACH, REACH)
+    dy = _best(lambda y: unexplained(dx, y), -REACH, REACH)
+    dx = _best(lambda x: unexplained(x, dy), round(dx) - 2, round(dx) + 2)
+    explained = 1.0 - unexplained(dx, dy)
+    if max(abs(dx), abs(dy)) > REACH - 0.5:  # at the search's edge: no minimum found
+        return (0.0, 0.0), float(explained)
+    return (dx / scale, dy / scale), float(explained)
+
+
+def _unexplained(luma: np.ndarray, chroma: np.ndarray) -> float:
+    """Share of the chroma planes' local variance a local linear fit on the luma leaves."""
+
+    def box(x):
+        return cv2.boxFilter(x, -1, (2 * RADIUS + 1, 2 * RADIUS + 1))
+
+    mean_y, var_y = box(luma), box(luma * luma)
+    var_y -= mean_y * mean_y
+    left = total = 0.0
+    for k in range(chroma.shape[2]):
+        c = np.ascontiguousarray(chroma[..., k])
+        mean_c = box(c)
+        cov = box(luma * c) - mean_y * mean_c
+        var_c = box(c * c) - mean_c * mean_c
+        left += float(np.maximum(var_c - cov * cov / (var_y + EPS), 0).sum())
+        total += float(np.maximum(var_c, 0).sum())
+    return left / max(total, 1e-6)
+
+
+def _best(cost, lo: int, hi: int) -> float:
+    """The minimum of ``cost`` over whole pixels lo..hi, refined by a parabola through three."""
+    at = np.arange(lo, hi + 1)
+    e = np.array([cost(float(x)) for x in at])
+    i = int(np.argmin(e))
+    if 0 < i < len(at) - 1 and (curve := e[i - 1] - 2 * e[i] + e[i + 1]) > 0:
+        return float(at[i] + 0.5 * (e[i - 1] - e[i + 1]) / curve)
+    return float(at[i])
+
+
+def shift_chroma(placed: np.ndarray, offset: tuple[float, float]) -> np.ndarray:
+    """The placed release frame (RGB) with its chroma alone moved back by ``offset``: its luma
+    as it is, its chroma sampled at x + offset."""
+    if offset == (0.0, 0.0):
+        return placed
+    ycc = cv2.cvtColor(placed, cv2.COLOR_RGB2YCrCb)
+    h, w = ycc.shape[:2]
+    move = np.float32([[1, 0, offset[0]], [0, 1, offset[1]]])
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    ycc[..., 1:] = cv2.warpAffine(
+        np.ascontiguousarray(ycc[..., 1:]),
+        move,
+        (w, h),
+        flags=flags,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)

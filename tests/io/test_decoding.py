@@ -1,0 +1,71 @@
+"""Decoding chains and colour matrices: pictures reached by seeking, YCbCr read by its tags."""
+
+import logging
+import subprocess
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from conftest import LOGO
+
+from filmcolor.io.decoding import Decoding, colour_matrix
+from filmcolor.io.frames import frames_at
+from filmcolor.io.video import FrameReader, probe
+
+TELECINE = Decoding(
+    "fieldmatch=order=tff,decimate=scthresh=100",
+    cycle=(5, 4),
+    input_fps=Fraction(30000, 1001),
+    fps=Fraction(24000, 1001),
+)
+
+
+@pytest.mark.parametrize("decoding", [Decoding(), TELECINE], ids=["plain", "telecine"])
+def test_pictures_reached_by_seeking_are_those_of_a_decode_from_the_start(sd_release, decoding):
+    """Also in an MPEG program stream, where ffmpeg's own seek lands a few frames off."""
+    info = probe(sd_release("telecine", logo=LOGO) / "color.mpg")
+    every = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
+    wanted = [200, 7, 123, 124, 250, 60]
+    got = list(frames_at(info, wanted, size=(96, 56), seek=20, decoding=decoding))
+    assert all(np.array_equal(g, every[k]) for g, k in zip(got, wanted))
+
+
+def _patches(tmp_path, matrix, tags):
+    """A few frames of saturated patches encoded with ``matrix``, tagged or not."""
+    colours = np.array([(230, 20, 20), (20, 200, 40), (30, 40, 220), (220, 200, 30)], np.uint8)
+    frame = np.repeat(np.repeat(colours[None], 48, 0), 48, 1)  # 48 x 192
+    path = tmp_path / f"patches-{matrix}.mpg"
+    tag = ["-colorspace", "smpte170m" if matrix == "bt601" else "bt709"] if tags else []
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "192x48",
+         "-r", "25", "-i", "-", "-frames:v", "4",
+         "-vf", f"scale=out_color_matrix={matrix}:out_range=tv,format=yuv420p",
+         "-c:v", "mpeg2video", "-q:v", "1", *tag, str(path)],
+        input=frame.tobytes() * 4, check=True,
+    )  # fmt: skip
+    return probe(path), frame
+
+
+def test_an_untagged_sd_release_is_read_as_bt601_and_the_log_says_so(tmp_path, caplog):
+    info, truth = _patches(tmp_path, "bt601", tags=False)
+    assert info.colour.matrix is None
+    with caplog.at_level(logging.INFO, logger="filmcolor"):
+        matrix, full = colour_matrix(
+            info.colour.matrix or "", info.colour.range or "", info.height, "x.mpg"
+        )
+    assert (matrix, full) == ("bt601", False) and "read as BT.601 (SD)" in caplog.text
+    assert colour_matrix("", "", 1080, "hd.mp4")[0] == "bt709"
+    for m, close in (("bt601", True), ("bt709", False)):
+        frame = next(iter(FrameReader(info, decoding=Decoding(matrix=m), frames=1)))[0]
+        error = np.abs(frame[8:-8].astype(int) - truth[8:-8]).mean()
+        assert (error < 3) == close, f"{m}: {error:.1f} grey levels off"
+
+
+def test_a_tagged_matrix_is_the_one_read(tmp_path):
+    info, truth = _patches(tmp_path, "bt709", tags=True)
+    assert (
+        colour_matrix(info.colour.matrix or "", info.colour.range or "", info.height, "x")[0]
+        == "bt709"
+    )
+    frame = next(iter(FrameReader(info, decoding=Decoding(matrix="bt709"), frames=1)))[0]
+    assert np.abs(frame[8:-8].astype(int) - truth[8:-8]).mean() < 3
