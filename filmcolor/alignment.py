@@ -246,7 +246,7 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
         found = match(
             bw.grey, color.grey, inset(bw.active, 0.1), inset(color.active, 0.1), bw.cuts, fps, rng
         )
-        slope, segments, state, score = found
+        slope, segments, state, score, candidates = found
         if not segments:
             raise NoMatch("no stretch of the films matches")
         log.info("registering the two pictures")
@@ -262,7 +262,10 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
             score[matched],
         )
         log.info("matching again on the common picture area")
-        slope, segments, state, score = match(bw.grey, color.grey, *crops, bw.cuts, fps, rng)
+        # The slope and the candidate offsets hold; only the similarities sharpen.
+        slope, segments, state, score, _ = match(
+            bw.grey, color.grey, *crops, bw.cuts, fps, rng, known=(slope, candidates)
+        )
         if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
             raise NoMatch("too few frames match", int((state >= 0).sum()))
     except NoMatch as e:
@@ -284,6 +287,18 @@ def _xywh(box: Box, info: VideoInfo) -> list[int]:
     return [x0, y0, x1 - x0, y1 - y0]
 
 
+@contextlib.contextmanager
+def _npy_writer(path: Path, shape: tuple[int, ...]):
+    """A uint8 .npy file of ``shape``, its data written in order by the caller."""
+    with open(path, "wb") as f:
+        header = {"descr": "|u1", "fortran_order": False, "shape": shape}
+        np.lib.format.write_array_header_1_0(f, header)
+        start = f.tell()
+        yield f
+        if f.tell() - start != int(np.prod(shape)):
+            raise RuntimeError(f"{path}: wrote {f.tell() - start} bytes for shape {shape}")
+
+
 def _write_dataset(
     out: Path, bw: Film, color: Film, al: Alignment, settings: AlignSettings
 ) -> tuple[dict, int]:
@@ -302,13 +317,16 @@ def _write_dataset(
         raise _no_match(bw, color, "no pair is confident enough")
     shots = shot_ids(bw.n, bw.cuts)[b]
     seg = al.state[b]
-    bw_arr = np.lib.format.open_memmap(out / "bw.npy", "w+", np.uint8, (len(b), size, size))
-    color_arr = np.lib.format.open_memmap(
-        out / "color.npy", "w+", np.uint8, (len(b), size, size, 3)
-    )
-    for sl in chunks(len(b), 256):
-        bw_arr[sl] = crop_resize(bw.frames[b[sl]], al.bw_crop, size)
-        color_arr[sl] = crop_resize(color.frames[c[sl]], al.color_crop, size)
+    # Written a chunk at a time through plain files, not memory maps: the pages of a mapped
+    # output stay in the process's memory until it ends (4 KB a pair at size 64: 2 GB for a
+    # feature film).
+    with (
+        _npy_writer(out / "bw.npy", (len(b), size, size)) as bw_arr,
+        _npy_writer(out / "color.npy", (len(b), size, size, 3)) as color_arr,
+    ):
+        for sl in chunks(len(b), 256):
+            bw_arr.write(crop_resize(bw.frames[b[sl]], al.bw_crop, size).tobytes())
+            color_arr.write(crop_resize(color.frames[c[sl]], al.color_crop, size).tobytes())
     with open(out / "pairs.csv", "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(
