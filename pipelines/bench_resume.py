@@ -16,6 +16,7 @@ length. Prints a table (markdown) and one JSON line.
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import subprocess
 import tempfile
@@ -36,6 +37,7 @@ def _luma(path: Path) -> np.ndarray:
 
 
 def _audio_seconds(path: Path) -> float:
+    """The length of a file's first audio stream (Matroska keeps it as a tag), 0 if none."""
     out = subprocess.run(
         [
             "ffprobe",
@@ -44,16 +46,21 @@ def _audio_seconds(path: Path) -> float:
             "-select_streams",
             "a:0",
             "-show_entries",
-            "stream=duration",
+            "stream=duration:stream_tags=DURATION",
             "-of",
-            "csv=p=0",
+            "json",
             str(path),
         ],
         capture_output=True,
         text=True,
         check=True,
-    ).stdout.strip()
-    return float(out) if out and out != "N/A" else 0.0
+    ).stdout
+    streams = json.loads(out).get("streams") or [{}]
+    said = streams[0].get("duration") or streams[0].get("tags", {}).get("DURATION", "0")
+    if ":" not in said:
+        return float(said)
+    hh, mm, ss = said.split(":")
+    return int(hh) * 3600 + int(mm) * 60 + float(ss)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -139,7 +139,7 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
         found = match(
             bw.grey, color.grey, inset(bw.active, 0.1), inset(color.active, 0.1), bw.cuts, fps, rng
         )
-        slope, segments, state, score = found
+        slope, segments, state, score, candidates = found
         if not segments:
             raise NoMatch("no stretch of the films matches")
         log.info("registering the two pictures")
@@ -155,7 +155,10 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
             score[matched],
         )
         log.info("matching again on the common picture area")
-        slope, segments, state, score = match(bw.grey, color.grey, *crops, bw.cuts, fps, rng)
+        # The slope and the candidate offsets hold; only the similarities sharpen.
+        slope, segments, state, score, _ = match(
+            bw.grey, color.grey, *crops, bw.cuts, fps, rng, known=(slope, candidates)
+        )
         if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
             raise NoMatch("too few frames match", int((state >= 0).sum()))
     except NoMatch as e:
@@ -218,12 +221,14 @@ def _write_dataset(
     b, c, sc = b[keep], c[keep], sc[keep]
     if len(b) == 0:
         raise _no_match(bw, color, "no pair is confident enough")
-    folder = AlignedFolder.create(out, len(b), size)
-    for sl in chunks(len(b), 256):
-        folder.bw[sl] = crop_resize(bw.frames[b[sl]], al.bw_crop, size)
-        folder.color[sl] = crop_resize(color.frames[c[sl]], al.color_crop, size)
-    folder.bw.flush()
-    folder.color.flush()
+    batches = (
+        (
+            crop_resize(bw.frames[b[sl]], al.bw_crop, size),
+            crop_resize(color.frames[c[sl]], al.color_crop, size),
+        )
+        for sl in chunks(len(b), 256)
+    )
+    folder = AlignedFolder.write(out, len(b), size, batches)
     films = {"bw": bw, "color": color}
     crops = {"bw": al.bw_crop, "color": al.color_crop}
     weights = pair_weights({k: f.overlay for k, f in films.items()}, crops, size)

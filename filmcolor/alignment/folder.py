@@ -9,7 +9,8 @@
                    one was found
     alignment.png, samples.png, release.png   pictures to check it by
 
-``AlignedFolder.create`` writes one (align), ``AlignedFolder.open`` reads one (train, evaluate,
+``AlignedFolder.write`` writes one (align; ``create`` to fill its arrays in any order),
+``AlignedFolder.open`` reads one (train, evaluate,
 render --aligned); nothing else knows the files' names or the manifest's keys.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +122,30 @@ class AlignedFolder:
         open_memmap = np.lib.format.open_memmap
         folder.bw = open_memmap(folder.path / "bw.npy", "w+", np.uint8, (n, size, size))
         folder.color = open_memmap(folder.path / "color.npy", "w+", np.uint8, (n, size, size, 3))
+        return folder
+
+    @classmethod
+    def write(
+        cls, path: str | Path, n: int, size: int, batches: Iterable[tuple[np.ndarray, np.ndarray]]
+    ) -> AlignedFolder:
+        """A new folder's arrays written from ``batches`` of (bw, color) pairs, in order, through
+        plain files: the pages of a memory-mapped output stay counted in the process's memory
+        until it ends (4 KB a pair at size 64: over 2 GB for a feature film)."""
+        folder = cls(path)
+        folder.path.mkdir(parents=True, exist_ok=True)
+        shapes = {"bw": (n, size, size), "color": (n, size, size, 3)}
+        with open(folder.path / "bw.npy", "wb") as fb, open(folder.path / "color.npy", "wb") as fc:
+            files = {"bw": fb, "color": fc}
+            for name, f in files.items():
+                header = {"descr": "|u1", "fortran_order": False, "shape": shapes[name]}
+                np.lib.format.write_array_header_1_0(f, header)
+            start = {name: f.tell() for name, f in files.items()}
+            for bw, color in batches:
+                fb.write(np.ascontiguousarray(bw, np.uint8).tobytes())
+                fc.write(np.ascontiguousarray(color, np.uint8).tobytes())
+            for name, f in files.items():
+                if f.tell() - start[name] != int(np.prod(shapes[name])):
+                    raise RuntimeError(f"{f.name}: not the {shapes[name]} array it was to hold")
         return folder
 
     def write_pairs(self, **columns: np.ndarray) -> None:

@@ -2,11 +2,13 @@
 
 A frame is described by a THUMBxTHUMB thumbnail of its picture, rank-transformed, so that any
 monotonic change of tone (a B&W stock's response, gamma, contrast) leaves it unchanged; two frames'
-similarity is the cosine of their descriptors. For B&W frames, the most similar colour frames are
-found; every match votes for a line ``colour_frame = slope * bw_frame + offset``. The slope (one
-for the whole film: a PAL speed-up keeps frames, a frame-rate conversion does not) comes from
-RANSAC over the matches; offsets are the peaks of the vote histogram, each valid over the stretch
-of film that voted for it. ``segments.segment`` then chooses among them frame by frame.
+similarity is the cosine of their descriptors. For B&W frames (a subsample on long films), the
+SEARCH_K most similar distinct places of the colour film are found; every match votes for a line
+``colour_frame = slope * bw_frame + offset``. The slope (one for the whole film: a PAL speed-up
+keeps frames, a frame-rate conversion does not) comes from pairs of NEARBY matches, since a
+feature's releases differ by a new offset at every reel, leader and missing shot; offsets are
+voted for in short blocks of the B&W film, each valid over the blocks that voted for it.
+``segments.segment`` then chooses among them frame by frame.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from .segments import Segment, color_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture
-# thumbnail standard deviation (grey levels) under which a frame shows too little to match
-FLAT = 3.0
+FLAT = (
+    3.0  # thumbnail standard deviation (grey levels) under which a frame shows too little to match
+)
 # Slopes (colour frames per B&W frame) that releases really have; a fitted slope this close to one
 # is snapped.
 COMMON_SLOPES = [
@@ -42,7 +45,9 @@ def descriptors(grey, box: Box) -> tuple[np.ndarray, np.ndarray]:
     """Rank-normalised THUMBxTHUMB thumbnails of ``box`` of grey frames (n, s, s), as unit vectors,
     and their contrast."""
     n = len(grey)
-    desc = np.empty((n, THUMB * THUMB), np.float16)  # half precision: 512 bytes a frame
+    # Single precision (1 KB a frame): numpy converts half precision slowly, and the segmentation
+    # reads each frame's descriptor many times.
+    desc = np.empty((n, THUMB * THUMB), np.float32)
     contrast = np.empty(n, np.float32)
     for sl in chunks(n):
         flat = crop_resize(grey[sl], box, THUMB).reshape(sl.stop - sl.start, -1)
@@ -69,24 +74,6 @@ def _ranks(values: np.ndarray) -> np.ndarray:
     below = np.cumsum(hist, axis=1) - hist
     avg = (below + (hist - 1) / 2).astype(np.float32)
     return np.take_along_axis(avg, values.astype(np.int64), axis=1)
-
-
-def _top_matches(qd: np.ndarray, cd: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k most similar colour frames of each query (indices, similarities), in chunks."""
-    idx = np.empty((len(qd), k), np.int64)
-    sim = np.empty((len(qd), k), np.float32)
-    step = max(1, int(4e6 // max(1, len(cd))))  # bounds the similarity block to 16 MB
-    cd32 = cd.astype(np.float32).T
-    for sl in chunks(len(qd), step):
-        s = qd[sl].astype(np.float32) @ cd32
-        top = (
-            np.argpartition(-s, k - 1, axis=1)[:, :k]
-            if s.shape[1] > k
-            else np.argsort(-s, axis=1)[:, :k]
-        )
-        idx[sl] = top
-        sim[sl] = np.take_along_axis(s, top, axis=1)
-    return idx, sim
 
 
 def _fit_slope(b: np.ndarray, c: np.ndarray, w: np.ndarray, rng: np.random.Generator) -> float:
@@ -120,31 +107,229 @@ def _fit_slope(b: np.ndarray, c: np.ndarray, w: np.ndarray, rng: np.random.Gener
     return best
 
 
-def _offset_candidates(
-    b: np.ndarray, c: np.ndarray, w: np.ndarray, slope: float, fps: float, stride: int
-) -> list[tuple[float, int, int]]:
-    """Offsets that many matches vote for, each with the B&W frame range its votes came from.
+# --- search: every queried B&W frame against the whole colour film
+# ---------------------------------------------------------------------------------
 
-    ``b`` are B&W frame numbers, queried every ``stride`` frames."""
-    o = c - slope * b
-    key = np.rint(o).astype(np.int64)
-    lo = key.min()
-    hist = np.bincount(key - lo, weights=w)
-    min_votes = max(3.0, 0.125 * fps / stride * float(np.median(w)))  # 1/8 s of queries
-    gap = max(int(4 * fps), 3 * stride)  # in B&W frames
-    out = []
-    for peak in np.flatnonzero(hist >= min_votes):
-        window = hist[max(0, peak - 2) : peak + 3]
-        if hist[peak] < window.max():
-            continue
-        sel = np.abs(key - (peak + lo)) <= 1
-        bs = np.sort(b[sel])
-        # Split votes into runs separated by long gaps: an offset is valid where its votes are.
-        breaks = np.flatnonzero(np.diff(bs) > gap)
-        for run in np.split(bs, breaks + 1):
-            if len(run) >= 3 and w[sel].mean() * len(run) >= min_votes:
+SEARCH_DIM = 64  # the global search compares descriptors projected on their 64 main directions
+SEARCH_BUDGET = 1.5e9  # query x colour-frame similarities the search may compute (about 10 s)
+SEARCH_K = 6  # distinct colour places kept per query
+NMS_GROUP = 8  # ... at most one per this many (searched) colour frames
+
+
+def _projection(cd: np.ndarray, ok: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(256, SEARCH_DIM) main directions of the colour descriptors (a sample of them)."""
+    idx = np.flatnonzero(ok)
+    if len(idx) > 4000:
+        idx = np.sort(rng.choice(idx, 4000, replace=False))
+    sample = cd[idx].astype(np.float32)
+    if len(sample) < SEARCH_DIM:
+        return np.eye(cd.shape[1], dtype=np.float32)
+    _, vecs = np.linalg.eigh(sample.T @ sample)  # ascending: the last are the main directions
+    return np.ascontiguousarray(vecs[:, ::-1][:, :SEARCH_DIM]).astype(np.float32)
+
+
+def _project(d: np.ndarray, proj: np.ndarray) -> np.ndarray:
+    out = np.empty((len(d), proj.shape[1]), np.float32)
+    for sl in chunks(len(d), 8192):
+        x = d[sl].astype(np.float32) @ proj
+        out[sl] = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
+    return out
+
+
+def _search(
+    bd: np.ndarray,
+    cd: np.ndarray,
+    q: np.ndarray,
+    color_ok: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The SEARCH_K most similar distinct colour places of each queried B&W frame ``q``.
+
+    The search runs in SEARCH_DIM dimensions over every ``cstep``-th colour frame (neighbouring
+    frames look alike), keeping the best frame of each NMS_GROUP searched ones (so the k matches
+    are k places, not one place and its neighbours); each match is then refined to the best of
+    its neighbouring colour frames with the full descriptors. Returns B&W frames, colour frames
+    and similarities, flat, for the matches at or above MATCH."""
+    nc = len(cd)
+    cstep = 2 if nc > 2000 else 1
+    cs = np.flatnonzero(color_ok)
+    cs = cs[::cstep]
+    if len(cs) < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    proj = _projection(cd, color_ok, rng)
+    cp = _project(cd[cs], proj)  # (m, dim)
+    m = len(cp)
+    g = NMS_GROUP if m >= 4 * NMS_GROUP * SEARCH_K else 1
+    mg = -(-m // g)
+    if mg * g > m:  # zero rows: similarity 0, never a match
+        cp = np.concatenate([cp, np.zeros((mg * g - m, cp.shape[1]), np.float32)])
+    cp = np.ascontiguousarray(cp.T)  # (dim, mg * g)
+    k = min(SEARCH_K, mg)
+    qp_all = _project(bd[q], proj)
+    step = max(1, int(8e6 // (mg * g)))  # bounds the similarity block to 32 MB
+    out_b, out_c = [], []
+    for sl in chunks(len(q), step):
+        s3 = (qp_all[sl] @ cp).reshape(sl.stop - sl.start, mg, g)
+        gmax = s3
+        while gmax.shape[2] > 1:  # the best of each group, by halving (g is a power of two)
+            h = gmax.shape[2] // 2
+            gmax = np.maximum(gmax[:, :, :h], gmax[:, :, h:])
+        gmax = gmax[:, :, 0]
+        top = (
+            np.argpartition(-gmax, k - 1, axis=1)[:, :k] if mg > k else np.argsort(-gmax, 1)[:, :k]
+        )
+        good = np.take_along_axis(gmax, top, axis=1) >= MATCH - 0.1  # refined below
+        inner = np.take_along_axis(s3, top[:, :, None], axis=1).argmax(axis=2)
+        col = top * g + inner
+        rows = np.repeat(q[sl][:, None], k, axis=1)
+        out_b.append(rows[good])
+        out_c.append(cs[np.minimum(col[good], m - 1)])
+    b = np.concatenate(out_b) if out_b else np.zeros(0, np.int64)
+    c = np.concatenate(out_c) if out_c else np.zeros(0, np.int64)
+    # Refine: the best colour frame within +-cstep of each match, with the full descriptors.
+    best_s = np.full(len(b), -2.0, np.float32)
+    best_c = c.copy()
+    for d in range(-cstep, cstep + 1):
+        cc = np.clip(c + d, 0, nc - 1)
+        sim = np.empty(len(b), np.float32)
+        for sl in chunks(len(b), 65536):
+            sim[sl] = _dots(bd[b[sl]], cd[cc[sl]])
+        sim[~color_ok[cc]] = -2.0
+        better = sim > best_s
+        best_s[better], best_c[better] = sim[better], cc[better]
+    keep = best_s >= MATCH
+    return b[keep].astype(np.int64), best_c[keep].astype(np.int64), best_s[keep]
+
+
+def _dots(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise dot products of two descriptor stacks, in single precision."""
+    return np.einsum("ij,ij->i", x, y, dtype=np.float32)
+
+
+def _fit_slope_local(
+    b: np.ndarray, c: np.ndarray, w: np.ndarray, fps: float, rng: np.random.Generator
+) -> float:
+    """The slope of colour frame against B&W frame, from NEARBY matches only.
+
+    A film's releases differ by a single slope but by many offsets: each reel, leader and
+    missing shot moves the colour release against the B&W one. A line fitted through the whole
+    film takes that drift of offsets for a change of speed. Pairs of best matches a fraction of a
+    second to twenty seconds apart, on the other hand, mostly lie on one segment: each candidate
+    slope (the common ones and the median of the pairs' own) is scored by how many pairs agree
+    with it within 1.5 frames, the best is refined by least squares over its agreeing pairs and
+    snapped to the first common slope that stays within half a frame of it over the pairs' span."""
+    if len(b) < 2:
+        raise NoMatch("too few frames match")
+    o = np.argsort(b, kind="stable")
+    b, c, w = b[o], c[o], w[o]
+    dbs, dcs, ws = [], [], []
+    for gap in (
+        0.25,
+        0.5,
+        1,
+        2,
+        4,
+        8,
+        14,
+        20,
+        40,
+        80,
+    ):  # seconds: each match against one that far on
+        g = gap * fps
+        j = np.searchsorted(b, b + g)
+        i = np.flatnonzero(j < len(b))
+        j = j[i]
+        ok = (b[j] - b[i]) <= max(g * 1.5, g + 2)
+        i, j = i[ok], j[ok]
+        dbs.append(b[j] - b[i])
+        dcs.append(c[j] - c[i])
+        ws.append(np.minimum(w[i], w[j]))
+    db, dc, pw = (np.concatenate(x).astype(np.float64) for x in (dbs, dcs, ws))
+    if len(db) < 3:
+        return _fit_slope(b, c, w, rng)
+    cands = [float(x) for x in COMMON_SLOPES]
+    far = db >= fps
+    if far.sum() >= 3:
+        cands.append(float(np.median(dc[far] / db[far])))
+    cands.append(_fit_slope(b, c, w, rng))  # the whole-film fit, for films of one segment
+
+    def agree(a):
+        return np.abs(dc - a * db) <= 1.5
+
+    best = max(cands, key=lambda a: (pw[agree(a)].sum(), -abs(a - 1.0)))
+    span = 1.0
+    for _ in range(2):
+        inl = agree(best)
+        if inl.sum() < 3:
+            break
+        best = float((dc[inl] * db[inl]).sum() / (db[inl] ** 2).sum())
+        span = max(1.0, float(np.percentile(db[inl], 95)))
+    # Snap to the first common slope (the simplest) that stays within half a frame of the fit
+    # over the pairs' span.
+    for nice in COMMON_SLOPES:
+        if abs(best - float(nice)) * span <= 0.5:
+            return float(nice)
+    return best
+
+
+BLOCK_S = 2.0  # offsets are voted for in B&W blocks this long
+MAX_PER_BLOCK = 6  # ... at most this many distinct offsets per block
+
+
+def _local_candidates(
+    b: np.ndarray, c: np.ndarray, w: np.ndarray, slope: float, fps: float
+) -> list[tuple[float, int, int]]:
+    """Offsets voted for by at least two matches inside a B&W block of BLOCK_S seconds, each valid
+    over the blocks that voted for it (next blocks merge), with its neighbours +-1.
+
+    Voting in short blocks rather than over the whole film keeps an offset that holds for a
+    single shot (a reel of its own, a shot after a missing one) as visible as one that holds for
+    an hour, and keeps the candidates' count linear in the film's length."""
+    if len(b) == 0:
+        return []
+    block = max(8, int(round(BLOCK_S * fps)))
+    key = np.rint(c - slope * b).astype(np.int64)
+    blk = (b // block).astype(np.int64)
+    kmin = key.min()
+    span = int(key.max() - kmin) + 1
+    code = blk * span + (key - kmin)
+    uniq, inv = np.unique(code, return_inverse=True)
+    votes = np.bincount(inv, weights=w)
+    count = np.bincount(inv)
+    ub, uk = uniq // span, uniq % span + kmin
+    runs: dict[int, list[int]] = {}
+    # Per block: the strongest offsets first, each suppressing its +-2 neighbours.
+    order = np.lexsort((-votes, ub))
+    starts = np.flatnonzero(np.diff(np.concatenate([[-1], ub[order]])) != 0)
+    for a0, a1 in zip(starts, np.append(starts[1:], len(order))):
+        taken: list[int] = []
+        for i in order[a0:a1]:
+            if count[i] < 2 or len(taken) >= MAX_PER_BLOCK:
+                continue
+            if any(abs(int(uk[i]) - t) <= 2 for t in taken):
+                continue
+            taken.append(int(uk[i]))
+            runs.setdefault(int(uk[i]), []).append(int(ub[i]))
+    spans: dict[float, list[list[int]]] = {}
+    for k, blocks in runs.items():
+        blocks.sort()
+        lo = blocks[0]
+        for x, y in zip(blocks, blocks[1:] + [None]):
+            if y is None or y - x > 2:
                 for d in (-1, 0, 1):
-                    out.append((float(peak + lo + d), int(run[0]), int(run[-1]) + 1))
+                    spans.setdefault(float(k + d), []).append([lo * block, (x + 1) * block])
+                lo = y
+    out = []
+    for off, ivs in spans.items():  # merge overlapping ranges of one offset
+        ivs.sort()
+        cur = ivs[0]
+        for iv in ivs[1:]:
+            if iv[0] <= cur[1]:
+                cur[1] = max(cur[1], iv[1])
+            else:
+                out.append((off, cur[0], cur[1]))
+                cur = iv
+        out.append((off, cur[0], cur[1]))
     return out
 
 
@@ -156,38 +341,40 @@ def match(
     cuts: list[int],
     fps: float,
     rng: np.random.Generator,
-) -> tuple[float, list[Segment], np.ndarray, np.ndarray]:
+    known: tuple[float, list] | None = None,
+) -> tuple[float, list[Segment], np.ndarray, np.ndarray, list]:
     """Steps 2-4 on grey frames (n, s, s) of both releases, inside the given picture boxes: the
-    slope, the segments, each B&W frame's segment (-1: none) and its similarity there."""
+    slope, the segments, each B&W frame's segment (-1: none), its similarity there, and the
+    candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search."""
     bd, bc = descriptors(bw_grey, bw_box)
     cd, cc = descriptors(color_grey, color_box)
     bw_flat, color_flat = bc < FLAT, cc < FLAT
     nb, nc = len(bw_grey), len(color_grey)
-    # Query every B&W frame on short films, a subsample on long ones, to bound the work.
-    stride = max(1, int(np.ceil(nb * nc / 4e8)))
-    q = np.flatnonzero(~bw_flat)[::stride]
-    if len(q) < 2 or (~color_flat).sum() < 2:
-        raise NoMatch("too few frames match")
-    cd_masked = np.where(color_flat[:, None], np.float16(0), cd)
-    idx, sim = _top_matches(bd[q], cd_masked, k=min(4, nc))
-    good = sim >= MATCH
-    qb = np.repeat(q[:, None], idx.shape[1], axis=1)[good]
-    qc, qs = idx[good], sim[good]
-    best = np.argmax(sim, axis=1)
-    b1, c1, s1 = q, idx[np.arange(len(q)), best], sim[np.arange(len(q)), best]
-    keep = s1 >= MATCH
-    if keep.sum() < 2:
-        raise NoMatch("too few frames match")
-    slope = _fit_slope(b1[keep].astype(float), c1[keep].astype(float), s1[keep].astype(float), rng)
-    candidates = _offset_candidates(
-        qb.astype(float), qc.astype(float), qs.astype(float), slope, fps, stride
-    )
+    if known is None:
+        # Query every B&W frame while the search stays within its budget, a subsample beyond.
+        stride = max(1, int(np.ceil(nb * nc / 2 / SEARCH_BUDGET)))
+        q = np.flatnonzero(~bw_flat)[::stride]
+        if len(q) < 2 or (~color_flat).sum() < 2:
+            raise NoMatch("too few frames match")
+        qb, qc, qs = _search(bd, cd, q, ~color_flat, rng)
+        if len(qb) < 2:
+            raise NoMatch("too few frames match")
+        best = np.lexsort((-qs, qb))
+        first = best[np.flatnonzero(np.diff(np.concatenate([[-1], qb[best]])) != 0)]
+        slope = _fit_slope_local(
+            qb[first].astype(float), qc[first].astype(float), qs[first].astype(float), fps, rng
+        )
+        candidates = _local_candidates(
+            qb.astype(float), qc.astype(float), qs.astype(float), slope, fps
+        )
+    else:
+        slope, candidates = known
     segments, state, score = segment(
-        bd, bw_flat, cd, color_flat, slope, candidates, cuts, fps, MATCH
+        bd, bw_flat, cd, color_flat, slope, candidates, cuts, fps, MATCH, bc, cc
     )
     if slope != 1.0:
         refine_phase(segments, score, bd, cd, slope)
-    return slope, segments, state, score
+    return slope, segments, state, score, candidates
 
 
 def refine_phase(
