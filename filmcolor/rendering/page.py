@@ -85,9 +85,13 @@ def _registration(row: dict, thumbs: dict) -> str:
         return "–"
     x, y = row["shift_px"]
     how = "by hand" if row["shift_by_hand"] else f"response {_f(row['response'])}"
-    return (
+    text = (
         f"shift {x:+.2f}, {y:+.2f} px<br><small>{how}</small><br>left {_f(row['residual_px'])} px"
     )
+    if row.get("chroma_px") is not None:  # the release's chroma against its luma, corrected
+        cx, cy = row["chroma_px"]
+        text += f"<br><small>chroma {cx:+.2f}, {cy:+.2f} px</small>"
+    return text
 
 
 def _gate(row: dict, thumbs: dict) -> str:
@@ -279,6 +283,7 @@ def review_data(
         row["shift_px"] = reg["shift_px"] if reg else None
         row["response"] = reg["response"] if reg and row["shot"] not in by_hand else None
         row["residual_px"] = reg["residual_px"] if reg else None
+        row["chroma_px"] = reg.get("chroma_px") if reg else None
         row["shift_by_hand"] = row["shot"] in by_hand
         row["overrides"] = changes(row)
         row["warnings"] = warnings(row)
