@@ -52,6 +52,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from filmcolor.errors import FilmcolorError
 from filmcolor.io.files import atomic_dir
 from filmcolor.io.video import probe
 
@@ -119,13 +120,13 @@ def load_source(path: Path, frames: Path = FRAMES) -> Source:
 
 
 def decode_source(source: Source, cache: Path) -> None:
-    """Decode each release's picture frames (truth >= 0) into ``cache/REL.yuv`` (kept: a second
-    build with the same cache skips this)."""
+    """Decode each release's picture frames (truth >= 0) into ``cache/PAIR-REL.yuv`` (kept: a
+    second build with the same cache skips this)."""
     cache.mkdir(parents=True, exist_ok=True)
     for rel in RELEASES:
         ids = source.frames[rel]
         keep = {k for k, s in enumerate(ids) if s >= 0}
-        path = cache / f"{rel}.yuv"
+        path = cache / f"{source.path.name}-{rel}.yuv"
         if path.exists() and path.stat().st_size == len(keep) * source.frame_bytes:
             continue
         cmd = ["ffmpeg", "-v", "error", "-i", str(source.path / f"{rel}.mp4"), "-f", "rawvideo",
@@ -205,7 +206,7 @@ def encode(edit: list, rel: str, source: Source, cache: Path, variants, path: Pa
            "-crf", str(e.crf + (e.bw_crf_delta if gray else 0)), "-pix_fmt", "yuv420p",
            "-threads", str(e.threads), "-movflags", "+faststart", str(path)]  # fmt: skip
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE)
-    fd, rows = os.open(cache / f"{rel}.yuv", os.O_RDONLY), source.rows(rel)
+    fd, rows = os.open(cache / f"{source.path.name}-{rel}.yuv", os.O_RDONLY), source.rows(rel)
     neutral = bytes([128]) * (2 * cs)
     black, cards, mats = card("", (0, 0, 0), (0, 0, 0), rel, w, h), {}, {}
     try:
@@ -336,10 +337,13 @@ def main(argv: list[str] | None = None) -> None:
     cut = Cut(**{f.name: a[f.name] for f in dataclasses.fields(Cut)})
     encoding = Encoding(**{f.name: a[f.name] for f in dataclasses.fields(Encoding)})
     start = time.perf_counter()
-    truth = make_long_pair(
-        a["out"], cut, a["source"], encoding, a["cache"],
-        truth_only=a["truth_only"], overwrite=a["overwrite"],
-    )  # fmt: skip
+    try:
+        truth = make_long_pair(
+            a["out"], cut, a["source"], encoding, a["cache"],
+            truth_only=a["truth_only"], overwrite=a["overwrite"],
+        )  # fmt: skip
+    except FilmcolorError as e:
+        sys.exit(str(e))
     summary = {
         "out": str(a["out"]),
         "reels": len(truth["reels"]),
