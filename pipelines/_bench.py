@@ -49,10 +49,16 @@ def measure(cmd: list[str]) -> tuple[float, float]:
 def measure_cpu(cmd: list[str]) -> tuple[float, float]:
     """Run a command; return its wall time and the CPU seconds (user + system) of its process tree:
     on a loaded machine the steadier figure."""
+    wall, cpu, _ = measure_all(cmd)
+    return wall, cpu
+
+
+def measure_all(cmd: list[str]) -> tuple[float, float, float]:
+    """Run a command; return its wall time (s), CPU seconds and peak memory (MB), as above."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall, _ = measure(cmd)
+    wall, peak = measure(cmd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak
 
 
 def filmcolor_cmd(*args: str) -> list[str]:

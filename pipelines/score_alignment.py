@@ -1,10 +1,13 @@
-"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py and
-filmcolor.synthetic write it).
+"""Score an aligned dataset against a pair's ground truth (truth.json, as make_film_pair.py,
+pipelines.synthetic and pipelines.long_pair write it).
 
     python -m pipelines.score_alignment PAIR_DIR ALIGNED_DIR
 
 Precision: the share of pairs whose two frames show the same source frame. Coverage: the share of
-source frames present in both releases that some correct pair shows.
+source frames present in both releases that some correct pair shows, leaving out those shown in
+truth's ``faint`` frames (the dark end of a fade: pipelines.long_pair); a pair on a faint frame
+still counts as correct. Where the B&W release shows source frames more than once (reused
+footage), ``reused_coverage`` is the share of those that some correct pair shows.
 
 For a colour release held in fields (truth.json's ``color.fields``: a DVD), a pair's colour frame
 is a picture of the decoding chain the manifest names; it is exact when both its fields show the
@@ -30,6 +33,9 @@ from pipelines.field_truth import clean_sources, picture_fields
 def score(pair: Path, aligned: Path) -> dict:
     truth = json.loads((pair / "truth.json").read_text())
     tb, tc = np.array(truth["bw"]["frames"]), np.array(truth["color"]["frames"])
+    faint = {
+        int(t[k]) for rel, t in (("bw", tb), ("color", tc)) for k in truth[rel].get("faint", [])
+    }
     fields = truth["color"].get("fields")
     if fields:
         manifest = AlignedFolder(aligned).manifest
@@ -41,7 +47,7 @@ def score(pair: Path, aligned: Path) -> dict:
     c = np.array([int(r["color_frame"]) for r in rows])
     correct = (tb[b] == tc[c]) & (tb[b] >= 0)
     shown = truth["color"].get("source_frames") or tc[tc >= 0].tolist()
-    shared = set(tb[tb >= 0].tolist()) & set(shown)
+    shared = set(tb[tb >= 0].tolist()) & set(shown) - faint
     covered = set(tb[b][correct].tolist()) & shared
     out = {
         "pairs": len(b),
@@ -49,6 +55,11 @@ def score(pair: Path, aligned: Path) -> dict:
         "coverage": len(covered) / max(1, len(shared)),
         "shared_source_frames": len(shared),
     }
+    ids, counts = np.unique(tb[tb >= 0], return_counts=True)
+    reused = set(ids[counts > 1].tolist()) & shared
+    if reused:
+        out["reused_source_frames"] = len(reused)
+        out["reused_coverage"] = len(covered & reused) / len(reused)
     if fields:
         whole = {t for t, u in fields if t == u}
         only = shared - whole
@@ -71,6 +82,11 @@ def main(argv: list[str] | None = None) -> None:
         + (
             f" ({r['fields_only_covered']} of the {r['fields_only']} held only in fields)"
             if "fields_only" in r
+            else ""
+        )
+        + (
+            f", {r['reused_coverage']:.4f} of the {r['reused_source_frames']} shown twice"
+            if "reused_coverage" in r
             else ""
         )
     )
