@@ -23,9 +23,8 @@ from .segments import Segment, color_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture
-FLAT = (
-    3.0  # thumbnail standard deviation (grey levels) under which a frame shows too little to match
-)
+# thumbnail standard deviation (grey levels) under which a frame shows too little to match
+FLAT = 3.0
 # Slopes (colour frames per B&W frame) that releases really have; a fitted slope this close to one
 # is snapped.
 COMMON_SLOPES = [
@@ -108,7 +107,6 @@ def _fit_slope(b: np.ndarray, c: np.ndarray, w: np.ndarray, rng: np.random.Gener
 
 
 # --- search: every queried B&W frame against the whole colour film
-# ---------------------------------------------------------------------------------
 
 SEARCH_DIM = 64  # the global search compares descriptors projected on their 64 main directions
 SEARCH_BUDGET = 1.5e9  # query x colour-frame similarities the search may compute (about 10 s)
