@@ -51,7 +51,8 @@ def pure_step_rate(data, settings: TrainSettings, device: torch.device, steps: i
     batch held on the device."""
     ranges = split_ranges(data.shots)
     batch = batches(data, ranges["train"], settings.batch_size, shuffle=True, augment=True)
-    grey, rgb, ab = (t.to(device) for t in next(iter(batch)))
+    first = next(iter(batch))
+    grey, rgb, ab = (t.to(device) for t in (first.grey, first.rgb, first.ab))
     grey, rgb = to_input(grey), to_target(rgb)
     model = Colorizer(settings, data.size).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
