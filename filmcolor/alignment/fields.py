@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -173,7 +175,13 @@ def measure(info: VideoInfo) -> FieldStructure:
         starts = [i * SECONDS for i in range(max(1, int(-(-d // SECONDS))))]
     else:
         starts = [(d - SECONDS) * (i + 0.5) / EXCERPTS for i in range(EXCERPTS)]
-    excerpts = [_excerpt(info, s) for s in starts]
+    # The excerpts' probes are separate ffmpeg processes: run them side by side.
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        flags = [pool.submit(_flags, info, s) for s in starts]
+        idets = [pool.submit(_idet, info, s) for s in starts]
+        excerpts = [
+            _excerpt(info, s, f.result(), i.result()) for s, f, i in zip(starts, flags, idets)
+        ]
     windows = [w for e in excerpts for w in e["windows"]]
     counts = collections.Counter(k for _, k in windows if k != "unknown")
     solid = {k for k, n in counts.items() if n >= 2} or set(counts)
@@ -218,10 +226,8 @@ def _snap(rate: float) -> Fraction:
     )
 
 
-def _excerpt(info: VideoInfo, start: float) -> dict:
-    """One excerpt's flags, idet verdicts and 1-second windows."""
-    fl = _flags(info, start)
-    idet = _idet(info, start)
+def _excerpt(info: VideoInfo, start: float, fl: list, idet: list[dict]) -> dict:
+    """One excerpt's 1-second windows, from its flags (``_flags``) and idet verdicts (``_idet``)."""
     windows = _windows(fl, idet, skip=1.0 if start > 0 else 0.0)
     multi = collections.Counter(f.get("mul") for f in idet)
     kinds = {k for _, k in windows}
