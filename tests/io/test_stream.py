@@ -3,11 +3,11 @@ import traceback
 
 import pytest
 
-from filmcolor.io.stream import Stream
+from filmcolor.io.stream import Stream, running_stages
 
 
 def _stage_threads():
-    return [t for t in threading.enumerate() if t.name.startswith("filmcolor-stage")]
+    return running_stages()
 
 
 def test_items_flow_through_the_stages_in_order():

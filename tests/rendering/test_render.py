@@ -1,5 +1,4 @@
 import subprocess
-import threading
 
 import cv2
 import numpy as np
@@ -9,6 +8,7 @@ import torch
 from filmcolor.cli import main
 from filmcolor.color import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import ModelError
+from filmcolor.io.stream import running_stages
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.rendering.renderer import render, render_film
 from filmcolor.rendering.smoothing import ColourSmoother
@@ -97,7 +97,7 @@ def test_a_failing_colour_function_leaves_no_output(easy_pair, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         render_film(easy_pair / "bw.mp4", tmp_path / "out.mp4", colour)
     assert list(tmp_path.iterdir()) == []
-    assert not [t for t in threading.enumerate() if t.name.startswith("filmcolor-stage")]
+    assert not running_stages()
 
 
 def _shot_frames(value, n, size=32):
