@@ -88,3 +88,28 @@ def machine() -> str:
 def emit(record: dict) -> None:
     """The benchmark's last line: its figures as one JSON object."""
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+
+
+def sound_seconds(path: Path) -> tuple[str, float] | None:
+    """Codec and length of the first audio stream of a file (or of a sequence's audio.wav), its
+    own length where the file keeps one (Matroska: a tag), else the container's; None if none."""
+    if path.is_dir():
+        path = path / "audio.wav"
+        if not path.exists():
+            return None
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries"]
+        + ["stream=codec_name,duration:stream_tags=DURATION:format=duration", "-of", "json"]
+        + [str(path)],
+        capture_output=True,
+        check=True,
+    ).stdout
+    found = json.loads(out)
+    if not found.get("streams"):
+        return None
+    stream = found["streams"][0]
+    said = stream.get("duration") or stream.get("tags", {}).get("DURATION")
+    if said and ":" in said:  # HH:MM:SS.fraction
+        hours, minutes, seconds = said.split(":")
+        return stream["codec_name"], int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    return stream["codec_name"], float(said or found["format"]["duration"])

@@ -16,7 +16,6 @@ length. Prints a table (markdown) and one JSON line.
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import subprocess
 import tempfile
@@ -27,7 +26,7 @@ import numpy as np
 
 from filmcolor.io.video import FrameReader, probe
 
-from ._bench import emit, filmcolor_cmd, machine, measure
+from ._bench import emit, filmcolor_cmd, machine, measure, sound_seconds
 
 
 def _luma(path: Path) -> np.ndarray:
@@ -37,30 +36,8 @@ def _luma(path: Path) -> np.ndarray:
 
 
 def _audio_seconds(path: Path) -> float:
-    """The length of a file's first audio stream (Matroska keeps it as a tag), 0 if none."""
-    out = subprocess.run(
-        [
-            "ffprobe",
-            "-v",
-            "error",
-            "-select_streams",
-            "a:0",
-            "-show_entries",
-            "stream=duration:stream_tags=DURATION",
-            "-of",
-            "json",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    streams = json.loads(out).get("streams") or [{}]
-    said = streams[0].get("duration") or streams[0].get("tags", {}).get("DURATION", "0")
-    if ":" not in said:
-        return float(said)
-    hh, mm, ss = said.split(":")
-    return int(hh) * 3600 + int(mm) * 60 + float(ss)
+    sound = sound_seconds(path)
+    return sound[1] if sound else 0.0
 
 
 def main(argv: list[str] | None = None) -> None:

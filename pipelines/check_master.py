@@ -20,9 +20,7 @@ Prints a table (markdown) and ends with one JSON line, like the benchmarks.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -30,28 +28,9 @@ import numpy as np
 from filmcolor.io.formats import PLANAR
 from filmcolor.io.video import FrameReader, probe
 
-from ._bench import emit, filmcolor_cmd, machine, measure_cpu
+from ._bench import emit, filmcolor_cmd, machine, measure_cpu, sound_seconds
 
 FORMATS = {"mkv": "master.mkv", "mov": "master.mov", "tif": "master_tif/%06d.tif"}
-
-
-def _sound_seconds(path: Path) -> tuple[str, float] | None:
-    """Codec and length of the first audio stream of a file (or of a sequence's audio.wav)."""
-    if path.is_dir():
-        path = path / "audio.wav"
-        if not path.exists():
-            return None
-    out = subprocess.run(
-        ["ffprobe", "-v", "error", "-select_streams", "a:0", "-show_entries"]
-        + ["stream=codec_name,duration:format=duration", "-of", "json", str(path)],
-        capture_output=True,
-        check=True,
-    ).stdout
-    found = json.loads(out)
-    if not found.get("streams"):
-        return None
-    stream = found["streams"][0]
-    return stream["codec_name"], float(stream.get("duration") or found["format"]["duration"])
 
 
 def luma_error(scan: Path, out: Path) -> tuple[float, float]:
@@ -114,7 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
                 + ["--audio", str(args.audio), "--overwrite", *extra]
             )
             info = probe(target)
-            sound = _sound_seconds(target)
+            sound = sound_seconds(target)
             rms, worst = luma_error(args.scan, target)
             run = {
                 "format": key,
