@@ -89,15 +89,16 @@ def make_dataset(path, n=96, size=32, shots=6, seed=0):
     level (a learnable mapping), in ``shots`` equal shots."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:size, 0:size] / size
-    folder = AlignedFolder.create(path, n, size)
+    bw = np.zeros((n, size, size), np.uint8)
     for i in range(n):
         g = np.zeros((size, size))
         for _ in range(3):
             cx, cy, r = rng.uniform(0, 1, 2).tolist() + [rng.uniform(0.1, 0.3)]
             g += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / r**2)
-        folder.bw[i] = np.clip(40 + 180 * g / g.max(), 0, 255)
-    f = folder.bw / 255.0
-    folder.color[:] = (np.stack([f, f**2, 1 - f], axis=-1) * 255).astype(np.uint8)
+        bw[i] = np.clip(40 + 180 * g / g.max(), 0, 255)
+    f = bw / 255.0
+    color = (np.stack([f, f**2, 1 - f], axis=-1) * 255).astype(np.uint8)
+    folder = AlignedFolder.write(path, n, size, [(bw, color)])
     frames = np.arange(n)
     folder.write_pairs(
         bw_frame=frames,
@@ -108,8 +109,6 @@ def make_dataset(path, n=96, size=32, shots=6, seed=0):
         shot=frames * shots // n,
         segment=np.zeros(n, int),
     )
-    folder.bw.flush()
-    folder.color.flush()
     return path
 
 

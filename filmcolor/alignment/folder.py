@@ -9,8 +9,7 @@
                    one was found
     alignment.png, samples.png, release.png   pictures to check it by
 
-``AlignedFolder.write`` writes one (align; ``create`` to fill its arrays in any order),
-``AlignedFolder.open`` reads one (train, evaluate,
+``AlignedFolder.write`` writes one (align), ``AlignedFolder.open`` reads one (train, evaluate,
 render --aligned); nothing else knows the files' names or the manifest's keys.
 """
 
@@ -108,21 +107,10 @@ class AlignedFolder:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._manifest: Manifest | None = None
-        self.bw = self.color = None  # memory-mapped arrays, once created or opened
+        self.bw = self.color = None  # memory-mapped arrays, once opened
         self.shots = self.frames = self.color_frames = np.zeros(0, np.int64)
 
     # --- writing (align)
-
-    @classmethod
-    def create(cls, path: str | Path, n: int, size: int) -> AlignedFolder:
-        """A new folder's arrays, to be filled: ``bw`` (n, size, size), ``color`` (n, size, size,
-        3)."""
-        folder = cls(path)
-        folder.path.mkdir(parents=True, exist_ok=True)
-        open_memmap = np.lib.format.open_memmap
-        folder.bw = open_memmap(folder.path / "bw.npy", "w+", np.uint8, (n, size, size))
-        folder.color = open_memmap(folder.path / "color.npy", "w+", np.uint8, (n, size, size, 3))
-        return folder
 
     @classmethod
     def write(

@@ -30,9 +30,8 @@ def _manifest(**changes):
 
 
 def test_a_folder_round_trips(tmp_path):
-    folder = AlignedFolder.create(tmp_path / "a", 5, 8)
-    folder.bw[:] = np.arange(5)[:, None, None]
-    folder.color[:] = 7
+    bw = np.broadcast_to(np.arange(5, dtype=np.uint8)[:, None, None], (5, 8, 8))
+    folder = AlignedFolder.write(tmp_path / "a", 5, 8, [(bw, np.full((5, 8, 8, 3), 7, np.uint8))])
     frames = np.array([2, 3, 4, 9, 10])
     folder.write_pairs(
         bw_frame=frames,
@@ -44,8 +43,6 @@ def test_a_folder_round_trips(tmp_path):
         segment=np.array([0, 0, 0, 1, 1]),
     )
     folder.write_manifest(_manifest())
-    folder.bw.flush()
-    folder.color.flush()
     back = AlignedFolder.open(tmp_path / "a")
     assert len(back) == 5 and back.size == 8 and back.bw[3, 0, 0] == 3
     assert back.frames.tolist() == frames.tolist() and back.shots.tolist() == [0, 0, 0, 1, 1]
@@ -60,7 +57,8 @@ def test_the_manifest_says_which_colour_frame_each_bw_frame_shows():
 
 
 def test_a_folder_without_a_readable_manifest_is_refused(tmp_path):
-    folder = AlignedFolder.create(tmp_path / "a", 2, 8)
+    empty = np.zeros((2, 8, 8), np.uint8)
+    folder = AlignedFolder.write(tmp_path / "a", 2, 8, [(empty, np.zeros((2, 8, 8, 3), np.uint8))])
     folder.write_pairs(
         **{c: np.zeros(2) for c in ("bw_time", "color_time", "score")},
         **{c: np.zeros(2, int) for c in ("bw_frame", "color_frame", "shot", "segment")},
