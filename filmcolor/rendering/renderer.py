@@ -264,7 +264,8 @@ def render_film(
         film = {**_identity(src), "frames": [first, stop]}
         cuts = work.cuts(film, lambda: segments.film_cuts(info, first, stop, progress))
         shot = shot_ids(stop, cuts)
-    plan.resolve(stop - first, _spans(shot[first:stop]), _has(release, first, stop))
+    spans = _spans(shot[first:stop])
+    plan.resolve(stop - first, spans, _has(release, first, stop, spans))
     by_hand = plan.place(release, first) if release is not None else set()
     pieces = segments.plan(first, stop, max(1, round(settings.segment * fps)), cuts)
     work.claim(
@@ -356,12 +357,14 @@ def _spans(shot: np.ndarray) -> dict[int, tuple[int, int]]:
     return {int(shot[a]): (int(a), int(b)) for a, b in zip(firsts, lasts)}
 
 
-def _has(release: Release | None, first: int, stop: int) -> dict[int, bool] | None:
-    """Whether the colour release has any frame of each shot (None without one)."""
+def _has(
+    release: Release | None, first: int, stop: int, spans: dict[int, tuple[int, int]]
+) -> dict[int, bool] | None:
+    """Whether the colour release has any frame of each shot of ``spans`` (None without one)."""
     if release is None:
         return None
-    shot, present = release.shot[first:stop], release.frame_of[first:stop] >= 0
-    return {int(s): bool(present[shot == s].any()) for s in np.unique(shot)}
+    present = release.frame_of[first:stop] >= 0
+    return {s: bool(present[a : b + 1].any()) for s, (a, b) in spans.items()}
 
 
 def _check_new(target: Path, overwrite: bool) -> None:
