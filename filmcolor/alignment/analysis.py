@@ -39,8 +39,8 @@ class CutDetector:
         """How many frames after a cut the detector may take to report it."""
         return self._detector.event_buffer_length
 
-    def update(self, frames: np.ndarray) -> None:
-        """Process a batch of uint8 frames, grey (n, h, w) or RGB (n, h, w, 3)."""
+    def update(self, frames: Iterable[np.ndarray]) -> None:
+        """Process a batch of uint8 frames, grey (h, w) or RGB (h, w, 3)."""
         for frame in frames:
             bgr = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR if frame.ndim == 2 else cv2.COLOR_RGB2BGR)
             found = self._detector.process_frame(self._timecode(self._index, self.fps), bgr)
