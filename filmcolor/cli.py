@@ -242,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
         "...). The model predicts colour (CIE a*b*) at its own size, smoothed over time within "
         "shots and put on the film's own full-resolution luminance. With --reference, every frame "
         "the colour release has takes the release's own colour instead, and the model colours "
-        "what it lacks. Beside OUT: OUT_review.html (shot by shot, for a browser), "
-        "OUT_review.json, OUT_shots.toml.",
+        "what it lacks. Beside OUT: OUT_review.html (shot by shot, for a browser; its thumbnails "
+        "in OUT_review/), OUT_review.json, OUT_shots.toml.",
         _cmd_render,
     )
     p.add_argument("input", type=Path, help=f"the B&W film ({_FILM}), or an image")

@@ -1,24 +1,28 @@
 """The review's files: ``OUT_review.html``, one page that opens from the file system in any
-browser, with ``OUT_review.json`` (``review_data``: the rows and their warnings) and
-``OUT_shots.toml`` beside it.
+browser, its thumbnails in the folder ``OUT_review/`` beside it, with ``OUT_review.json``
+(``review_data``: the rows and their warnings) and ``OUT_shots.toml``.
 
-The page (``review.html``, filled in here) holds everything: thumbnails as JPEG data URIs, the
-figures as text, a few lines of script to filter the rows by warning and sort them by a column;
-nothing is fetched, so it works offline and from ``file://``. A column is one entry of
+The page (``review.html``, filled in here) holds the figures as text and a few lines of script to
+filter the rows by warning and sort them by a column; its images are the JPEG files beside it
+(a feature film's thousands of shots make a page of a few MB, not of a hundred, and a render
+keeps no picture in memory for it). Nothing is fetched, so it works offline and from ``file://``;
+move the page with its folder. A column is one entry of
 ``COLUMNS`` (header, the row's figure it sorts by, how a cell shows it): another figure is one
 more entry.
 """
 
 from __future__ import annotations
 
-import base64
 import json
+import os
+import shutil
 from collections.abc import Callable
 from html import escape
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
 
-from ..io.files import atomic_file
+from ..io.files import atomic_dir, atomic_file
 from .decisions import Plan
 from .review import (
     COLOURED,
@@ -33,11 +37,29 @@ from .review import (
 from .shots import shots_text
 
 
-def _img(data: bytes | None, alt: str, size: tuple[int, int]) -> str:
-    if data is None:
+def _img(src: str | None, alt: str, size: tuple[int, int]) -> str:
+    if src is None:
         return '<span class="none">no release frame here</span>'
-    src = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-    return f'<img src="{src}" alt="{escape(alt)}" width="{size[0]}" height="{size[1]}">'
+    return f'<img src="{escape(src)}" alt="{escape(alt)}" width="{size[0]}" height="{size[1]}">'
+
+
+def _names(thumbs: dict) -> list[str]:
+    """The files of one shot's thumbnails."""
+    return [n for n in (thumbs["bw"], *thumbs["colour"], thumbs["release"]) if n]
+
+
+def _under(folder: str, thumbs: dict) -> dict:
+    """One shot's thumbnails with each name made a link from the page into ``folder``."""
+
+    def link(name):
+        return None if name is None else f"{quote(folder)}/{quote(name)}"
+
+    return {
+        **thumbs,
+        "bw": link(thumbs["bw"]),
+        "colour": [link(c) for c in thumbs["colour"]],
+        "release": link(thumbs["release"]),
+    }
 
 
 def _f(value, digits: int = 2, suffix: str = "") -> str:
@@ -186,8 +208,9 @@ def _timeline(data: dict) -> str:
     return "".join(out)
 
 
-def review_page(data: dict, thumbs: dict[int, dict]) -> str:
-    """The page's HTML from ``review_data``'s ``data`` and each shot's thumbnails."""
+def review_page(data: dict, thumbs: dict[int, dict], folder: str) -> str:
+    """The page's HTML from ``review_data``'s ``data`` and each shot's thumbnails, files in
+    ``folder`` (relative to the page)."""
     rows = data["shots"]
     title = f"filmcolor review: {data['output']}"
     frames = data["frames"]
@@ -229,7 +252,7 @@ def review_page(data: dict, thumbs: dict[int, dict]) -> str:
         "filters": filters,
         "count": f"{len(rows)} of {len(rows)} shots shown",
         "head": head,
-        "rows": "\n".join(_row(r, thumbs[r["shot"]], columns) for r in rows),
+        "rows": "\n".join(_row(r, _under(folder, thumbs[r["shot"]]), columns) for r in rows),
     }
     for name, value in fill.items():
         page = page.replace("{{" + name + "}}", value)
@@ -308,6 +331,21 @@ def write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
+def write_page(page: Path, data: dict, review: Review) -> None:
+    """The page and, beside it, the folder of its thumbnails (the page's name without
+    ``.html``), each replaced whole; the thumbnails are linked (or copied) from the review's."""
+    folder = page.with_suffix("")
+    with atomic_dir(folder, overwrite=True) as tmp:
+        for thumbs in review.thumbs.values():
+            for name in _names(thumbs):
+                try:
+                    os.link(review.folder / name, tmp / name)
+                except OSError:
+                    shutil.copyfile(review.folder / name, tmp / name)
+        with atomic_file(page, overwrite=True) as html:
+            html.write_text(review_page(data, review.thumbs, folder.name))
+
+
 def write_review(
     out: Path,
     review: Review,
@@ -334,8 +372,7 @@ def write_review(
     page = out.with_name(f"{out.stem}_review.html")
     with atomic_file(out.with_name(f"{out.stem}_review.json"), overwrite=True) as tmp:
         write_json(tmp, data)
-    with atomic_file(page, overwrite=True) as tmp:
-        tmp.write_text(review_page(data, review.thumbs))
+    write_page(page, data, review)
     toml = out.with_name(f"{out.stem}_shots.toml")
     if shots_file is None or toml.resolve() != shots_file.resolve():
         header = f"{Path(film).name} rendered as {out.name}"

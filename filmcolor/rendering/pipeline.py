@@ -62,7 +62,9 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
     with open_writer(
         job.output, partial, width, info.height, info.fps, job.piece.first, info.sar
     ) as writer:
-        review = Review(info.fps, job.release is not None)
+        review = Review(
+            info.fps, job.release is not None, job.work.thumbs, f"piece-{job.piece.index:05d}"
+        )
         written = _stream(job, writer, done, review)
     if written != job.piece.frames and not (job.to_the_end and written):
         remove(partial)

@@ -325,7 +325,6 @@ def render_film(
         )
         os.replace(final, out)
     parts = [records[p.index]["review"] for p in pieces]
-    work.remove()
     summary = None
     if release is not None:
         summary = release.report()
@@ -339,8 +338,9 @@ def render_film(
             if release.overlay is not None:
                 note += "; overlay (logo) left out, filled from around it"
             release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name, note)
-    review = Review.merged(info.fps, release is not None, parts)
+    review = Review.merged(info.fps, release is not None, parts, work.thumbs)
     page = write_review(out, review, plan, src, first, summary, by_hand)
+    work.remove()
     return RenderResult(out, frames, time.perf_counter() - t0, summary, page)
 
 

@@ -6,9 +6,10 @@ frame, the familiarity gate's strength, and its picture at the chroma planes' si
 memory, so nothing is decoded twice. The review keeps a few figures per frame, measured at a small
 size, and a few candidate frames per shot at the thumbnails' size (thinned as the shot grows); when
 the next shot starts, the shot's figures are summed up and its first, middle and last frames made
-JPEG thumbnails (the release's frame placed on the picture for the middle one only). Memory grows
-with the number of shots, not of frames. ``page`` sums it up as ``OUT_review.json`` holds it,
-with the warnings, and writes the files.
+JPEG thumbnails (the release's frame placed on the picture for the middle one only), written to
+the review's folder at once and kept by name. Memory grows with the number of shots (a row of
+figures each), not of frames, and not with their pictures. ``page`` sums it up as
+``OUT_review.json`` holds it, with the warnings, and writes the files.
 
 Colour figures are a*b* distances (CIE76 with the lightness left out): the colour error of a shot
 is the mean distance of its colour to the release's, placed on the picture, on one in
@@ -18,9 +19,9 @@ the release's own chroma, so ``error_ratio`` reads as the project's colour measu
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from fractions import Fraction
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -52,13 +53,6 @@ def timecode(i: int, fps: Fraction) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{f:02d}"
 
 
-def _jpeg(rgb: np.ndarray) -> bytes:
-    ok, data = cv2.imencode(
-        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
-    )
-    return data.tobytes()
-
-
 class _Shot:
     """The figures of one shot as its frames go by."""
 
@@ -72,7 +66,7 @@ class _Shot:
         self.flicker: list[float] = []
         self.means: list[tuple[int, np.ndarray]] = []  # (kind, mean a*b*) per frame, for seams
         self.errors: list[tuple[float, float, float]] = []  # model, output, grey against release
-        self.candidates: list[tuple[int, bytes, bytes, bytes | None]] = []
+        self.candidates: list[tuple] = []  # (frame, luma, a*b*, placed) at the thumbnails' size
         self.step = 1
         self.size = (THUMB_WIDTH, THUMB_WIDTH)
         self.previous: np.ndarray | None = None
@@ -81,10 +75,13 @@ class _Shot:
 class Review:
     """Per-frame facts in (``add``), per-shot rows and the timeline out (``rows``, ``timeline``).
 
-    ``i`` counts the rendered film's frames from 0; frames arrive in order."""
+    ``i`` counts the rendered film's frames from 0; frames arrive in order. Each shot's
+    thumbnails go to ``folder`` as ``PREFIX-shot-NNNN-WHAT.jpg`` (``prefix`` tells pieces of one
+    render apart); ``thumbs`` holds their names."""
 
-    def __init__(self, fps: Fraction, release: bool):
+    def __init__(self, fps: Fraction, release: bool, folder: Path, prefix: str = "review"):
         self.fps, self.release = Fraction(fps), release
+        self.folder, self.prefix = Path(folder), prefix
         self.done: list[dict] = []
         self.thumbs: dict[int, dict] = {}
         self.runs: list[list] = []  # [shot, kind, first, last]
@@ -177,9 +174,18 @@ class Review:
         return i, luma, cv2.resize(ab, size, interpolation=cv2.INTER_AREA), placed
 
     @staticmethod
-    def _colour(candidate) -> bytes:
+    def _colour(candidate) -> np.ndarray:
         _, luma, ab, _ = candidate
-        return _jpeg(lab_to_rgb(LIGHTNESS[luma], ab))
+        return lab_to_rgb(LIGHTNESS[luma], ab)
+
+    def _save(self, shot: int, what: str, rgb: np.ndarray) -> str:
+        """Thumbnail ``what`` of ``shot`` written as a JPEG in the folder; its name."""
+        name = f"{self.prefix}-shot-{shot:04d}-{what}.jpg"
+        ok, data = cv2.imencode(
+            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
+        )
+        (self.folder / name).write_bytes(data.tobytes())
+        return name
 
     def _close(self) -> None:
         """Sum up the shot that has ended."""
@@ -193,13 +199,19 @@ class Review:
         first, last = s.candidates[0], s.candidates[-1]
         middle = min(s.candidates, key=lambda c: abs(c[0] - (s.first + s.last) / 2))
         rgb = middle[3]() if middle[3] else None
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.thumbs[s.shot] = {
-            "bw": _jpeg(cv2.cvtColor(middle[1], cv2.COLOR_GRAY2RGB)),
-            "colour": [self._colour(c) for c in (first, middle, last)],
+            "bw": self._save(s.shot, "bw", cv2.cvtColor(middle[1], cv2.COLOR_GRAY2RGB)),
+            "colour": [
+                self._save(s.shot, what, self._colour(c))
+                for what, c in zip(("first", "middle", "last"), (first, middle, last))
+            ],
             "frames": [first[0], middle[0], last[0]],
             "release": None
             if rgb is None
-            else _jpeg(cv2.resize(rgb, s.size, interpolation=cv2.INTER_AREA)),
+            else self._save(
+                s.shot, "release", cv2.resize(rgb, s.size, interpolation=cv2.INTER_AREA)
+            ),
             "size": s.size,
         }
         errors = np.array(s.errors) if s.errors else None
@@ -234,39 +246,25 @@ class Review:
         self._close()
 
     def to_json(self) -> dict:
-        """What a piece of a render gathered, for its record (``segments``): rows, thumbnails
-        (base64), runs."""
+        """What a piece of a render gathered, for its record (``segments``): rows, thumbnails'
+        names, runs."""
         self.finish()
-        thumbs = {
-            str(s): {
-                **t,
-                "bw": _b64(t["bw"]),
-                "colour": [_b64(c) for c in t["colour"]],
-                "release": _b64(t["release"]),
-            }
-            for s, t in self.thumbs.items()
-        }
+        thumbs = {str(s): t for s, t in self.thumbs.items()}
         return {"rows": self.done, "thumbs": thumbs, "runs": self.runs}
 
     @classmethod
-    def merged(cls, fps: Fraction, release: bool, parts: list[dict]) -> Review:
-        """The review of a whole render from its pieces' ``to_json``, in order: without a release
-        each piece numbered its shots from 0, and they are numbered on; a shot cut by a piece's
-        boundary is one row again."""
-        review, offset = cls(fps, release), 0
+    def merged(cls, fps: Fraction, release: bool, parts: list[dict], folder: Path) -> Review:
+        """The review of a whole render from its pieces' ``to_json``, in order, their thumbnails
+        in ``folder``: without a release each piece numbered its shots from 0, and they are
+        numbered on; a shot cut by a piece's boundary is one row again."""
+        review, offset = cls(fps, release, folder), 0
         for part in parts:
             shift = 0 if release else offset
             offset += len(part["rows"])
             for row in part["rows"]:
                 row = dict(row, shot=row["shot"] + shift)
                 t = part["thumbs"][str(row["shot"] - shift)]
-                t = {
-                    **t,
-                    "bw": _bytes(t["bw"]),
-                    "colour": [_bytes(c) for c in t["colour"]],
-                    "release": _bytes(t["release"]),
-                    "size": tuple(t["size"]),
-                }
+                t = {**t, "size": tuple(t["size"])}
                 if review.done and review.done[-1]["shot"] == row["shot"]:
                     row, t = _join(review.done.pop(), review.thumbs[row["shot"]], row, t)
                 review.done.append(row)
@@ -282,14 +280,6 @@ class Review:
     def timeline(self) -> list[dict]:
         """Runs of frames of one shot and one colour source."""
         return [{"shot": s, "source": KINDS[k], "first": a, "last": b} for s, k, a, b in self.runs]
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode()
-
-
-def _bytes(text: str | None) -> bytes | None:
-    return None if text is None else base64.b64decode(text)
 
 
 def _join(a: dict, ta: dict, b: dict, tb: dict) -> tuple[dict, dict]:

@@ -88,6 +88,7 @@ class Work:
     def __init__(self, out: Path):
         self.path = out.with_name(f".{out.name}.segments")
         self.suffix = out.suffix
+        self.thumbs = self.path / "review"  # the pieces' review thumbnails
 
     def cuts(self, film: dict, find) -> list[int]:
         """The cuts of ``film`` (its identity and frame range) kept from an earlier run, or found
@@ -116,6 +117,7 @@ class Work:
         if before != made_from:
             for old in self.path.glob("piece-*"):
                 old.unlink()
+            shutil.rmtree(self.thumbs, ignore_errors=True)
         self.path.mkdir(exist_ok=True)
         stamp.write_text(json.dumps(made_from, indent=2))
 

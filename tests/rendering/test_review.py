@@ -10,7 +10,7 @@ import pytest
 
 from filmcolor.color import LIGHTNESS, lab_to_rgb
 from filmcolor.io.video import probe
-from filmcolor.rendering.page import review_data, review_page, write_json
+from filmcolor.rendering.page import review_data, write_json, write_page
 from filmcolor.rendering.review import Review, timecode
 from pipelines import browser as web
 
@@ -31,7 +31,7 @@ def _picture(k: int) -> np.ndarray:
 
 def synthetic_review(folder, name="synthetic"):
     """A review of a made-up film of SHOTS with a colour release, written as a page and JSON."""
-    review = Review(24, release=True)
+    review = Review(24, release=True, folder=folder / "thumbs")
     i = 0
     for shot, n, has_n, how, model_ab, gate in SHOTS:
         for j in range(n):
@@ -62,7 +62,7 @@ def synthetic_review(folder, name="synthetic"):
     )
     write_json(folder / f"{name}_review.json", data)
     page = folder / f"{name}_review.html"
-    page.write_text(review_page(data, review.thumbs))
+    write_page(page, data, review)
     return page, data
 
 
@@ -102,7 +102,12 @@ def test_a_render_writes_its_review_beside_it(easy_pair, plain_render):
     assert all(a["last"] + 1 == b["first"] for a, b in zip(rows, rows[1:]))
     assert data["release"] is False and not any(r["release_lacks"] for r in rows)
     assert all(r["source"] == "model" and r["chroma"] > 20 for r in rows[1:])
-    assert plain_render.with_name("film_review.html").stat().st_size > 10_000
+    page = plain_render.with_name("film_review.html").read_text()
+    thumbs = sorted(plain_render.with_name("film_review").glob("*.jpg"))
+    assert len(thumbs) == 4 * len(rows), "B&W and three filmcolor frames per shot, as files"
+    assert all(f'src="film_review/{t.name}"' in page for t in thumbs)
+    assert "data:image" not in page and len(page) < 2_000 * len(rows)
+    assert not plain_render.with_name(f".{plain_render.name}.segments").exists()
 
 
 # ----------------------------------------------------------------------------- in a browser
