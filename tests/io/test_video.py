@@ -1,10 +1,13 @@
 import subprocess
 from fractions import Fraction
 
+import cv2
 import numpy as np
 import pytest
 
+from filmcolor.color import rgb_to_ab
 from filmcolor.errors import VideoError
+from filmcolor.io.decoding import Decoding
 from filmcolor.io.audio import sound_of
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.io.writer import VideoWriter
@@ -74,3 +77,25 @@ def test_truncated_file_raises(easy_pair, tmp_path):
     with pytest.raises(VideoError, match="truncated or corrupt"):
         for _ in FrameReader(probe(cut), size=(16, 16)):
             pass
+
+
+def test_colour_scaled_by_the_reader_stays_on_its_own_pixels(tmp_path):
+    """Chroma at half resolution (I420), halved again by the reader: the colour of each pixel is
+    its own area's, not moved across a colour edge (swscale's default puts a*b* up to 66 off)."""
+    rgb = np.zeros((64, 96, 3), np.uint8)
+    rgb[:] = (200, 40, 40)
+    rgb[:, 48:] = (40, 60, 200)
+    rgb[20:44, 20:30] = (40, 180, 60)
+    png, film = tmp_path / "edge.png", tmp_path / "edge.mp4"
+    cv2.imwrite(str(png), rgb[..., ::-1])
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-loop", "1", "-i", png, "-frames:v", "2", "-vf",
+         "scale=out_color_matrix=bt601:out_range=tv,format=yuv420p", "-c:v", "libx264", "-qp", "0",
+         "-colorspace", "smpte170m", film],
+        check=True,
+    )  # fmt: skip
+    with FrameReader(probe(film), size=(48, 32), decoding=Decoding(matrix="bt601")) as reader:
+        frame = next(iter(reader))[0]
+    want = rgb_to_ab(cv2.resize(rgb, (48, 32), interpolation=cv2.INTER_AREA))
+    apart = np.hypot(*np.moveaxis(rgb_to_ab(frame) - want, -1, 0))
+    assert apart.mean() < 1.0 and apart.max() < 15
