@@ -85,6 +85,7 @@ def bench_pair(pair: Path, work: Path, args) -> dict:
         out = work / f"render-{minutes or 'all'}.mp4"
         cmd = filmcolor_cmd("render", bw, "-o", out, "--model", model, "--overwrite")
         cmd += [] if minutes is None else ["--duration", f"{minutes * 60:g}"]
+        cmd += ["--preset", args.preset] if args.preset else []
         wall, cpu, peak = measure_all(cmd)
         r["renders"].append({"minutes": frames / 1440, "frames": frames, "s": wall, "cpu_s": cpu,
                              "peak_mb": peak})  # fmt: skip
@@ -194,6 +195,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
     )
     ap.add_argument("--skip-train", action="store_true", help="render with --model instead")
     ap.add_argument("--model", type=Path, help="run folder or .ckpt to render with (--skip-train)")
+    ap.add_argument(
+        "--preset",
+        help="x264 preset of the renders (default: render's own); memory is compared at one preset",
+    )
     ap.add_argument(
         "--render-minutes",
         type=lambda s: [float(m) for m in s.split(",")],
