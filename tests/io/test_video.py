@@ -7,8 +7,8 @@ import pytest
 
 from filmcolor.color import rgb_to_ab
 from filmcolor.errors import VideoError
-from filmcolor.io.decoding import Decoding
 from filmcolor.io.audio import sound_of
+from filmcolor.io.decoding import Decoding
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.io.writer import VideoWriter
 
