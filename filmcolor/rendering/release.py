@@ -11,10 +11,10 @@ release has:
    and checked again later in the shot (the report shows both); its chroma's own offset against
    the B&W luma is measured once per shot and the chroma moved by it (``chroma``); where an overlay
    (a logo) covers the release's picture, its colour is filled in from around it;
-3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is. Measured on
-   davis-hard against the true colour: a*b* 0.175x a grey film's colour error, the chroma as it is
-   0.19x, chroma relative to the luminance 0.26x; snapping it to the B&W edges with a guided
-   filter added error (0.18x to 0.22x), so it is not done.
+3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
+   as they are score worse: 0.200x a grey film's colour error against 0.185x on davis-film,
+   placed exactly); sharpening it on the B&W edges with a guided filter gained nothing in the
+   rendered film, so it is not done (docs/render.md).
 
 The model colours what the release lacks: the picture outside the release's framing, and frames
 missing from it, blended in where the release gives way (``blend``).
