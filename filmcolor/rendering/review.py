@@ -255,15 +255,12 @@ class Review:
     @classmethod
     def merged(cls, fps: Fraction, release: bool, parts: list[dict], folder: Path) -> Review:
         """The review of a whole render from its pieces' ``to_json``, in order, their thumbnails
-        in ``folder``: without a release each piece numbered its shots from 0, and they are
-        numbered on; a shot cut by a piece's boundary is one row again."""
-        review, offset = cls(fps, release, folder), 0
+        in ``folder``; shots are numbered as in the film (every piece knows the film's cuts), and
+        a shot cut by a piece's boundary is one row again."""
+        review = cls(fps, release, folder)
         for part in parts:
-            shift = 0 if release else offset
-            offset += len(part["rows"])
             for row in part["rows"]:
-                row = dict(row, shot=row["shot"] + shift)
-                t = part["thumbs"][str(row["shot"] - shift)]
+                t = part["thumbs"][str(row["shot"])]
                 t = {**t, "size": tuple(t["size"])}
                 if review.done and review.done[-1]["shot"] == row["shot"]:
                     row, t = _join(review.done.pop(), review.thumbs[row["shot"]], row, t)
@@ -271,10 +268,10 @@ class Review:
                 review.thumbs[row["shot"]] = t
             for s, k, a, b in part["runs"]:
                 last = review.runs[-1] if review.runs else None
-                if last and last[:2] == [s + shift, k] and last[3] == a - 1:
+                if last and last[:2] == [s, k] and last[3] == a - 1:
                     last[3] = b
                 else:
-                    review.runs.append([s + shift, k, a, b])
+                    review.runs.append([s, k, a, b])
         return review
 
     def timeline(self) -> list[dict]:

@@ -70,6 +70,9 @@ def test_an_interrupted_render_resumes_from_its_finished_pieces(easy_pair, tmp_p
     assert np.array_equal(_planes(out), _planes(whole)), "the same film as in one go"
     assert probe(out).audio == probe(whole).audio == ("aac",)
     assert not work.exists(), "the pieces are cleaned up"
+    rows = json.loads(out.with_name("out_review.json").read_text())["shots"]
+    starts = [0, *json.loads((easy_pair / "truth.json").read_text())["bw"]["cuts"]]
+    assert [(r["shot"], r["first"]) for r in rows] == list(enumerate(starts)), "as the film's"
 
 
 def test_a_render_of_something_else_starts_afresh(easy_pair, tmp_path):
