@@ -181,10 +181,9 @@ class Review:
     def _save(self, shot: int, what: str, rgb: np.ndarray) -> str:
         """Thumbnail ``what`` of ``shot`` written as a JPEG in the folder; its name."""
         name = f"{self.prefix}-shot-{shot:04d}-{what}.jpg"
-        ok, data = cv2.imencode(
-            ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 80]
-        )
-        (self.folder / name).write_bytes(data.tobytes())
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        if not cv2.imwrite(str(self.folder / name), bgr, [cv2.IMWRITE_JPEG_QUALITY, 80]):
+            raise OSError(f"{self.folder / name}: the review's thumbnail could not be written")
         return name
 
     def _close(self) -> None:
