@@ -40,14 +40,21 @@ def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
     if min(ycc.shape[:2]) < 4 * REACH + 8:
         return (0.0, 0.0), 0.0
     m = REACH + 1
-    luma = ycc[m:-m, m:-m, 0]
+    h, w = ycc.shape[:2]
+    fit = _LumaFit(np.ascontiguousarray(ycc[m:-m, m:-m, 0]))
+    planes = [np.ascontiguousarray(ycc[..., k]) for k in (1, 2)]
 
     def unexplained(dx: float, dy: float) -> float:
-        h, w = ycc.shape[:2]
-        move = np.float32([[1, 0, dx], [0, 1, dy]])
+        # each chroma plane sampled at x + dx, over the inner picture only
+        move = np.float32([[1, 0, dx + m], [0, 1, dy + m]])
         flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        c = cv2.warpAffine(ycc[..., 1:], move, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
-        return _unexplained(luma, c[m:-m, m:-m])
+        inner = (w - 2 * m, h - 2 * m)
+        return fit.unexplained(
+            [
+                cv2.warpAffine(c, move, inner, flags=flags, borderMode=cv2.BORDER_REPLICATE)
+                for c in planes
+            ]
+        )
 
     dx = _best(lambda x: unexplained(x, 0.0), -REACH, REACH)
     dy = _best(lambda y: unexplained(dx, y), -REACH, REACH)
@@ -58,23 +65,31 @@ def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
     return (dx / scale, dy / scale), float(explained)
 
 
-def _unexplained(luma: np.ndarray, chroma: np.ndarray) -> float:
-    """Share of the chroma planes' local variance a local linear fit on the luma leaves."""
+def _box(x: np.ndarray) -> np.ndarray:
+    return cv2.boxFilter(x, -1, (2 * RADIUS + 1, 2 * RADIUS + 1))
 
-    def box(x):
-        return cv2.boxFilter(x, -1, (2 * RADIUS + 1, 2 * RADIUS + 1))
 
-    mean_y, var_y = box(luma), box(luma * luma)
-    var_y -= mean_y * mean_y
-    left = total = 0.0
-    for k in range(chroma.shape[2]):
-        c = np.ascontiguousarray(chroma[..., k])
-        mean_c = box(c)
-        cov = box(luma * c) - mean_y * mean_c
-        var_c = box(c * c) - mean_c * mean_c
-        left += float(np.maximum(var_c - cov * cov / (var_y + EPS), 0).sum())
-        total += float(np.maximum(var_c, 0).sum())
-    return left / max(total, 1e-6)
+class _LumaFit:
+    """Local linear fits of chroma planes on one luma plane (its window statistics kept, since
+    only the chroma moves between the search's steps)."""
+
+    def __init__(self, luma: np.ndarray):
+        self.luma = luma
+        self.mean = _box(luma)
+        var = _box(luma * luma)
+        var -= self.mean * self.mean
+        self.inverse = 1 / (var + np.float32(EPS))
+
+    def unexplained(self, planes: list[np.ndarray]) -> float:
+        """Share of the chroma planes' local variance the fit leaves."""
+        left = total = 0.0
+        for c in planes:
+            mean_c = _box(c)
+            cov = _box(self.luma * c) - self.mean * mean_c
+            var_c = _box(c * c) - mean_c * mean_c
+            left += float(np.maximum(var_c - cov * cov * self.inverse, 0).sum())
+            total += float(np.maximum(var_c, 0).sum())
+        return left / max(total, 1e-6)
 
 
 def _best(cost, lo: int, hi: int) -> float:

@@ -27,11 +27,18 @@ def chroma_of_ab(
     keeps the film's luma while showing the a*b* asked for (not the Cr, Cb of some other lightness,
     which would shift the colour where the B&W stock's tones differ from the colour release's)."""
     kr, kb = weights
-    lab = np.concatenate([lightness[..., None], ab], axis=2).astype(np.float32)
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB) * np.float32(255)
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    y = kr * r + (1 - kr - kb) * g + kb * b
-    return (r - y) * np.float32(0.5 / (1 - kr)), (b - y) * np.float32(0.5 / (1 - kb))
+    kg = 1 - kr - kb
+    lab = cv2.merge([np.asarray(c, np.float32) for c in (lightness, ab[..., 0], ab[..., 1])])
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)  # 0..1
+    # Cr = (R - Y) / 2 (1 - Kr), Cb = (B - Y) / 2 (1 - Kb), 0..255 units: one pass over the pixels
+    to_chroma = np.float32(
+        [
+            [255 * 0.5, -255 * 0.5 * kg / (1 - kr), -255 * 0.5 * kb / (1 - kr)],
+            [-255 * 0.5 * kr / (1 - kb), -255 * 0.5 * kg / (1 - kb), 255 * 0.5],
+        ]
+    )
+    cr, cb = cv2.split(cv2.transform(rgb, to_chroma))
+    return cr, cb
 
 
 def fit_gamut(
@@ -52,10 +59,17 @@ def fit_gamut(
     # what the chroma adds to R, G and B
     dr, db = cr * np.float32(2 * (1 - kr)), cb * np.float32(2 * (1 - kb))
     dg = cv2.addWeighted(cr, -2 * kr * (1 - kr) / kg, cb, -2 * kb * (1 - kb) / kg, 0.0)
-    # the most it raises a channel, and the most it lowers one
-    up = np.maximum(np.maximum(dr, dg), db)
-    down = np.minimum(np.minimum(dr, dg), db)
-    scale = np.minimum((255.0 - high) / np.maximum(up, 1e-6), low / np.maximum(-down, 1e-6))
+    # the most it raises a channel, and the most it lowers one (in place: a frame's planes are
+    # large, and this runs on every frame)
+    up = np.maximum(dr, dg)
+    np.maximum(up, db, out=up)
+    down = np.minimum(dr, dg, out=dr)
+    np.minimum(down, db, out=down)
+    np.maximum(up, 1e-6, out=up)
+    scale = np.divide(255.0 - high, up, out=up)
+    np.negative(down, out=down)
+    np.maximum(down, 1e-6, out=down)
+    np.minimum(scale, np.divide(low, down, out=down), out=scale)
     np.minimum(scale, 1.0, out=scale)
     return cr * scale, cb * scale
 
@@ -83,12 +97,17 @@ def to_i420(
     (full-range units, at half resolution) for the picture ``box`` (even pixel coordinates); outside
     it the frame stays neutral grey."""
     h, w = y_tv.shape
-    u = np.full((h // 2, w // 2), 128, np.uint8)
-    v = u.copy()
+    n = (h // 2) * (w // 2)
+    frame = np.empty(h * w + 2 * n, np.uint8)
+    frame[: h * w] = y_tv.ravel()
+    frame[h * w :] = 128
     x0, y0, x1, y1 = (c // 2 for c in box)
-    v[y0:y1, x0:x1] = np.clip(cr * _CHROMA_TV + 128.0, 0, 255).round()
-    u[y0:y1, x0:x1] = np.clip(cb * _CHROMA_TV + 128.0, 0, 255).round()
-    return np.concatenate([y_tv.ravel(), u.ravel(), v.ravel()])
+    for plane, c in ((frame[h * w : h * w + n], cb), (frame[h * w + n :], cr)):
+        value = c * np.float32(_CHROMA_TV)
+        value += np.float32(128)
+        np.clip(value, 0, 255, out=value)
+        plane.reshape(h // 2, w // 2)[y0:y1, x0:x1] = np.rint(value, out=value)
+    return frame
 
 
 def upsample(ab: np.ndarray, size: tuple[int, int]) -> np.ndarray:

@@ -29,6 +29,7 @@ from .compose import TV_TO_FULL, fit_gamut, to_i420
 
 _BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in 4:2:0
 _TO_8 = 255 / 65535
+_TV_TO_FULL_F32 = TV_TO_FULL.astype(np.float32)  # full-range luma of each video-range level
 
 
 @functools.cache
@@ -138,7 +139,7 @@ class Canvas:
         picture = y[y0:y1, x0:x1]
         low, high = (op(picture, _BLOCK, anchor=(0, 0))[::2, ::2] for op in (cv2.erode, cv2.dilate))
         if self.fast:
-            low, high = TV_TO_FULL[low].astype(np.float32), TV_TO_FULL[high].astype(np.float32)
+            low, high = _TV_TO_FULL_F32[low], _TV_TO_FULL_F32[high]
         else:
             low, high = low * np.float32(_TO_8), high * np.float32(_TO_8)
         cr, cb = fit_gamut(low, high, cr, cb, self.weights)

@@ -135,8 +135,11 @@ class Release:
         placed = shift_chroma(self._place(rgb, half.shape, box, shot.shift), shot.chroma)
         placed = self._fill_overlay(placed, box, shot)
         inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
+        own = rgb_to_ab(placed)
+        if w == 1 and inside.min() == 1:  # the release shows the whole picture
+            return np.ascontiguousarray(own)
         w_map = (w * inside)[..., None]
-        return w_map * rgb_to_ab(placed) + (1 - w_map) * ab
+        return w_map * own + (1 - w_map) * ab
 
     @staticmethod
     def _measure_chroma(shot: Shot, placed: np.ndarray) -> None:
