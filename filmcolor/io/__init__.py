@@ -13,6 +13,8 @@
 - ``process``: ffmpeg as a child process: the binaries found, stderr drained, pipes widened
 - ``frames``: frames by index, from a scratch file (``ScratchFrames``) or a video (``frames_at``)
 - ``stream``: stages in threads joined by short queues (align and render stream through it)
+- ``memory``: the C allocator maps frame-sized buffers on their own: a long render's memory stays
+  flat
 - ``files``: output that appears whole or not at all
 - ``pictures``: PNG pictures to check a stage by: grids of frames, captions
 """

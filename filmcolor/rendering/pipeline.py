@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import VideoError
 from ..geometry import Box, to_pixels
+from ..io.memory import map_frame_buffers
 from ..io.outputs import FilmOutput, open_writer
 from ..io.stream import Stream
 from ..io.video import FrameReader, VideoInfo
@@ -56,6 +57,7 @@ class PieceJob:
 def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
     """Render ``job``'s piece into its work folder and keep it; its record (frames written, with a
     colour release what each shot's registration found, and the piece's review)."""
+    map_frame_buffers()
     info, s = job.info, job.settings
     partial = job.work.partial(job.piece)
     width = info.width * (2 if s.side_by_side else 1)

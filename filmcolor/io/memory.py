@@ -1,0 +1,30 @@
+"""How the C allocator hands memory back: a long render stays at the memory of its first minute.
+
+A render streams frames of one size through threads (decoder, model, composer, writer) for hours.
+glibc's allocator raises its mmap threshold each time a large block is freed, after which frame
+buffers come from the heap arenas of those threads, which fragment: over 100 minutes the render's
+memory crept up by half. Fixing the threshold at 1 MB keeps every frame-sized buffer in its own
+mapping, returned to the system when it is freed.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import sys
+
+M_MMAP_THRESHOLD = -3  # glibc's malloc.h
+FRAME_BUFFER_BYTES = 1 << 20
+
+
+def map_frame_buffers(threshold: int = FRAME_BUFFER_BYTES) -> bool:
+    """Have glibc map every block of ``threshold`` bytes or more on its own; False where the C
+    library is not glibc (nothing to do there)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return mallopt(M_MMAP_THRESHOLD, threshold) == 1
