@@ -29,9 +29,8 @@ LIGHTNESS = cv2.cvtColor(
 
 def rgb_to_ab(rgb: np.ndarray) -> np.ndarray:
     """CIE a*, b* (..., 2) float32 of RGB uint8 pixels (..., 3) (sRGB, D65; OpenCV's conversion)."""
-    return _convert(np.multiply(rgb, np.float32(1 / 255), dtype=np.float32), cv2.COLOR_RGB2Lab)[
-        ..., 1:
-    ]
+    unit = np.multiply(rgb, np.float32(1 / 255), dtype=np.float32)  # 0..1, in one pass
+    return _convert(unit, cv2.COLOR_RGB2Lab)[..., 1:]
 
 
 def lab_to_rgb(lightness: np.ndarray, ab: np.ndarray) -> np.ndarray:
