@@ -283,11 +283,18 @@ def _train(
     if trainer.is_global_zero:
         rates = measure(module, next(iter(data.train_dataloader())), trainer.strategy.root_device)
         log.info("%s", budget.describe(*rates))
-    trainer.fit(
-        module,
-        datamodule=data,
-        ckpt_path=run / "last.ckpt" if resume else None,
-    )
+    try:
+        trainer.fit(
+            module,
+            datamodule=data,
+            ckpt_path=run / "last.ckpt" if resume else None,
+        )
+    finally:
+        # Lightning leaves a gloo process group for the interpreter's exit, where its worker
+        # threads can abort the process ("terminate called without an active exception"); the
+        # launcher then kills every rank. Training's collectives are over here.
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.destroy_process_group()
     if trainer.interrupted:
         raise KeyboardInterrupt
     if not checkpoint.best_model_path:

@@ -99,3 +99,18 @@ def test_two_processes_train_one_model_with_ddp(tmp_path):
     assert metrics["epochs_run"] == 2 and (run / "best.ckpt").exists()
     hp = torch.load(run / "best.ckpt", weights_only=False)["hyper_parameters"]
     assert hp["settings"]["devices"] == 2
+
+
+def test_training_leaves_no_process_group_for_the_exit(tmp_path):
+    """A gloo group left to the interpreter's exit can abort a rank, and the launcher then kills
+    the others: ``train`` destroys it once training's collectives are over."""
+    torch.distributed.init_process_group(
+        "gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1
+    )
+    try:
+        train(make_dataset(tmp_path / "aligned", n=32), tmp_path / "run", epochs=1, unseen=1)
+    finally:
+        initialized = torch.distributed.is_initialized()
+        if initialized:
+            torch.distributed.destroy_process_group()
+    assert not initialized
