@@ -76,17 +76,16 @@ def segment(
     bounds = np.array([0, *cuts, n])
     margin = int(2 * fps)
     offs, los, his, parts_e, parts_s, parts_w = [], [], [], [], [], []
-    for off, a, b in candidates:
-        # Extend the voted range to the enclosing B&W shots, plus a margin, within the colour film.
-        a = bounds[max(0, np.searchsorted(bounds, a, side="right") - 1)] - margin
-        b = bounds[min(len(bounds) - 1, np.searchsorted(bounds, b, side="left"))] + margin
-        frames = np.arange(max(0, a), min(n, b))
+    for off, a, b in _widened(candidates, bounds, margin, n):
+        frames = np.arange(a, b)
         ci = color_index(frames, slope, off)
+        # Frames whose colour frame lies beyond an end of the colour film stay in the state and
+        # score as "none" does: the B&W film running on past the release is no evidence against
+        # the offset, and must not cost the change of offset leaving it mid-shot would.
         ok = (ci >= 0) & (ci < nc)
         if not ok.any():
             continue
-        first, last = np.flatnonzero(ok)[[0, -1]]  # keep the range contiguous
-        frames, ci = frames[first : last + 1], np.clip(ci[first : last + 1], 0, nc - 1)
+        ci = np.clip(ci, 0, nc - 1)
         sim = np.empty(len(frames), np.float32)
         for sl in range(0, len(frames), 65536):
             f, c = frames[sl : sl + 65536], ci[sl : sl + 65536]
@@ -97,7 +96,7 @@ def segment(
         if bw_contrast is not None and color_contrast is not None:
             lowest = np.minimum(bw_contrast[frames], color_contrast[ci])
             weight = np.clip((lowest - FLAT_CONTRAST) / (FAINT - FLAT_CONTRAST), 0.0, 1.0)
-        weight[bw_flat[frames] | color_flat[ci] | ~ok[first : last + 1]] = 0.0
+        weight[bw_flat[frames] | color_flat[ci] | ~ok] = 0.0
         e = (sim - threshold) * weight
         offs.append(off)
         los.append(int(frames[0]))
@@ -198,6 +197,26 @@ def segment(
         return out
 
     return _select_segments(runs, n, nc, slope, fps, alternatives)
+
+
+def _widened(
+    candidates: list[tuple[float, int, int]], bounds: np.ndarray, margin: int, n: int
+) -> list[tuple[float, int, int]]:
+    """Each candidate's voted range of B&W frames extended to the enclosing shots, plus a margin,
+    within the film; ranges of one offset that overlap or touch become one, since a stretch that
+    keeps its offset must not pay for a change between two copies of it."""
+    out = []
+    for off, a, b in candidates:
+        a = bounds[max(0, np.searchsorted(bounds, a, side="right") - 1)] - margin
+        b = bounds[min(len(bounds) - 1, np.searchsorted(bounds, b, side="left"))] + margin
+        out.append((off, max(0, int(a)), min(n, int(b))))
+    merged: list[tuple[float, int, int]] = []
+    for off, a, b in sorted(out):
+        if merged and merged[-1][0] == off and a <= merged[-1][2]:
+            merged[-1] = (off, merged[-1][1], max(b, merged[-1][2]))
+        else:
+            merged.append((off, a, b))
+    return merged
 
 
 def _drifts(run: tuple, bw_desc: np.ndarray, color_desc: np.ndarray, slope: float) -> bool:

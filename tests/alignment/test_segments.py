@@ -38,3 +38,36 @@ def test_a_colour_frame_is_claimed_once():
     )
     assert len(shown) == len(set(shown.tolist())) == 40, "one of the two copies keeps the frames"
     assert ((state >= 0).sum()) == 40
+
+
+def _still(rng, n, k=32, step=0.02):
+    """A shot that barely moves: each frame a little away from the last, so a neighbouring
+    colour frame matches it almost as well as its own."""
+    v = _unit(rng, 1, k)[0] + step * np.cumsum(rng.standard_normal((n, k)), axis=0)
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_an_offset_voted_twice_is_kept_through_a_still_shot():
+    rng = np.random.default_rng(2)
+    color = _unit(rng, 220)
+    color[70:120] = _still(rng, 50)  # B&W frames 60..109: a still shot between two cuts
+    bw = color[10:210].copy()  # offset +10 throughout
+    color[71:121] = color[70:120] + 0.001  # the next colour frame matches as well, a hair better
+    color /= np.linalg.norm(color, axis=1, keepdims=True)
+    flat = np.zeros(220, bool)
+    # Offset 10 voted for before and after the still shot, offset 11 inside it.
+    candidates = [(10.0, 0, 50), (10.0, 120, 200), (11.0, 60, 110)]
+    segments, _, _ = segment(bw, flat[:200], color, flat, 1.0, candidates, [60, 110], 24.0, 0.7)
+    assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 200, 10.0)]
+
+
+def test_an_offset_may_end_with_the_colour_film():
+    rng = np.random.default_rng(3)
+    color = _unit(rng, 109)
+    color[80:109] = _still(rng, 29)
+    bw = np.concatenate([color[10:109], _unit(rng, 1)])  # offset +10; the last B&W frame has none
+    flat = np.zeros(109, bool)
+    # Offset 9 reaches the B&W film's end inside the colour film, offset 10 does not.
+    candidates = [(10.0, 0, 100), (9.0, 70, 100)]
+    segments, _, _ = segment(bw, flat[:100], color, flat, 1.0, candidates, [70], 24.0, 0.7)
+    assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 99, 10.0)]
