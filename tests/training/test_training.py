@@ -101,6 +101,7 @@ def test_two_processes_train_one_model_with_ddp(tmp_path):
     assert hp["settings"]["devices"] == 2
 
 
+@pytest.mark.filterwarnings("ignore:.*sync_dist=True")  # one process: nothing to sync
 def test_training_leaves_no_process_group_for_the_exit(tmp_path):
     """A gloo group left to the interpreter's exit can abort a rank, and the launcher then kills
     the others: ``train`` destroys it once training's collectives are over."""
