@@ -27,9 +27,7 @@ from ..io.formats import PLANAR, ColourTags, OutputFormat
 from ..io.video import VideoInfo
 from .compose import TV_TO_FULL, fit_gamut, to_i420
 
-_BLOCK = np.ones((2, 2), np.uint8)  # a chroma sample's 2x2 pixels in 4:2:0
 _TO_8 = 255 / 65535
-_TV_TO_FULL_F32 = TV_TO_FULL.astype(np.float32)  # full-range luma of each video-range level
 
 
 @functools.cache
@@ -131,18 +129,12 @@ class Canvas:
         """L* of a picture from ``pictures`` (its full-precision one)."""
         return LIGHTNESS[fine] if fine.dtype == np.uint8 else _lightness16()[fine]
 
-    def frame(self, y: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
+    def frame(self, y: np.ndarray, fine: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
         """The output frame of a film frame's luma ``y`` and the chroma (full-range units, at the
-        chroma planes' size) of its picture, shrunk where the luma cannot carry it."""
-        x0, y0, x1, y1 = self.box
-        # Chroma kept within what the darkest and brightest pixel of each 2x2 block can carry.
-        picture = y[y0:y1, x0:x1]
-        low, high = (op(picture, _BLOCK, anchor=(0, 0))[::2, ::2] for op in (cv2.erode, cv2.dilate))
-        if self.fast:
-            low, high = _TV_TO_FULL_F32[low], _TV_TO_FULL_F32[high]
-        else:
-            low, high = low * np.float32(_TO_8), high * np.float32(_TO_8)
-        cr, cb = fit_gamut(low, high, cr, cb, self.weights)
+        chroma planes' size) of its picture, shrunk where the luma cannot carry it: where the
+        mean of the pixels sharing each chroma sample (``fine``, from ``pictures``) cannot."""
+        mean = fine.astype(np.float32) if self.fast else fine * np.float32(_TO_8)
+        cr, cb = fit_gamut(mean, cr, cb, self.weights)
         if self.fast:
             i420 = to_i420(y, cr, cb, self.box)
             if not self.side_by_side:

@@ -1,10 +1,15 @@
 """A frame composed from the film's own luma and a colour."""
 
+from fractions import Fraction
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
 from filmcolor.color import LIGHTNESS, chroma, rgb_to_ab, rgb_to_grey
+from filmcolor.io.formats import ColourTags, OutputFormat
+from filmcolor.io.video import VideoInfo
 from filmcolor.rendering.compose import (
     TV_TO_FULL,
     chroma_of_ab,
@@ -13,6 +18,7 @@ from filmcolor.rendering.compose import (
     to_i420,
     upsample,
 )
+from filmcolor.rendering.planes import Canvas
 
 
 @pytest.fixture
@@ -33,11 +39,27 @@ def test_gamut_fit_shrinks_only_what_the_luma_cannot_carry():
     luma = np.array([[128.0, 250.0, 5.0]], np.float32)
     cr = np.full_like(luma, 40.0)
     cb = np.full_like(luma, -30.0)
-    fr, fb = fit_gamut(luma, luma, cr, cb)
+    fr, fb = fit_gamut(luma, cr, cb)
     assert fr[0, 0] == 40 and fb[0, 0] == -30, "mid-grey carries it as it is"
     assert 0 < fr[0, 1] < 40 and 0 < fr[0, 2] < 40, "near white and near black: less saturated"
     out = compose(luma.astype(np.uint8), fr, fb)
     assert out.max() <= 255 and np.abs(rgb_to_grey(out).astype(int) - luma.astype(int)).max() <= 1
+
+
+def test_a_grainy_pixel_does_not_take_its_blocks_colour_away():
+    info = VideoInfo(Path("film.mp4"), 4, 2, Fraction(24), 1, 1.0, "h264", (), pix_fmt="yuv420p")
+    canvas = Canvas(
+        info, OutputFormat(Path("out.mp4"), "libx264", "yuv420p", 8), ColourTags(), (0, 0, 4, 2)
+    )
+    # left block: mid-grey with one grain pixel near white; right block: near white throughout
+    y = np.array([[126, 126, 230, 230], [126, 220, 230, 230]], np.uint8)
+    _, fine = canvas.pictures(canvas.luma(y[None]))
+    cr, cb = np.full((1, 2), 40.0, np.float32), np.full((1, 2), -30.0, np.float32)
+    frame = canvas.frame(y, fine[0], cr, cb)
+    assert (frame[:8].reshape(2, 4) == y).all(), "the luma is written as it is"
+    v = frame[10:12]
+    assert v[0] == round(128 + 40 * 224 / 255), "the block's mean carries the colour: kept"
+    assert 128 < v[1] < v[0], "a block too bright for it throughout: shrunk"
 
 
 def test_i420_frame_keeps_the_luma_and_leaves_bars_neutral():
