@@ -132,7 +132,9 @@ class Release:
         if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
             shot.residual = 2 * float(np.hypot(dx, dy))
-        placed = shift_chroma(self._place(rgb, half.shape, box, shot.shift), shot.chroma)
+        placed = self._place(
+            self._chroma_moved(rgb, half.shape, box, shot), half.shape, box, shot.shift
+        )
         placed = self._fill_overlay(placed, box, shot)
         inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
         own = rgb_to_ab(placed)
@@ -150,6 +152,14 @@ class Release:
         seen = np.array(shot.chroma_seen)
         shot.chroma = (float(np.median(seen[:, 0])), float(np.median(seen[:, 1])))
         shot.chroma_response = float(seen[:, 2].mean())
+
+    def _chroma_moved(self, rgb: np.ndarray, shape, box, shot: Shot) -> np.ndarray:
+        """The release frame with its chroma moved back by the shot's offset (measured in
+        chroma-plane pixels), in the frame's own pixels: so the picture beyond the release's
+        framing carries the colour of its first column of chroma that shows the picture, not of
+        the columns the offset left without (blank on a release whose chroma was delayed)."""
+        m = self._matrix(box, shot.shift, (rgb.shape[1], rgb.shape[0]))
+        return shift_chroma(rgb, (shot.chroma[0] * m[0, 0], shot.chroma[1] * m[1, 1]))
 
     def place(
         self, k: int, rgb: np.ndarray, shape: tuple[int, int], box: tuple[int, int]

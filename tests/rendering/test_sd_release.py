@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import LOGO
 
-from filmcolor.color import rgb_to_ab
+from filmcolor.color import chroma, rgb_to_ab
 from filmcolor.evaluation.metrics import colour_error
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.rendering.chroma import chroma_offset
@@ -79,9 +79,11 @@ def test_a_static_logo_is_never_coloured_in(sd_pair, telecined):
 @pytest.fixture(scope="module")
 def shifted(sd_release, tiny_model, tmp_path_factory):
     """A larger film (a chroma shift is measured on the chroma planes: 192 px wide here), its
-    colour release's chroma 3 px right of its luma and at half its resolution."""
+    colour release reframed (zoomed 6%: the film's edges lie beyond it) and its chroma 3 px right
+    of its luma (the 3 columns at its left edge without colour) and at half its resolution."""
     pair = tmp_path_factory.mktemp("sd-big")
-    make_film_pair(pair, FilmSpec(seed=3, motion=3, width=384, height=224, shots=4))
+    spec = FilmSpec(seed=3, motion=3, width=384, height=224, shots=4, color_zoom=1.06)
+    make_film_pair(pair, spec)
     release = sd_release("shift3", pair=pair, chroma_shift=3, chroma_res=0.5)
     aligned = sd_release.aligned("shift3", bw=pair)
     out = pair / "film.mp4"
@@ -98,6 +100,13 @@ def test_a_3_px_chroma_shift_is_measured_and_corrected(shifted):
     where = _truths(pair)
     left = [chroma_offset(rgb[k])[0][0] for k in np.flatnonzero(where >= 0)[::20]]
     assert abs(np.median(left)) < 0.5, "the film's chroma lies on its luma"
+
+
+def test_the_picture_beyond_a_release_with_shifted_chroma_takes_the_colour_at_its_edge(shifted):
+    pair, out, _ = shifted
+    rgb = _frames(out)[np.flatnonzero(_truths(pair) >= 0)[::10]]
+    c = np.abs(chroma(rgb)).sum(axis=-1).mean(axis=(0, 1))  # each column's colourfulness
+    assert c[:8].mean() > 0.7 * c[16:32].mean(), "not the blank columns' grey"
 
 
 def test_an_anamorphic_release_lands_on_the_right_pixels(sd_pair, sd_release, tiny_model, tmp_path):
