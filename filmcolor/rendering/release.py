@@ -9,7 +9,8 @@ release has:
    scaled by ffmpeg to the B&W picture's scale at the size of the chroma planes (half the film's);
 2. it is placed onto the B&W picture by the alignment's shift, refined once per shot (``phase``)
    and checked again later in the shot (the report shows both); its chroma's own offset against
-   the B&W luma is measured once per shot and the chroma moved by it (``chroma``); where an overlay
+   the B&W luma is measured once per shot and the chroma moved back by it in the release frame,
+   before the frame is placed (``chroma``); where an overlay
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
    as they are score worse: 0.200x a grey film's colour error against 0.185x on davis-film,
@@ -132,9 +133,7 @@ class Release:
         if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
             shot.residual = 2 * float(np.hypot(dx, dy))
-        placed = self._place(
-            self._chroma_moved(rgb, half.shape, box, shot), half.shape, box, shot.shift
-        )
+        placed = self._place(self._chroma_moved(rgb, box, shot), half.shape, box, shot.shift)
         placed = self._fill_overlay(placed, box, shot)
         inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
         own = rgb_to_ab(placed)
@@ -153,7 +152,7 @@ class Release:
         shot.chroma = (float(np.median(seen[:, 0])), float(np.median(seen[:, 1])))
         shot.chroma_response = float(seen[:, 2].mean())
 
-    def _chroma_moved(self, rgb: np.ndarray, shape, box, shot: Shot) -> np.ndarray:
+    def _chroma_moved(self, rgb: np.ndarray, box, shot: Shot) -> np.ndarray:
         """The release frame with its chroma moved back by the shot's offset (measured in
         chroma-plane pixels), in the frame's own pixels: so the picture beyond the release's
         framing carries the colour of its first column of chroma that shows the picture, not of
