@@ -102,20 +102,35 @@ def _best(cost, lo: int, hi: int) -> float:
     return float(at[i])
 
 
-def shift_chroma(placed: np.ndarray, offset: tuple[float, float]) -> np.ndarray:
+def shift_chroma(
+    placed: np.ndarray, offset: tuple[float, float], smear: float = 0.0
+) -> np.ndarray:
     """The placed release frame (RGB) with its chroma alone moved back by ``offset``: its luma
-    as it is, its chroma sampled at x + offset."""
+    as it is, its chroma sampled at x + offset. The edge an offset of a pixel or more left blank
+    (a delayed chroma's first columns) is left out, with ``smear`` pixels beside it, whose chroma
+    the video's filters mixed with the blank; the chroma's edge there is carried out instead."""
     if offset == (0.0, 0.0):
         return placed
     ycc = cv2.cvtColor(placed, cv2.COLOR_RGB2YCrCb)
     h, w = ycc.shape[:2]
-    move = np.float32([[1, 0, offset[0]], [0, 1, offset[1]]])
+    (dx, dy), sides = offset, []
+    for d, size in ((dx, w), (dy, h)):
+        lo, hi = _blank(d, smear), _blank(-d, smear)
+        sides.append((lo, size - hi) if size - hi - lo >= size // 2 else (0, size))
+    (x0, x1), (y0, y1) = sides
+    move = np.float32([[1, 0, dx - x0], [0, 1, dy - y0]])
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     ycc[..., 1:] = cv2.warpAffine(
-        np.ascontiguousarray(ycc[..., 1:]),
+        np.ascontiguousarray(ycc[y0:y1, x0:x1, 1:]),
         move,
         (w, h),
         flags=flags,
         borderMode=cv2.BORDER_REPLICATE,
     )
     return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+
+
+def _blank(d: float, smear: float) -> int:
+    """Pixels at the edge a chroma offset ``d`` (positive: delayed) left without the picture's
+    chroma, with ``smear`` beside them; none for an offset under half a pixel."""
+    return int(np.ceil(d + smear)) if d >= 0.5 else 0

@@ -50,6 +50,7 @@ log = logging.getLogger("filmcolor")
 CHROMA_AT = (0, 4, 8)  # frames after a shot's first release frame its chroma offset is measured
 FEATHER = 4  # pixels (chroma-plane) over which the release's colour fades at its framing's edge
 REACH = 0.05  # of the picture's width: how far past its framing the release's edge colour carries
+SMEAR = 3  # release pixels beside the edge a chroma offset leaves blank whose chroma it mixed in
 
 
 @dataclass
@@ -158,7 +159,8 @@ class Release:
         framing carries the colour of its first column of chroma that shows the picture, not of
         the columns the offset left without (blank on a release whose chroma was delayed)."""
         m = self._matrix(box, shot.shift, (rgb.shape[1], rgb.shape[0]))
-        return shift_chroma(rgb, (shot.chroma[0] * m[0, 0], shot.chroma[1] * m[1, 1]))
+        offset = (shot.chroma[0] * m[0, 0], shot.chroma[1] * m[1, 1])
+        return shift_chroma(rgb, offset, SMEAR * rgb.shape[1] / self.info.width)
 
     def place(
         self, k: int, rgb: np.ndarray, shape: tuple[int, int], box: tuple[int, int]

@@ -12,7 +12,7 @@ from conftest import LOGO
 from filmcolor.color import chroma, rgb_to_ab
 from filmcolor.evaluation.metrics import colour_error
 from filmcolor.io.video import FrameReader, probe
-from filmcolor.rendering.chroma import chroma_offset
+from filmcolor.rendering.chroma import chroma_offset, shift_chroma
 from filmcolor.rendering.renderer import render
 from pipelines.synthetic import FilmSpec, make_film_pair
 
@@ -107,6 +107,20 @@ def test_the_picture_beyond_a_release_with_shifted_chroma_takes_the_colour_at_it
     rgb = _frames(out)[np.flatnonzero(_truths(pair) >= 0)[::10]]
     c = np.abs(chroma(rgb)).sum(axis=-1).mean(axis=(0, 1))  # each column's colourfulness
     assert c[:8].mean() > 0.7 * c[16:32].mean(), "not the blank columns' grey"
+
+
+def test_the_chroma_a_delayed_offset_mixed_with_its_blank_columns_is_left_out():
+    """Chroma delayed by 4 px: 4 blank (grey) columns, then 2 the video's filters mixed with them;
+    moved back, the frame's first column takes the picture's colour, not the mixed one."""
+    ycc = np.full((40, 60, 3), 128, np.uint8)
+    ycc[..., 0], ycc[:, 4:6, 1], ycc[:, 6:, 1] = 120, 150, 170
+    rgb = cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+    moved = [cv2.cvtColor(shift_chroma(rgb, (4.0, 0.0), s), cv2.COLOR_RGB2YCrCb) for s in (0, 2)]
+    assert moved[0][:, 0, 1].mean() < 155, "without the smear, the mixed columns' colour"
+    assert np.abs(moved[1][..., 1].astype(int) - 170).max() <= 1
+    assert (moved[1][..., 0] == ycc[..., 0]).all(), "the luma stays"
+    unshifted = shift_chroma(rgb, (0.3, 0.0), 2)  # under half a pixel: no edge is blank
+    assert cv2.cvtColor(unshifted, cv2.COLOR_RGB2YCrCb)[:, 0, 1].mean() < 140
 
 
 def test_an_anamorphic_release_lands_on_the_right_pixels(sd_pair, sd_release, tiny_model, tmp_path):
