@@ -102,14 +102,14 @@ def _best(cost, lo: int, hi: int) -> float:
     return float(at[i])
 
 
-def shift_chroma(placed: np.ndarray, offset: tuple[float, float], smear: float = 0.0) -> np.ndarray:
-    """The placed release frame (RGB) with its chroma alone moved back by ``offset``: its luma
+def shift_chroma(frame: np.ndarray, offset: tuple[float, float], smear: float = 0.0) -> np.ndarray:
+    """A release frame (RGB) with its chroma alone moved back by ``offset``: its luma
     as it is, its chroma sampled at x + offset. The edge an offset of half a pixel or more left
     blank (a delayed chroma's first columns) is left out, with ``smear`` pixels beside it (their
     chroma the video's filters mixed with the blank): the chroma's edge is carried out instead."""
     if offset == (0.0, 0.0):
-        return placed
-    ycc = cv2.cvtColor(placed, cv2.COLOR_RGB2YCrCb)
+        return frame
+    ycc = cv2.cvtColor(frame, cv2.COLOR_RGB2YCrCb)
     h, w = ycc.shape[:2]
     (dx, dy), sides = offset, []
     for d, size in ((dx, w), (dy, h)):
