@@ -51,8 +51,10 @@ def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
         inner = (w - 2 * m, h - 2 * m)
         return fit.unexplained(
             [
-                cv2.warpAffine(c, move, inner, flags=flags, borderMode=cv2.BORDER_REPLICATE)
-                for c in planes
+                cv2.warpAffine(
+                    c, move, inner, dst=out, flags=flags, borderMode=cv2.BORDER_REPLICATE
+                )
+                for c, out in zip(planes, fit.moved)
             ]
         )
 
@@ -65,30 +67,40 @@ def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
     return (dx / scale, dy / scale), float(explained)
 
 
-def _box(x: np.ndarray) -> np.ndarray:
-    return cv2.boxFilter(x, -1, (2 * RADIUS + 1, 2 * RADIUS + 1))
-
-
 class _LumaFit:
     """Local linear fits of chroma planes on one luma plane (its window statistics kept, since
-    only the chroma moves between the search's steps)."""
+    only the chroma moves between the search's steps). Its working planes are made once: a render
+    maps every block of a megabyte or more afresh (``io.memory``), and the search takes dozens
+    of steps."""
 
     def __init__(self, luma: np.ndarray):
         self.luma = luma
-        self.mean = _box(luma)
-        var = _box(luma * luma)
+        self.mean = self._box(luma)
+        var = self._box(luma * luma)
         var -= self.mean * self.mean
         self.inverse = 1 / (var + np.float32(EPS))
+        self.work = [np.empty_like(luma) for _ in range(4)]
+        self.moved = [np.empty_like(luma) for _ in range(2)]
+
+    @staticmethod
+    def _box(x: np.ndarray, dst: np.ndarray | None = None) -> np.ndarray:
+        return cv2.boxFilter(x, -1, (2 * RADIUS + 1, 2 * RADIUS + 1), dst=dst)
 
     def unexplained(self, planes: list[np.ndarray]) -> float:
         """Share of the chroma planes' local variance the fit leaves."""
         left = total = 0.0
+        mean_c, cov, var_c, t = self.work
         for c in planes:
-            mean_c = _box(c)
-            cov = _box(self.luma * c) - self.mean * mean_c
-            var_c = _box(c * c) - mean_c * mean_c
-            left += float(np.maximum(var_c - cov * cov * self.inverse, 0).sum())
-            total += float(np.maximum(var_c, 0).sum())
+            self._box(c, mean_c)
+            self._box(np.multiply(self.luma, c, out=t), cov)
+            cov -= np.multiply(self.mean, mean_c, out=t)
+            self._box(np.multiply(c, c, out=t), var_c)
+            var_c -= np.multiply(mean_c, mean_c, out=t)
+            total += float(np.maximum(var_c, 0, out=t).sum())
+            np.multiply(cov, cov, out=cov)
+            cov *= self.inverse
+            var_c -= cov
+            left += float(np.maximum(var_c, 0, out=var_c).sum())
         return left / max(total, 1e-6)
 
 
