@@ -22,19 +22,19 @@ import numpy as np
 REACH = 5  # pixels searched either way, at the measuring size
 RADIUS = 4  # the local fit's window: 2 RADIUS + 1 pixels
 WIDTH = 1000  # pictures are measured at most this wide (a 4K film's chroma planes are halved)
-CENTRE = 0.7  # the central share of the picture (each way) measured
+CENTRE = 0.9  # the central share of the picture (each way) measured
 EPS = 6.5  # grey levels squared: the local fit's regularisation (flat windows explain nothing)
 
 
-def chroma_offset(placed: np.ndarray) -> tuple[tuple[float, float], float]:
-    """The offset (dx, dy) in pixels of the placed release frame's chroma against its luma (RGB
-    (h, w, 3): the chroma shows at x + dx what the luma shows at x), and how much of the chroma's
-    variance the luma explains there (0..1: how far to trust it)."""
-    h, w = placed.shape[:2]
+def chroma_offset(frame: np.ndarray) -> tuple[tuple[float, float], float]:
+    """The offset (dx, dy) in pixels of a release frame's chroma against its luma (RGB (h, w, 3):
+    the chroma shows at x + dx what the luma shows at x), and how much of the chroma's variance
+    the luma explains there (0..1: how far to trust it)."""
+    h, w = frame.shape[:2]
     dy0, dx0 = round(h * (1 - CENTRE) / 2), round(w * (1 - CENTRE) / 2)
-    scale = min(1.0, WIDTH / placed.shape[1])
+    scale = min(1.0, WIDTH / w)
     small = cv2.resize(
-        placed[dy0 : h - dy0, dx0 : w - dx0], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+        frame[dy0 : h - dy0, dx0 : w - dx0], None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
     )
     ycc = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb).astype(np.float32), (0, 0), 1)
     if min(ycc.shape[:2]) < 4 * REACH + 8:

@@ -9,8 +9,8 @@ release has:
    scaled by ffmpeg to the B&W picture's scale at the size of the chroma planes (half the film's);
 2. it is placed onto the B&W picture by the alignment's shift, refined once per shot (``phase``)
    and checked again later in the shot (the report shows both); its chroma's own offset against
-   the B&W luma is measured once per shot and the chroma moved back by it in the release frame,
-   before the frame is placed (``chroma``); where an overlay
+   its luma is measured once per shot on the release frames as decoded and the chroma moved back
+   by it there, before the frame is placed (``chroma``); where an overlay
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
    as they are score worse: 0.200x a grey film's colour error against 0.185x on davis-film,
@@ -65,7 +65,7 @@ class Shot:
     residual: float | None = None  # full-resolution pixels left, measured later in the shot
     transfer: np.ndarray | None = None  # (4, 2)
     first: int = -1  # the B&W frame the shift was found on
-    chroma: tuple[float, float] = (0.0, 0.0)  # chroma-plane pixels: the chroma's own offset
+    chroma: tuple[float, float] = (0.0, 0.0)  # the chroma's own offset, in decoded-frame pixels
     chroma_response: float = 0.0
     chroma_seen: list = field(default_factory=list)  # (dx, dy, response) of each frame measured
     cover: tuple | None = None  # where an overlay lies on the placed frame: (y0, y1, x0, x1, mask)
@@ -130,7 +130,7 @@ class Release:
             )
             shot.first = k
         if k - shot.first in CHROMA_AT:
-            self._measure_chroma(shot, self._place(rgb, half.shape, box, shot.shift))
+            self._measure_chroma(shot, rgb)
         if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
             shot.residual = 2 * float(np.hypot(dx, dy))
@@ -144,23 +144,22 @@ class Release:
         return w_map * own + (1 - w_map) * ab
 
     @staticmethod
-    def _measure_chroma(shot: Shot, placed: np.ndarray) -> None:
-        """The chroma's offset measured on one more frame of the shot: the median of the frames
+    def _measure_chroma(shot: Shot, rgb: np.ndarray) -> None:
+        """The chroma's offset measured on one more release frame of the shot, as decoded (all
+        of the release's picture, none of the edge placing repeats): the median of the frames
         measured so far (one frame's texture can favour a wrong offset by a pixel or more)."""
-        (dx, dy), response = chroma_offset(placed)
+        (dx, dy), response = chroma_offset(rgb)
         shot.chroma_seen.append((dx, dy, response))
         seen = np.array(shot.chroma_seen)
         shot.chroma = (float(np.median(seen[:, 0])), float(np.median(seen[:, 1])))
         shot.chroma_response = float(seen[:, 2].mean())
 
     def _chroma_moved(self, rgb: np.ndarray, box, shot: Shot) -> np.ndarray:
-        """The release frame with its chroma moved back by the shot's offset (measured in
-        chroma-plane pixels), in the frame's own pixels: so the picture beyond the release's
+        """The release frame with its chroma moved back by the shot's offset, in the frame's own
+        pixels, before it is placed: so the picture beyond the release's
         framing carries the colour of its first column of chroma that shows the picture, not of
         the columns the offset left without (blank on a release whose chroma was delayed)."""
-        m = self._matrix(box, shot.shift, (rgb.shape[1], rgb.shape[0]))
-        offset = (shot.chroma[0] * m[0, 0], shot.chroma[1] * m[1, 1])
-        return shift_chroma(rgb, offset, SMEAR * rgb.shape[1] / self.info.width)
+        return shift_chroma(rgb, shot.chroma, SMEAR * rgb.shape[1] / self.info.width)
 
     def place(
         self, k: int, rgb: np.ndarray, shape: tuple[int, int], box: tuple[int, int]
@@ -232,7 +231,8 @@ class Release:
 
     def report(self) -> dict:
         """Frames and shots as the render report shows them."""
-        sx, sy = self.scale  # the chroma's offset in the release's own pixels
+        w, h = self.half_size()  # the chroma's offset in the release's own pixels
+        fx, fy = self.info.width / w, self.info.height / h
         return {
             "release_frames": int((self.weight > 0).sum()),
             "model_frames": int((self.weight < 1).sum()),
@@ -246,7 +246,7 @@ class Release:
                     "response": v.response,
                     "residual_px": v.residual,
                     "matched_to_release": v.transfer is not None,
-                    "chroma_px": [2 * sx * v.chroma[0], 2 * sy * v.chroma[1]],
+                    "chroma_px": [fx * v.chroma[0], fy * v.chroma[1]],
                     "chroma_response": v.chroma_response,
                     "overlay_filled": bool(v.cover),
                 }
