@@ -134,7 +134,7 @@ class Release:
         if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
             shot.residual = 2 * float(np.hypot(dx, dy))
-        placed = self._place(self._chroma_moved(rgb, box, shot), half.shape, box, shot.shift)
+        placed = self._place(self._chroma_moved(rgb, shot), half.shape, box, shot.shift)
         placed = self._fill_overlay(placed, box, shot)
         inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
         own = rgb_to_ab(placed)
@@ -154,11 +154,11 @@ class Release:
         shot.chroma = (float(np.median(seen[:, 0])), float(np.median(seen[:, 1])))
         shot.chroma_response = float(seen[:, 2].mean())
 
-    def _chroma_moved(self, rgb: np.ndarray, box, shot: Shot) -> np.ndarray:
+    def _chroma_moved(self, rgb: np.ndarray, shot: Shot) -> np.ndarray:
         """The release frame with its chroma moved back by the shot's offset, in the frame's own
-        pixels, before it is placed: so the picture beyond the release's
-        framing carries the colour of its first column of chroma that shows the picture, not of
-        the columns the offset left without (blank on a release whose chroma was delayed)."""
+        pixels, before it is placed: so the picture beyond the release's framing carries the
+        colour of its first column of chroma that shows the picture, not of the columns the offset
+        left without (blank on a release whose chroma was delayed)."""
         return shift_chroma(rgb, shot.chroma, SMEAR * rgb.shape[1] / self.info.width)
 
     def place(
