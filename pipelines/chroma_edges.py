@@ -113,7 +113,9 @@ def measure(pair: Path, aligned: Path, every: int = 10, frames: Path = FRAMES) -
             shot = Shot()
             at = (x0 // 2, y0 // 2)
             shot.shift, _ = register_shift(half, rel._place(rgb, half.shape, at, (0.0, 0.0)))
-            moved = shift_chroma(rgb, chroma_offset(rgb)[0])  # as render: on the frame as decoded
+            # measured and moved on the frame as decoded, as render does (per frame here: no
+            # per-shot median, no smear)
+            moved = shift_chroma(rgb, chroma_offset(rgb)[0])
             placed = rel._fill_overlay(rel._place(moved, half.shape, at, shot.shift), at, shot)
             src = cv2.imread(str(paths[tb[k]]))[sy : sy + sh, sx : sx + sw]
             true = lab(cv2.resize(src[..., ::-1], half_size, interpolation=cv2.INTER_AREA))
