@@ -8,6 +8,7 @@
 - ``release``: the colour release as the source of colour wherever it has the frame
 - ``phase``: the release's picture registered on the B&W one, shot by shot
 - ``chroma``: the release's chroma offset against its luma, measured and corrected per shot
+- ``neighbours``: the release's chroma steadied by its neighbouring pictures', along their motion
 - ``blend``: how the release's colour gives way to the model's where it lacks frames
 - ``smoothing``: colour smoothed over time within shots, following motion
 - ``compose``: a frame composed from the film's own luma and a colour

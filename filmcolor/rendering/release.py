@@ -6,7 +6,10 @@ release has:
 
 1. the colour frame is decoded alongside the film, in its own thread, through the decoding the
    alignment chose (its field matching or deinterlacer and its YCbCr matrix: ``alignment.fields``),
-   scaled by ffmpeg to the B&W picture's scale at the size of the chroma planes (half the film's);
+   scaled by ffmpeg to the B&W picture's scale at the size of the chroma planes (half the film's),
+   and its chroma steadied by the pictures of the film frames beside it, carried along their
+   motion (``neighbours``: a frame a DVD holds only in fields of mixed pictures carries half its
+   neighbours' chroma);
 2. it is placed onto the B&W picture by the alignment's shift, refined once per shot (``phase``)
    and checked again later in the shot (the report shows both); its chroma's own offset against
    its luma is measured once per shot on the release frames as decoded and the chroma moved back
@@ -43,6 +46,7 @@ from ..io.video import VideoInfo, probe
 from ..model.net import ColourNet
 from .blend import BLEND, blend_weights, transfers
 from .chroma import chroma_offset, shift_chroma
+from .neighbours import Neighbours
 from .phase import register_shift
 
 log = logging.getLogger("filmcolor")
@@ -104,9 +108,11 @@ class Release:
         wanted = np.full(count, -1, np.int64)
         wanted[inside] = np.where(self.weight[ks[inside]] > 0, self.frame_of[ks[inside]], -1)
         frames = frames_at(self.info, wanted, size=self.half_size(), decoding=self.decoding)
+        shots = self.shot[np.minimum(ks, len(self.shot) - 1)]
+        steadied = Neighbours(self.overlay).steadied(frames, wanted, shots)
         try:
             for b0 in range(0, count, batch):
-                yield [next(frames) for _ in range(min(batch, count - b0))]
+                yield [next(steadied) for _ in range(min(batch, count - b0))]
         finally:  # ffmpeg stops now, not when the generator is collected
             frames.close()
 
