@@ -13,6 +13,8 @@ import ctypes
 import ctypes.util
 import sys
 
+import numpy as np
+
 M_MMAP_THRESHOLD = -3  # glibc's malloc.h
 FRAME_BUFFER_BYTES = 1 << 20
 
@@ -28,3 +30,31 @@ def map_frame_buffers(threshold: int = FRAME_BUFFER_BYTES) -> bool:
     except (OSError, AttributeError):
         return False
     return mallopt(M_MMAP_THRESHOLD, threshold) == 1
+
+
+class Scratch:
+    """Working arrays kept from one frame to the next, by name: with the threshold fixed, every
+    array of a megabyte or more made afresh is a fresh mapping, its pages faulted in and zeroed
+    again on each frame (at 1080p, some 30 MB of a frame's temporaries). One per thread."""
+
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+        """The array kept as ``name`` (its contents left from its last use), made anew when the
+        shape or type asked for changes."""
+        a = self.arrays.get(name)
+        if a is None or a.shape != tuple(shape) or a.dtype != dtype:
+            a = self.arrays[name] = np.empty(shape, dtype)
+        return a
+
+
+class Fresh(Scratch):
+    """A ``Scratch`` that keeps nothing: every array asked for is new (for calls whose results
+    must outlive the next)."""
+
+    def __call__(self, name: str, shape: tuple[int, ...], dtype=np.float32) -> np.ndarray:
+        return np.empty(shape, dtype)
+
+
+FRESH = Fresh()

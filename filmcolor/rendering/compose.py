@@ -13,14 +13,20 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..io.memory import FRESH, Scratch
+
 BT601 = (0.299, 0.114)  # luma weights Kr, Kb of a matrix (BT.709: 0.2126, 0.0722)
 
 
 def chroma_of_ab(
-    lightness: np.ndarray, ab: np.ndarray, weights: tuple[float, float] = BT601
+    lightness: np.ndarray,
+    ab: np.ndarray,
+    weights: tuple[float, float] = BT601,
+    scratch: Scratch = FRESH,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cr, Cb planes (h, w) of the colours with lightness L* (h, w) and a*b* (h, w, 2), in the
-    matrix of luma ``weights`` (Kr, Kb).
+    matrix of luma ``weights`` (Kr, Kb); made in ``scratch``'s arrays (so valid until its next
+    call).
 
     Colour is carried as a*b* (what the model predicts and the colour release is measured in) and
     put on the film's own lightness here: Cr, Cb are taken from that colour in RGB, so the output
@@ -28,8 +34,10 @@ def chroma_of_ab(
     which would shift the colour where the B&W stock's tones differ from the colour release's)."""
     kr, kb = weights
     kg = 1 - kr - kb
-    lab = cv2.merge([np.asarray(c, np.float32) for c in (lightness, ab[..., 0], ab[..., 1])])
-    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)  # 0..1
+    h, w = lightness.shape
+    lab = scratch("lab", (h, w, 3))
+    lab[..., 0], lab[..., 1:] = lightness, ab
+    rgb = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB, dst=scratch("rgb", (h, w, 3)))  # 0..1
     # Cr = (R - Y) / 2 (1 - Kr), Cb = (B - Y) / 2 (1 - Kb), 0..255 units: one pass over the pixels
     to_chroma = np.float32(
         [
@@ -37,8 +45,8 @@ def chroma_of_ab(
             [-255 * 0.5 * kr / (1 - kb), -255 * 0.5 * kg / (1 - kb), 255 * 0.5],
         ]
     )
-    cr, cb = cv2.split(cv2.transform(rgb, to_chroma))
-    return cr, cb
+    both = cv2.transform(rgb, to_chroma, dst=scratch("crcb", (h, w, 2)))
+    return tuple(cv2.extractChannel(both, i, dst=scratch(n, (h, w))) for i, n in enumerate("rb"))
 
 
 def fit_gamut(
@@ -46,8 +54,10 @@ def fit_gamut(
     cr: np.ndarray,
     cb: np.ndarray,
     weights: tuple[float, float] = BT601,
+    scratch: Scratch = FRESH,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Scale chroma down where the colour it asks for is beyond what the luma can carry.
+    """Scale chroma down where the colour it asks for is beyond what the luma can carry (in
+    ``scratch``'s arrays).
 
     A saturated colour near black or white would push R, G or B out of 0..255; clipping them there
     would change the luminance, which must stay the film's own, so the chroma is shrunk instead
@@ -60,11 +70,15 @@ def fit_gamut(
     kr, kb = weights
     kg = 1 - kr - kb
     # what the chroma adds to R, G and B
-    dr, db = cr * np.float32(2 * (1 - kr)), cb * np.float32(2 * (1 - kb))
-    dg = cv2.addWeighted(cr, -2 * kr * (1 - kr) / kg, cb, -2 * kb * (1 - kb) / kg, 0.0)
+    shape = cr.shape
+    dr = np.multiply(cr, np.float32(2 * (1 - kr)), out=scratch("dr", shape))
+    db = np.multiply(cb, np.float32(2 * (1 - kb)), out=scratch("db", shape))
+    dg = cv2.addWeighted(
+        cr, -2 * kr * (1 - kr) / kg, cb, -2 * kb * (1 - kb) / kg, 0.0, dst=scratch("dg", shape)
+    )
     # the most it raises a channel, and the most it lowers one (in place: a frame's planes are
     # large, and this runs on every frame)
-    up = np.maximum(dr, dg)
+    up = np.maximum(dr, dg, out=scratch("up", shape))
     np.maximum(up, db, out=up)
     down = np.minimum(dr, dg, out=dr)
     np.minimum(down, db, out=down)
@@ -74,7 +88,10 @@ def fit_gamut(
     np.maximum(down, 1e-6, out=down)
     np.minimum(scale, np.divide(luma, down, out=down), out=scale)
     np.minimum(scale, 1.0, out=scale)
-    return cr * scale, cb * scale
+    return (
+        np.multiply(cr, scale, out=scratch("cr fitted", shape)),
+        np.multiply(cb, scale, out=scratch("cb fitted", shape)),
+    )
 
 
 def compose(luma: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
@@ -94,7 +111,11 @@ _CHROMA_TV = 224 / 255
 
 
 def to_i420(
-    y_tv: np.ndarray, cr: np.ndarray, cb: np.ndarray, box: tuple[int, int, int, int]
+    y_tv: np.ndarray,
+    cr: np.ndarray,
+    cb: np.ndarray,
+    box: tuple[int, int, int, int],
+    scratch: Scratch = FRESH,
 ) -> np.ndarray:
     """One I420 frame (flat: Y, then U, then V, video range) from the film's own Y plane and chroma
     (full-range units, at half resolution) for the picture ``box`` (even pixel coordinates); outside
@@ -106,7 +127,7 @@ def to_i420(
     frame[h * w :] = 128
     x0, y0, x1, y1 = (c // 2 for c in box)
     for plane, c in ((frame[h * w : h * w + n], cb), (frame[h * w + n :], cr)):
-        value = c * np.float32(_CHROMA_TV)
+        value = np.multiply(c, np.float32(_CHROMA_TV), out=scratch("i420 chroma", c.shape))
         value += np.float32(128)
         np.clip(value, 0, 255, out=value)
         plane.reshape(h // 2, w // 2)[y0:y1, x0:x1] = np.rint(value, out=value)

@@ -151,7 +151,8 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
             strength,
             lambda: release.place(k, rgb, half.shape, corner) if has else None,
         )
-        return canvas.frame(y, fine, *chroma_of_ab(canvas.lightness(fine), ab, canvas.weights))
+        lightness = canvas.lightness(fine)
+        return canvas.frame(y, fine, *chroma_of_ab(lightness, ab, canvas.weights, canvas.scratch))
 
     def compose_frames(predicted: Iterator[tuple]) -> Iterator[np.ndarray]:
         for batch, halves, fine, ab, small, ks, rgb, gate in predicted:

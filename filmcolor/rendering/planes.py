@@ -24,6 +24,7 @@ import numpy as np
 
 from ..color import LIGHTNESS
 from ..io.formats import PLANAR, ColourTags, OutputFormat
+from ..io.memory import Scratch
 from ..io.video import VideoInfo
 from .compose import TV_TO_FULL, fit_gamut, to_i420
 
@@ -86,6 +87,7 @@ class Canvas:
         self.half_size = ((x1 - x0) // 2, (y1 - y0) // 2)
         self.fast = info.bits <= 8 and fmt.pix_fmt == "yuv420p"
         self.pix_fmt = "yuv420p" if self.fast else luma_format(info)
+        self.scratch = Scratch()  # a frame's working arrays: the composing thread's
 
     def luma(self, batch: np.ndarray) -> np.ndarray:
         """The luma planes (n, h, w) of a decoded batch: video-range uint8 on the quick way,
@@ -126,17 +128,19 @@ class Canvas:
         return np.rint(small * np.float32(_TO_8)).astype(np.uint8), small
 
     def lightness(self, fine: np.ndarray) -> np.ndarray:
-        """L* of a picture from ``pictures`` (its full-precision one)."""
-        return LIGHTNESS[fine] if fine.dtype == np.uint8 else _lightness16()[fine]
+        """L* of a picture from ``pictures`` (its full-precision one), in ``scratch``."""
+        table = LIGHTNESS if fine.dtype == np.uint8 else _lightness16()
+        return np.take(table, fine, out=self.scratch("lightness", fine.shape))
 
     def frame(self, y: np.ndarray, fine: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
         """The output frame of a film frame's luma ``y`` and the chroma (full-range units, at the
         chroma planes' size) of its picture, shrunk where the luma cannot carry it: where the
         mean of the pixels sharing each chroma sample (``fine``, from ``pictures``) cannot."""
-        mean = fine.astype(np.float32) if self.fast else fine * np.float32(_TO_8)
-        cr, cb = fit_gamut(mean, cr, cb, self.weights)
+        mean = self.scratch("mean", fine.shape)
+        np.multiply(fine, np.float32(1 if self.fast else _TO_8), out=mean)
+        cr, cb = fit_gamut(mean, cr, cb, self.weights, self.scratch)
         if self.fast:
-            i420 = to_i420(y, cr, cb, self.box)
+            i420 = to_i420(y, cr, cb, self.box, self.scratch)
             if not self.side_by_side:
                 return i420
             return _side_by_side(_split_i420(i420, *y.shape), 128)
