@@ -6,12 +6,14 @@ PAIR is a pair made by ../shared/tools/make_release.py (the colour release color
 truth.json); ALIGNED is what ``filmcolor align`` wrote for it. Every picture of the release that
 ``pairs.csv`` pairs (read through the manifest's decoding, ``--width`` wide at its display shape, as
 render reads it for a scan of that size) is compared with its true source frame, with its own
-lightness (a*b* only; the bottom fifth, where make_release puts logos, left out), as it is and with
-its chroma steadied by its neighbours' (``rendering.neighbours``, the pictures of the film frames
-before and after it, as render gives them). ``--chroma-shift`` undoes the chroma offset
-make_release put in (release pixels right). Frames are grouped as score_colour groups them: those
-the release shows whole and those only in fields. Prints colour error ÷ a grey film's and
-colourfulness ÷ the truth's.
+lightness (a*b* only; the box of make_release's logo, ``geometry.color.logo``, left out), as it
+is and with its chroma steadied by its neighbours' (``rendering.neighbours``, with the alignment's
+overlay mask as render has it). Each picture's neighbours are the pictures before and after it in
+the release, within the shot of the film frame it shows (render takes the pictures of the film
+frames beside it: the same pictures wherever the release runs at the film's rate).
+``--chroma-shift`` undoes the chroma offset make_release put in (release pixels right). Frames are
+grouped as score_colour groups them: those the release shows whole and those only in fields.
+Prints colour error ÷ a grey film's and colourfulness ÷ the truth's.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
     with (aligned / "pairs.csv").open() as f:
         shown = {int(r["color_frame"]): sources[int(r["bw_frame"])] for r in csv.DictReader(f)}
     shown = {k: int(s) for k, s in shown.items() if s is not None and s >= 0}
-    info = probe(next(pair.glob("color.m*")))
+    info = probe(next(p for p in (pair / "color.mpg", pair / "color.mp4") if p.exists()))
     height = round(width * info.height / (info.width * float(info.sar)) / 2) * 2
     pictures = []
     decoding = AlignedFolder(aligned).manifest.color_decoding
@@ -66,14 +68,22 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
         bisect.bisect_right(first_frames, shown[k]) if k in shown else -1 - k
         for k in range(len(pictures))
     ]
-    steadied = list(
-        Neighbours().steadied(iter(pictures), np.arange(len(pictures)), np.array(shots))
-    )
-    zoom = truth["color"]["zoom"]  # make_release's film: the centre 4:3 of the source, zoomed
-    w, h = 640 / zoom, 480 / zoom
-    x0, y0 = round(107 + (640 - w) / 2), round((480 - h) / 2)
+    overlay = AlignedFolder(aligned).overlay("color")
+    neighbours = Neighbours(None if overlay is None else overlay.astype(np.uint8))
+    steadied = list(neighbours.steadied(iter(pictures), np.arange(len(pictures)), np.array(shots)))
+    # make_release's film: the source's crop, zoomed by the release
+    cx, cy, cw, ch = truth["geometry"]["source_crop"]
+    zoom = truth["color"]["zoom"]
+    w, h = cw / zoom, ch / zoom
+    x0, y0 = round(cx + (cw - w) / 2), round(cy + (ch - h) / 2)
+    kept = np.ones(SIZE[::-1], bool)
+    if logo := truth["geometry"]["color"].get("logo"):  # x, y, w, h in the release's pixels
+        lx, ly, lw, lh = (int(v) for v in logo.split(",")[:4])
+        fx, fy = SIZE[0] / info.width, SIZE[1] / info.height
+        kept[
+            int(ly * fy) : int(np.ceil((ly + lh) * fy)), int(lx * fx) : int(np.ceil((lx + lw) * fx))
+        ] = False
     rows: dict[tuple[str, str], list] = {}
-    kept = slice(0, int(SIZE[1] * 0.8))
     for k, s in sorted(shown.items()):
         src = cv2.cvtColor(cv2.imread(str(paths[s])), cv2.COLOR_BGR2RGB)
         true = cv2.resize(
@@ -82,7 +92,7 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
         group = "whole frames" if s in whole else "fields only"
         for name, rgb in (("as decoded", pictures[k]), ("steadied", steadied[k])):
             shifted = _compared(rgb, shift * width / info.width)
-            rows.setdefault((group, name), []).append(_row(shifted[kept], true[kept]))
+            rows.setdefault((group, name), []).append(_row(shifted[kept][None], true[kept][None]))
     return {
         f"{group}, {name}": {
             "frames": len(v),

@@ -129,8 +129,9 @@ class Canvas:
 
     def lightness(self, fine: np.ndarray) -> np.ndarray:
         """L* of a picture from ``pictures`` (its full-precision one), in ``scratch``."""
-        table = LIGHTNESS if fine.dtype == np.uint8 else _lightness16()
-        return np.take(table, fine, out=self.scratch("lightness", fine.shape))
+        if fine.dtype == np.uint8:  # a table look-up that makes no index array
+            return cv2.LUT(fine, LIGHTNESS, dst=self.scratch("lightness", fine.shape))
+        return _lightness16()[fine]
 
     def frame(self, y: np.ndarray, fine: np.ndarray, cr: np.ndarray, cb: np.ndarray) -> np.ndarray:
         """The output frame of a film frame's luma ``y`` and the chroma (full-range units, at the

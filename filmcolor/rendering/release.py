@@ -12,8 +12,8 @@ release has:
    neighbours' chroma);
 2. it is placed onto the B&W picture by the alignment's shift, refined once per shot (``phase``)
    and checked again later in the shot (the report shows both); its chroma's own offset against
-   its luma is measured once per shot on the release frames as decoded and the chroma moved back
-   by it there, before the frame is placed (``chroma``); where an overlay
+   its luma is measured once per shot on the release frames as decoded (and steadied) and the
+   chroma moved back by it there, before the frame is placed (``chroma``); where an overlay
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
    as they are score worse: 0.200x a grey film's colour error against 0.185x on davis-film,
