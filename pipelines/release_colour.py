@@ -29,6 +29,7 @@ import numpy as np
 
 from filmcolor.alignment.folder import AlignedFolder
 from filmcolor.io.video import FrameReader, probe
+from filmcolor.rendering.chroma import shift_chroma
 from filmcolor.rendering.neighbours import Neighbours
 from pipelines.score_colour import FRAMES, _row, source_paths
 
@@ -36,15 +37,9 @@ SIZE = (200, 150)  # compared at: the 4:3 picture
 
 
 def _compared(rgb: np.ndarray, shift: float) -> np.ndarray:
-    """The picture at the compared size, its chroma moved back by ``shift`` of its own pixels."""
-    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb).astype(np.float32)
-    if shift:
-        back = np.float32([[1, 0, -shift], [0, 1, 0]])
-        ycc[..., 1:] = cv2.warpAffine(
-            ycc[..., 1:], back, rgb.shape[1::-1], borderMode=cv2.BORDER_REPLICATE
-        )
-    ycc = cv2.resize(ycc, SIZE, interpolation=cv2.INTER_AREA)
-    return cv2.cvtColor(np.clip(np.rint(ycc), 0, 255).astype(np.uint8), cv2.COLOR_YCrCb2RGB)
+    """The picture at the compared size, its chroma moved back by ``shift`` of its own pixels (as
+    render moves a release's chroma)."""
+    return cv2.resize(shift_chroma(rgb, (shift, 0.0)), SIZE, interpolation=cv2.INTER_AREA)
 
 
 def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> dict:
@@ -59,7 +54,8 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
     info = probe(next(p for p in (pair / "color.mpg", pair / "color.mp4") if p.exists()))
     height = round(width * info.height / (info.width * float(info.sar)) / 2) * 2
     pictures = []
-    decoding = AlignedFolder(aligned).manifest.color_decoding
+    folder = AlignedFolder(aligned)
+    decoding = folder.manifest.color_decoding
     with FrameReader(info, decoding=decoding, batch=32, size=(width, height)) as reader:
         for batch in reader:
             pictures += list(batch)
@@ -68,7 +64,7 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
         bisect.bisect_right(first_frames, shown[k]) if k in shown else -1 - k
         for k in range(len(pictures))
     ]
-    overlay = AlignedFolder(aligned).overlay("color")
+    overlay = folder.overlay("color")
     neighbours = Neighbours(None if overlay is None else overlay.astype(np.uint8))
     steadied = list(neighbours.steadied(iter(pictures), np.arange(len(pictures)), np.array(shots)))
     # make_release's film: the source's crop, zoomed by the release

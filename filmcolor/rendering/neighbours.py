@@ -3,7 +3,7 @@
 A DVD holds each film frame whole in the luma of its pictures, but not always in their chroma. A
 film frame held only in two fields of mixed (telecined) pictures carries chroma that the encoder
 subsampled across both fields, half of it a neighbour's. On davis-dvd's own pictures those frames
-score 0.248x a grey film's colour error against 0.207x on the frames it holds whole. And every
+score 0.244x a grey film's colour error against 0.203x on the frames it holds whole. And every
 picture's chroma carries compression noise at a fraction of the luma's resolution. So each
 picture's chroma is averaged with the chroma of the pictures shown with the film frames before and
 after it. Each neighbour is first moved onto the picture along the luma's motion (DIS optical
