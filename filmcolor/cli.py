@@ -90,9 +90,9 @@ def _cmd_align(args: argparse.Namespace) -> None:
         f"the B&W speed, {len(m.segments)} segment(s), B&W crop {m.crop['bw']}, colour crop "
         f"{m.crop['color']}, confidence {m.confidence:.2f})"
     )
-    chain = m.color_decoding.filters or "no filter"
     overlays = "; ".join(f"{k} overlay at {v['box']} left out" for k, v in m.overlays.items())
-    print(f"colour release: {m.color_fields.describe()}; decoded with {chain}")
+    decoded = m.color_decoding.describe()
+    print(f"colour release: {m.color_fields.describe()}; decoded with {decoded}")
     print(f"overlays: {overlays or 'none found'}")
     print(
         f"check {result.out / 'alignment.png'}, {result.out / 'samples.png'} and "

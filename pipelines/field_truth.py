@@ -13,6 +13,7 @@ sending a frame-number video through the chain would not.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,8 @@ def _hash(field: np.ndarray) -> bytes:
 
 def _fields(path: Path, decoding: Decoding):
     """(hash top, hash bottom, small top, small bottom) of each picture of the chain's luma."""
-    with FrameReader(probe(path), pix_fmt="gray", decoding=Decoding(decoding.filters)) as reader:
+    chain = replace(decoding, matrix=None)
+    with FrameReader(probe(path), pix_fmt="gray", decoding=chain) as reader:
         for batch in reader:
             for f in batch:
                 top, bottom = f[0::2], f[1::2]

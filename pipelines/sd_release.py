@@ -9,12 +9,14 @@ source frames of decoded frame k's top and bottom fields (a passthrough decode),
 
 Kinds (``--kind``): ``telecine`` (slowed to 23.976 and hard-telecined 3:2 to 29.97, top field
 first), ``misflagged`` (the same, flagged bottom field first), ``interlaced`` (every field a frame
-of its own at 59.94 fields/s), ``mixed`` (telecine, then an interlaced stretch), ``progressive``
-(24 fps as it is). Options: a logo box (x, y, w, h and colour, in the release's pixels), chroma
-shifted right by some pixels and at a fraction of the luma's resolution, an anamorphic squeeze
-(``sar``: the frame's width divided by it, stored with that pixel aspect). The field truth comes
-from sending a frame-number video through the same timing filters (valid for these deterministic
-ones). The test suite makes its releases with it.
+of its own at 59.94 fields/s), ``mixed`` (the film in equal stretches of the kinds ``mix``
+lists: by default telecine, then interlaced), ``shifted`` (PAL's 25 fps with every bottom field a
+frame late, a bad transfer, flagged top field first), ``progressive`` (24 fps as it is).
+Options: a logo box (x, y, w, h and colour, in the release's pixels), chroma shifted right by
+some pixels and at a fraction of the luma's resolution, an anamorphic squeeze (``sar``: the
+frame's width divided by it, stored with that pixel aspect). The field truth comes from sending a
+frame-number video through the same timing filters (valid for these deterministic ones). The
+test suite makes its releases with it.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _TIMING = {
     "misflagged": ("setpts=N/(24000/1001)/TB,telecine=first_field=top:pattern=23", "30000/1001"),
     "interlaced": ("setpts=N/(60000/1001)/TB,tinterlace=mode=interleave_top", "30000/1001"),
     "progressive": ("setpts=N/24/TB", "24"),
+    "shifted": ("setpts=N/25/TB,phase=mode=t", "25"),
 }
 
 
@@ -110,7 +113,7 @@ def make_sd_release(
     chroma_res: float = 1.0,
     sar: Fraction = Fraction(1),
     untagged: bool = False,
-    split: float = 0.5,
+    mix: tuple[str, ...] = ("telecine", "interlaced"),
 ) -> dict:
     """Write ``out/color.mpg`` and ``out/truth.json`` (see the module's docstring)."""
     pair, out = Path(pair), Path(out)
@@ -121,9 +124,10 @@ def make_sd_release(
     n = len(truth["color"]["frames"])
     picture = _picture(info.size, logo, chroma_shift, chroma_res, sar)
     tail = f"setsar={sar.numerator}/{sar.denominator},format=yuv420p"
-    parts = [(kind, 0, n)] if kind != "mixed" else [("telecine", 0, int(n * split))]
-    if kind == "mixed":
-        parts.append(("interlaced", int(n * split), n))
+    parts = [(kind, 0, n)]
+    if kind == "mixed":  # the film in equal stretches, one of each kind in ``mix``
+        ends = [round(n * i / len(mix)) for i in range(len(mix) + 1)]
+        parts = [(k, a, b) for k, a, b in zip(mix, ends, ends[1:])]
     fields, streams = [], []
     for i, (part, a, b) in enumerate(parts):
         timing, rate = _TIMING[part]
@@ -169,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--chroma-res", type=float, default=1.0)
     ap.add_argument("--sar", type=Fraction, default=Fraction(1))
     ap.add_argument("--untagged", action="store_true")
+    ap.add_argument("--mix", default="telecine,interlaced", help="a mixed release's kinds")
     a = ap.parse_args(argv)
     logo = None
     if a.logo:
@@ -183,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
         chroma_res=a.chroma_res,
         sar=a.sar,
         untagged=a.untagged,
+        mix=tuple(a.mix.split(",")),
     )
 
 

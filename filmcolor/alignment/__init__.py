@@ -2,6 +2,8 @@
 
 - ``aligner``: ``align()``, the steps put together, and the pairs written (step 6)
 - ``fields``: how the colour release's frames are made of fields, measured, and its decoding chain
+- ``windows``: each second of a video given a kind of fields, from ffprobe's flags and idet
+- ``stretches``: where each kind lies in a release that mixes them, cut to the frame
 - ``decode``: both releases decoded once into small frames on disk (step 1)
 - ``overlays``: what stays put on a release (a logo, a watermark), found and left out
 - ``analysis``: shot cuts (PySceneDetect) and the picture area inside bars, as frames go by

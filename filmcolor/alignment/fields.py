@@ -5,22 +5,17 @@ two film frames), soft pulldown (progressive frames flagged to repeat fields), i
 (every field a moment of its own), progressive frames coded interlaced (PAL DVDs: every frame says
 "interlaced"), field-shifted progressive, or a mix. The flags do not say which (a PAL DVD flags
 all its progressive frames interlaced; field orders are mis-flagged), so it is measured on a few
-excerpts spread over the file (``EXCERPTS`` x ``SECONDS``):
+excerpts spread over the file (``EXCERPTS`` x ``SECONDS``), each second given a kind from
+ffprobe's flags and ffmpeg's ``idet`` (``windows``). The file is the kind its seconds share (a
+kind seen in one second only is ignored), else ``mixed``: then every second of the file is
+classified (in ``CHUNK`` s pieces, side by side), and each of its stretches of one kind
+(``stretches``) is decoded through that kind's chain (``Decoding.by_parts``).
 
-- ffprobe's per-frame flags: ``repeat_pict`` on about half the frames is soft pulldown;
-- ffmpeg's ``idet`` per frame: fields repeated on a steady phase in five frames is hard telecine;
-  its multi-frame verdict says progressive or interlaced, and the field order (TFF or BFF) comes
-  from the picture, never from the flag; interlaced stretches that ``fieldmatch`` turns
-  progressive are field-shifted progressive frames.
-
-Each second of an excerpt is classified, and the file is the kind its seconds share (a kind seen
-in one second only is ignored), else ``mixed``. The decode chain follows (measured against
-field-level truth, docs/align.md): telecine ``fieldmatch`` in the measured order, ``bwdif`` on the
-frames it could not match (at cuts), ``decimate=scthresh=100`` (decimate's own scene threshold
-drops the first frame of a shot), soft pulldown and progressive
-nothing (frames are decoded as they are, ``-fps_mode passthrough``), field-shifted ``fieldmatch``,
-interlaced ``bwdif`` giving one frame per field, mixed the best single ffmpeg chain
-(``repeatfields,fieldmatch,bwdif`` on combed frames, ``decimate``). ``--fields`` overrides the
+The chains (measured against field-level truth, docs/align.md): telecine ``fieldmatch`` in the
+measured order, ``bwdif`` on the frames it could not match (at cuts), ``decimate=scthresh=100``
+(decimate's own scene threshold drops the first frame of a shot); soft pulldown and progressive
+nothing (frames are decoded as they are, ``-fps_mode passthrough``); field-shifted
+``fieldmatch``; interlaced ``bwdif`` giving one frame per field. ``--fields`` overrides the
 measured kind.
 """
 
@@ -29,22 +24,20 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-import ffmpeg
-
-from ..errors import VideoError
 from ..io.decoding import Decoding, colour_matrix
-from ..io.process import last_line
 from ..io.video import VideoInfo
 from ..settings import frame_rate
+from .stretches import mixed_stretches
+from .windows import excerpt, frame_flags, idet_verdicts
 
 log = logging.getLogger("filmcolor")
 
 EXCERPTS, SECONDS = 5, 8.0
+CHUNK = 60.0  # seconds of a mixed file measured by one pair of ffmpeg processes
 KINDS = ("progressive", "soft", "telecine", "shifted", "interlaced", "mixed")
 # Field matching with combing measured on every frame (a frame it cannot match, at a cut, is
 # flagged combed: its threshold 15, above the default 9, which takes fine film detail for combing),
@@ -57,8 +50,9 @@ COMBED = "bwdif=mode=send_frame:deint=interlaced"
 class FieldStructure:
     """What the measurement found: the ``kind`` (``KINDS``), the field order measured (``order``,
     tff/bff, None where fields do not matter) and flagged (``flagged``), how many one-second
-    windows said each kind, the stretches of a mixed file (start s, end s, kind), how the kind was
-    chosen ("measured" or the ``--fields`` given), and the rate of the frames a decoder yields."""
+    windows said each kind, the stretches of a mixed file (start s, end s, kind, in the file's
+    timestamps: they cover it), how the kind was chosen ("measured" or the ``--fields`` given),
+    and the rate of the frames a decoder yields."""
 
     kind: str
     order: str | None = None
@@ -158,13 +152,23 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
     if kind == "interlaced":
         filters = f"bwdif=mode=send_field:parity={o}"
         return Decoding(filters, matrix, full, (1, 2), info.fps, 2 * info.fps)
-    if kind == "mixed":
-        filters = (
-            f"repeatfields,{FIELDMATCH.format(o=o)},bwdif=mode=send_field:deint=interlaced,"
-            "decimate=scthresh=100"
-        )
-        fps = frame_rate(info.fps * Fraction(4, 5))
-        return Decoding(filters, matrix, full, (5, 4), info.fps, fps, seekable=False)
+    if kind == "mixed":  # each stretch through its own kind's chain
+        parts, pictures, last = [], 0.0, len(structure.stretches) - 1
+        for i, (a, b, part) in enumerate(structure.stretches):
+            one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)
+            a, b = a - info.start_time if i else 0.0, b - info.start_time if i < last else None
+            seconds = (info.duration if b is None else b) - a
+            pictures += seconds * float(one.fps or info.fps)
+            filters = one.filters
+            if i and filters:
+                # Read from one cycle before the cut, its pictures dropped: the chain's filters
+                # then see the frames before the stretch's first (decimate, with none before
+                # it, drops a cycle's first frame however unlike the one after it).
+                a -= one.cycle[0] / float(info.fps)
+                filters += f",trim=start_frame={one.cycle[1]}"
+            parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
+        fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
+        return Decoding.by_parts(parts, matrix, full, fps)
     return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
 
 
@@ -175,17 +179,21 @@ def measure(info: VideoInfo) -> FieldStructure:
         starts = [i * SECONDS for i in range(max(1, int(-(-d // SECONDS))))]
     else:
         starts = [(d - SECONDS) * (i + 0.5) / EXCERPTS for i in range(EXCERPTS)]
-    # The excerpts' probes are separate ffmpeg processes: run them side by side.
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        flags = [pool.submit(_flags, info, s) for s in starts]
-        idets = [pool.submit(_idet, info, s) for s in starts]
-        excerpts = [
-            _excerpt(info, s, f.result(), i.result()) for s, f, i in zip(starts, flags, idets)
-        ]
-    windows = [w for e in excerpts for w in e["windows"]]
-    counts = collections.Counter(k for _, k in windows if k != "unknown")
-    solid = {k for k, n in counts.items() if n >= 2} or set(counts)
-    kind = solid.pop() if len(solid) == 1 else ("mixed" if solid else "progressive")
+    excerpts = _excerpts(info, starts, SECONDS)
+    kind, windows, counts = _kind(excerpts)
+    stretches: tuple = ()
+    if kind == "mixed":  # every second of it, to decode each stretch by its kind
+        log.info("%s: mixes kinds of fields; measuring every second of it", info.path.name)
+        # Pieces overlap by a second: a seek in an MPEG program stream lands a little late.
+        excerpts = _excerpts(info, [max(0.0, t - 1.0) for t in _range(d, CHUNK)], CHUNK + 1)
+        kind, windows, counts = _kind(excerpts)
+        if kind == "mixed":
+            rows: dict[float, str] = {}  # where pieces overlap, the earlier's (it has history)
+            for e in excerpts:
+                for t, rep in e["repeated"]:
+                    rows.setdefault(t, rep)
+            stretches = tuple(mixed_stretches(info, windows, sorted(rows.items())))
+            kind = "mixed" if len({k for *_, k in stretches}) > 1 else stretches[0][-1]
     tff = sum(e["tff"] for e in excerpts)
     bff = sum(e["bff"] for e in excerpts)
     flags = [f for e in excerpts for f in e["flags"]]
@@ -202,7 +210,7 @@ def measure(info: VideoInfo) -> FieldStructure:
         ("tff" if tff >= bff else "bff") if fielded else None,
         flagged if fielded else None,
         dict(counts),
-        tuple(_stretches(windows)) if kind == "mixed" else (),
+        stretches if kind == "mixed" else (),
         "measured",
         rate,
         round(soft, 3),
@@ -217,6 +225,32 @@ def measure(info: VideoInfo) -> FieldStructure:
     return structure
 
 
+def _range(duration: float, step: float) -> list[float]:
+    return [i * step for i in range(max(1, int(-(-duration // step))))]
+
+
+def _excerpts(info: VideoInfo, starts: list[float], seconds: float) -> list[dict]:
+    """Each excerpt's windows, flags and idet counts (``windows.excerpt``); the excerpts' probes are
+    separate ffmpeg processes, run side by side."""
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        flags = [pool.submit(frame_flags, info, s, seconds) for s in starts]
+        idets = [pool.submit(idet_verdicts, info, s, seconds) for s in starts]
+        return [
+            excerpt(info, s, seconds, f.result(), i.result())
+            for s, f, i in zip(starts, flags, idets)
+        ]
+
+
+def _kind(excerpts: list[dict]) -> tuple[str, list, collections.Counter]:
+    """The kind the excerpts' windows share (a kind seen in one window only is ignored), else
+    mixed; the windows; how many said each kind."""
+    windows = [w for e in excerpts for w in e["windows"]]
+    counts = collections.Counter(k for _, k in windows if k != "unknown")
+    solid = {k for k, n in counts.items() if n >= 2} or set(counts)
+    kind = solid.pop() if len(solid) == 1 else ("mixed" if solid else "progressive")
+    return kind, windows, counts
+
+
 def _snap(rate: float) -> Fraction:
     """A measured frame rate, as the common rate within 0.5% of it if there is one."""
     common = [Fraction(n * 1000, 1001) for n in (24, 30, 60)] + [Fraction(n) for n in (24, 25, 30)]
@@ -224,152 +258,3 @@ def _snap(rate: float) -> Fraction:
     return (
         near if abs(float(near) - rate) < 0.005 * rate else Fraction(rate).limit_denominator(1001)
     )
-
-
-def _excerpt(info: VideoInfo, start: float, fl: list, idet: list[dict]) -> dict:
-    """One excerpt's 1-second windows, from its flags (``_flags``) and idet verdicts (``_idet``)."""
-    windows = _windows(fl, idet, skip=1.0 if start > 0 else 0.0)
-    multi = collections.Counter(f.get("mul") for f in idet)
-    kinds = {k for _, k in windows}
-    if "interlaced" in kinds:  # field-shifted progressive frames look interlaced until matched
-        order = "tff" if multi["tff"] >= multi["bff"] else "bff"
-        fm = collections.Counter(
-            f.get("mul") for f in _idet(info, start, f"fieldmatch=order={order}:combmatch=full")
-        )
-        det = fm["tff"] + fm["bff"] + fm["progressive"]
-        if det and fm["progressive"] >= 0.7 * det:
-            windows = [(t, "shifted" if k == "interlaced" else k) for t, k in windows]
-    times = sorted(f[0] for f in fl)
-    rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 10 else None
-    return {
-        "windows": windows,
-        "flags": fl,
-        "tff": multi["tff"],
-        "bff": multi["bff"],
-        "rate": rate,
-    }
-
-
-def _flags(info: VideoInfo, start: float) -> list[tuple[float, int, int, int]]:
-    """(time, repeat_pict, interlaced_frame, top_field_first) of each frame of an excerpt."""
-    try:
-        out = ffmpeg.probe(
-            str(info.path),
-            select_streams="v:0",
-            read_intervals=f"{info.start_time + start:.3f}%+{SECONDS:.3f}",
-            show_entries="frame=best_effort_timestamp_time,interlaced_frame,top_field_first,"
-            "repeat_pict",
-        )
-    except ffmpeg.Error as e:
-        why = last_line(e.stderr)
-        raise VideoError(f"{info.path}: cannot read its frames' flags ({why})") from None
-    frames = []
-    for f in out.get("frames", []):
-        t = f.get("best_effort_timestamp_time")
-        if t in (None, "N/A"):
-            continue
-        frames.append(
-            (
-                float(t),
-                int(f.get("repeat_pict", 0)),
-                int(f.get("interlaced_frame", 0)),
-                int(f.get("top_field_first", 0)),
-            )
-        )
-    return frames
-
-
-def _idet(info: VideoInfo, start: float, before: str | None = None) -> list[dict]:
-    """idet's per-frame verdicts (time, repeated field, multi-frame kind) on an excerpt, after the
-    filter ``before`` if given."""
-    stream = ffmpeg.input(str(info.path), ss=start, t=SECONDS, copyts=None).video
-    if before:
-        name, _, args = before.partition("=")
-        stream = stream.filter(name, **dict(a.split("=", 1) for a in args.split(":")))
-    stream = stream.filter("idet").filter("metadata", mode="print", file="-")
-    try:
-        out, _ = (
-            stream.output("-", format="null")
-            .global_args("-nostdin", "-hide_banner", "-nostats", "-loglevel", "error")
-            .run(capture_stdout=True, capture_stderr=True)
-        )
-    except ffmpeg.Error as e:
-        why = last_line(e.stderr)
-        raise VideoError(f"{info.path}: ffmpeg's idet could not read it ({why})") from None
-    frames, cur = [], None
-    for line in out.decode("utf-8", "replace").splitlines():
-        if line.startswith("frame:"):
-            m = re.search(r"pts_time:(\S+)", line)
-            cur = {"t": float(m.group(1)) if m and m.group(1) != "NOPTS" else None}
-            frames.append(cur)
-        elif cur is not None and line.startswith("lavfi.idet.repeated.current_frame="):
-            cur["rep"] = line.split("=", 1)[1]
-        elif cur is not None and line.startswith("lavfi.idet.multiple.current_frame="):
-            cur["mul"] = line.split("=", 1)[1]
-    return [f for f in frames if f.get("t") is not None and "rep" in f]
-
-
-def _windows(flags: list, idet: list[dict], skip: float) -> list[tuple[float, str]]:
-    """Each second of an excerpt both passes cover, classified; idet's first second (its
-    multi-frame verdict needs history) is skipped except at the file's start."""
-    if not flags or not idet:
-        return []
-    lo = max(min(f["t"] for f in idet) + skip, min(f[0] for f in flags))
-    hi = min(max(f["t"] for f in idet), max(f[0] for f in flags))
-    bins = collections.defaultdict(lambda: ([], [], []))
-    for f in idet:
-        if lo <= f["t"] < hi:
-            b = bins[int(f["t"] - lo)]
-            b[0].append(f["rep"])
-            b[1].append(f.get("mul", "undetermined"))
-    for t, repeat, _, _ in flags:
-        if lo <= t < hi:
-            bins[int(t - lo)][2].append(repeat)
-    return [
-        (round(lo + k, 2), _classify(*b))
-        for k, b in sorted(bins.items())
-        if len(b[0]) >= 10 and len(b[2]) >= 0.5 * len(b[0])
-    ]
-
-
-def _classify(repeated: list[str], multi: list[str], repeat_pict: list[int]) -> str:
-    """One second's kind: soft (repeat_pict on >= 30% of frames), telecine (idet's repeated fields
-    on >= 20% of frames, >= 60% of them on one phase in five), unknown (< 30% of frames
-    determined: black, a still), progressive or interlaced (>= 70% of the determined frames)."""
-    n = max(len(repeated), 1)
-    m = collections.Counter(multi)
-    determined = m["tff"] + m["bff"] + m["progressive"]
-    if sum(1 for x in repeat_pict if x > 0) / max(len(repeat_pict), 1) >= 0.3:
-        return "soft"
-    if sum(1 for x in repeated if x in ("top", "bottom")) / n >= 0.2 and _cadence(repeated) >= 0.6:
-        return "telecine"
-    if determined < 0.3 * n:
-        return "unknown"
-    if m["progressive"] >= 0.7 * determined:
-        return "progressive"
-    if m["tff"] + m["bff"] >= 0.7 * determined:
-        return "interlaced"
-    return "unknown"
-
-
-def _cadence(repeated: list[str]) -> float:
-    """Share of the repeated fields (of each parity) that fall on their most common phase mod 5."""
-    on_phase, total = 0, 0
-    for parity in ("top", "bottom"):
-        phases = collections.Counter(i % 5 for i, r in enumerate(repeated) if r == parity)
-        if phases:
-            on_phase += phases.most_common(1)[0][1]
-            total += sum(phases.values())
-    return on_phase / total if total else 0.0
-
-
-def _stretches(windows: list[tuple[float, str]]) -> list[tuple[float, float, str]]:
-    out: list[list] = []
-    for t, k in windows:
-        if k == "unknown":
-            continue
-        if out and out[-1][2] == k and t - out[-1][1] < 1.5:
-            out[-1][1] = t + 1
-        else:
-            out.append([t, t + 1, k])
-    return [(round(a, 2), round(b, 2), k) for a, b, k in out]

@@ -215,7 +215,8 @@ def _fit_slope_local(
     second to twenty seconds apart, on the other hand, mostly lie on one segment: each candidate
     slope (the common ones and the median of the pairs' own) is scored by how many pairs agree
     with it within 1.5 frames, the best is refined by least squares over its agreeing pairs and
-    snapped to the first common slope that stays within half a frame of it over the pairs' span."""
+    snapped to the first common slope that stays within a frame of it over the pairs' span (a
+    frame the release drops or repeats, at an edit or a cadence break, moves the fit that much)."""
     if len(b) < 2:
         raise NoMatch("too few frames match")
     o = np.argsort(b, kind="stable")
@@ -262,10 +263,10 @@ def _fit_slope_local(
             break
         best = float((dc[inl] * db[inl]).sum() / (db[inl] ** 2).sum())
         span = max(1.0, float(np.percentile(db[inl], 95)))
-    # Snap to the first common slope (the simplest) that stays within half a frame of the fit
-    # over the pairs' span.
+    # Snap to the first common slope (the simplest) that stays within a frame of the fit over the
+    # pairs' span.
     for nice in COMMON_SLOPES:
-        if abs(best - float(nice)) * span <= 0.5:
+        if abs(best - float(nice)) * span <= 1.0:
             return float(nice)
     return best
 

@@ -11,8 +11,12 @@ Seeking: a chain that turns every ``cycle[0]`` input frames into ``cycle[1]`` pi
 5 into 4; bwdif one picture per field: 1 into 2) gives, when started on a whole cycle, the same
 pictures as a decode from the start, once one cycle has passed (its filters look at neighbouring
 frames). So picture k is reached by starting at input frame ``cycle[0] * (k // cycle[1] - 1)``
-and dropping the first cycle's pictures. A chain whose cycles are not fixed (a mixed release's) is
-not ``seekable``: it is read from the start. Measured bit-exact on DVDs (docs/align.md).
+and dropping the first cycle's pictures. A chain whose cycles are not fixed is not ``seekable``:
+it is read from the start. Measured bit-exact on DVDs (docs/align.md).
+
+A release that mixes kinds (telecined film, then video) is decoded by ``parts``: each stretch of
+input frames through its own chain, the pictures one after another (ffmpeg's ``split``, ``trim``
+and ``concat``, in the one process); ``filters`` then holds that graph as ``-vf`` text.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from fractions import Fraction
+
+import ffmpeg
 
 log = logging.getLogger("filmcolor")
 
@@ -42,7 +48,9 @@ class Decoding:
     filter chain (``-vf`` syntax, "" for none); ``matrix`` the YCbCr matrix (swscale's name:
     bt601, bt709, ...; None: ffmpeg's guess); ``full_range`` the YCbCr range; ``cycle`` input
     frames and pictures per cycle; ``input_fps`` the rate of the input's frames as a decoder yields
-    them, ``fps`` the rate of the pictures (None: the file's)."""
+    them, ``fps`` the rate of the pictures (None: the file's); ``parts``, where the file mixes
+    kinds, (start s, end s or None, kind, chain) of each stretch, in the timestamps of a decode
+    from the start (the file's start at 0)."""
 
     filters: str = ""
     matrix: str | None = None
@@ -51,6 +59,35 @@ class Decoding:
     input_fps: Fraction | None = None
     fps: Fraction | None = None
     seekable: bool = True
+    parts: tuple[tuple[int, int | None, str, str], ...] = ()
+
+    @classmethod
+    def by_parts(cls, parts, matrix, full_range, fps) -> Decoding:
+        """A decoding that reads each stretch of the file through its own chain (read from the
+        start: not seekable); ``fps`` the pictures' mean rate."""
+        parts = tuple((float(a), None if b is None else float(b), k, c) for a, b, k, c in parts)
+        return cls(_graph(parts), matrix, full_range, (1, 1), None, fps, False, parts)
+
+    def apply(self, stream):
+        """An ffmpeg-python ``stream`` through this decoding's chain (or each part's)."""
+        if not self.parts:
+            return filtered(stream, self.filters)
+        split = stream.split()
+        outs = []
+        for i, (a, b, _, chain) in enumerate(self.parts):
+            part = split[i].trim(**trim_options(a, b)).setpts("PTS-STARTPTS")
+            outs.append(filtered(part, chain))
+        return ffmpeg.concat(*outs, v=1, a=0)
+
+    def describe(self) -> str:
+        """The chain for a log line: each part's, by stretch of input frames, where there are
+        parts."""
+        if not self.parts:
+            return self.filters or "no filter"
+        return "; ".join(
+            f"{kind} {a:g}-{'end' if b is None else f'{b:g}'} s: {chain or 'no filter'}"
+            for a, b, kind, chain in self.parts
+        )
 
     def start(self, k: int) -> tuple[int, int]:
         """Where to start decoding to reach picture ``k``: (the input frame, the picture number
@@ -76,6 +113,7 @@ class Decoding:
             "input_fps": rate(self.input_fps),
             "fps": rate(self.fps),
             "seekable": self.seekable,
+            "parts": [list(p) for p in self.parts],
         }
 
     @classmethod
@@ -94,7 +132,31 @@ class Decoding:
             rate(data.get("input_fps")),
             rate(data.get("fps")),
             bool(data.get("seekable", True)),
+            tuple(tuple(p) for p in data.get("parts", ())),
         )
+
+
+def filtered(stream, filters: str):
+    """An ffmpeg-python ``stream`` through a filter chain given as ``-vf`` text (no branches)."""
+    for step in filter(None, filters.split(",")):
+        name, _, args = step.partition("=")
+        named = dict(a.split("=", 1) for a in args.split(":") if "=" in a)
+        stream = stream.filter(name, *[a for a in args.split(":") if a and "=" not in a], **named)
+    return stream
+
+
+def _graph(parts) -> str:
+    """The ``-vf`` text of a decoding by parts: split, each part trimmed to its stretch and sent
+    through its chain, the parts concatenated."""
+    n = len(parts)
+    head = f"split={n}" + "".join(f"[in{i}]" for i in range(n))
+    branches = []
+    for i, (a, b, _, chain) in enumerate(parts):
+        trim = "trim=" + ":".join(f"{k}={v:g}" for k, v in trim_options(a, b).items())
+        steps = ",".join(filter(None, [trim, "setpts=PTS-STARTPTS", chain]))
+        branches.append(f"[in{i}]{steps}[out{i}]")
+    tail = "".join(f"[out{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0"
+    return ";".join([head, *branches, tail])
 
 
 def colour_matrix(color_space: str, color_range: str, height: int, name: str) -> tuple[str, bool]:
@@ -111,3 +173,8 @@ def colour_matrix(color_space: str, color_range: str, height: int, name: str) ->
             "SD" if height <= 576 else "HD",
         )
     return matrix, color_range in ("pc", "jpeg")
+
+
+def trim_options(a: float, b: float | None) -> dict:
+    """ffmpeg trim's options for the stretch [a, b) seconds (b None: to the end)."""
+    return ({"start": a} if a else {}) | ({} if b is None else {"end": b})

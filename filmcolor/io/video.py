@@ -271,9 +271,9 @@ class FrameReader:
             stream = ffmpeg.input(str(info.path), **input_args).video
             if trim:
                 stream = stream.trim(**trim)
-        for step in filter(None, decoding.filters.split(",")):
-            name, _, args = step.partition("=")
-            stream = stream.filter(name, **dict(a.split("=", 1) for a in args.split(":") if a))
+        if decoding.parts and start:
+            raise ValueError("a decoding by parts is read from the start")
+        stream = decoding.apply(stream)
         if crop:
             stream = stream.crop(*crop)
         colour = {}

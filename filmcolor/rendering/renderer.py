@@ -332,9 +332,7 @@ def render_film(
             summary["shots"].update({int(k): v for k, v in r["shots"].items()})
         summary["shots"] = dict(sorted(summary["shots"].items()))
         with atomic_file(out.with_name(f"{out.stem}_report.png"), overwrite=True) as tmp:
-            note = (
-                f"colour release: {release.fields}; decoded with {release.decoding.filters or '-'}"
-            )
+            note = f"colour release: {release.fields}; decoded with {release.decoding.describe()}"
             if release.overlay is not None:
                 note += "; overlay (logo) left out, filled from around it"
             release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name, note)

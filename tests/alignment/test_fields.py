@@ -1,5 +1,10 @@
 """The colour release as SD video comes: its fields measured, decoded through the right chain."""
 
+import json
+from fractions import Fraction
+from types import SimpleNamespace
+
+import cv2
 import numpy as np
 import pytest
 from conftest import LOGO
@@ -7,6 +12,7 @@ from conftest import LOGO
 from filmcolor.alignment.aligner import align
 from filmcolor.alignment.fields import release_decoding
 from filmcolor.alignment.folder import AlignedFolder
+from filmcolor.alignment.stretches import combing, mixed_stretches
 from filmcolor.errors import AlignmentError
 from filmcolor.io.video import probe
 from pipelines.field_truth import clean_sources, picture_fields
@@ -32,8 +38,6 @@ def test_a_telecined_release_yields_only_uncombed_pairs_and_its_fields_only_fram
 def test_a_plain_decode_of_the_same_release_would_pair_combed_frames(sd_release):
     """What the chain saves: decoded as it is, two frames in five mix two film frames."""
     release = sd_release("telecine", logo=LOGO)
-    import json
-
     fields = json.loads((release / "truth.json").read_text())["color"]["fields"]
     _, plain = release_decoding(probe(release / "color.mpg"), "progressive")
     shown = clean_sources(picture_fields(release / "color.mpg", plain, fields))
@@ -58,13 +62,55 @@ def test_a_misflagged_field_order_is_measured_not_trusted(sd_release):
     assert score(release, aligned)["precision"] == 1.0
 
 
-def test_a_release_mixing_telecine_and_video_still_aligns(sd_release):
+def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd_release):
     release = sd_release("mixed", "mixed")
     aligned = sd_release.aligned("mixed")
-    fields = AlignedFolder(aligned).manifest.color_fields
-    assert fields.kind == "mixed" and {k for *_, k in fields.stretches} >= {"telecine"}
+    m = AlignedFolder(aligned).manifest
+    assert m.color_fields.kind == "mixed"
+    assert [k for *_, k in m.color_fields.stretches] == ["telecine", "interlaced"]
+    parts = m.color_decoding.parts
+    assert [p[2] for p in parts] == ["telecine", "interlaced"] and not m.color_decoding.seekable
+    assert parts[0][3].startswith("fieldmatch") and parts[1][3].startswith("bwdif=mode=send_field")
+    # The cut lies between the telecine's last frame and the video's first (truth: the first
+    # frame whose film frames step by two to the next frame's); the video part is read from a
+    # cycle (a frame) before it, that picture dropped.
+    truth = json.loads((release / "truth.json").read_text())["color"]["fields"]
+    first_video = next(k for k in range(len(truth) - 1) if truth[k + 1][0] - truth[k][0] == 2)
+    stretch = m.color_fields.stretches[1][0] - probe(release / "color.mpg").start_time
+    assert abs(stretch * float(probe(release / "color.mpg").fps) - (first_video - 0.5)) < 0.1
+    assert parts[1][3].endswith(",trim=start_frame=2")
     r = score(release, aligned)
-    assert r["precision"] >= 0.99 and r["coverage"] >= 0.4  # the telecined half, at least
+    assert r["precision"] >= 0.99 and r["coverage"] >= 0.95
+    assert r["fields_only_covered"] >= 0.95 * r["fields_only"]
+
+
+def test_a_mixed_files_one_second_noise_is_dropped_and_two_kinds_cut_halfway():
+    windows = [(t, "interlaced") for t in range(5)] + [(5, "progressive")]
+    windows += [(t, "interlaced") for t in (6, 7)] + [(t, "unknown") for t in (8, 9)]
+    windows += [(t, "shifted") for t in range(10, 14)]
+    info = SimpleNamespace(fps=Fraction(30000, 1001))
+    got = mixed_stretches(info, windows, [])
+    assert got == [(0, 9.0, "interlaced"), (9.0, 14, "shifted")]
+
+
+def test_combing_tells_a_whole_frame_from_one_of_two_moments():
+    """A whole frame's other field predicts its lines better than its own field does; the fields
+    of two moments in motion do not."""
+    rng = np.random.default_rng(0)
+    picture = cv2.GaussianBlur(rng.uniform(0, 255, (120, 160)).astype(np.float32), (0, 0), 2)
+    moved = np.roll(picture, 4, axis=1)
+    two = picture.copy()
+    two[1::2] = moved[1::2]
+    assert combing(picture) < 0.8 and combing(two) > 1.2
+
+
+def test_a_field_shifted_release_is_measured_so_and_field_matched(sd_release):
+    release = sd_release("shifted", "shifted")
+    aligned = sd_release.aligned("shifted")
+    m = AlignedFolder(aligned).manifest
+    assert (m.color_fields.kind, m.color_fields.order) == ("shifted", "bff")
+    assert m.color_decoding.filters == "fieldmatch=order=bff"
+    assert score(release, aligned)["precision"] >= 0.99
 
 
 def test_fields_option_overrides_the_measurement(sd_release):

@@ -69,3 +69,19 @@ def test_a_tagged_matrix_is_the_one_read(tmp_path):
     )
     frame = next(iter(FrameReader(info, decoding=Decoding(matrix="bt709"), frames=1)))[0]
     assert np.abs(frame[8:-8].astype(int) - truth[8:-8]).mean() < 3
+
+
+def test_a_decoding_by_parts_reads_each_stretch_through_its_own_chain(sd_release):
+    """Telecine's first four seconds as they are, the rest a picture per field: the frames of
+    the first part and twice those of the second, the first part's bit for bit a plain
+    decode's; kept in the manifest's JSON as it was."""
+    info = probe(sd_release("telecine", logo=LOGO) / "color.mpg")
+    plain = np.concatenate(list(FrameReader(info, size=(96, 56))))
+    first = sum(1 for k in range(len(plain)) if k / float(info.fps) < 4.0)
+    parts = [(0.0, 4.0, "progressive", ""), (4.0, None, "interlaced", "bwdif=mode=send_field")]
+    decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40))
+    assert Decoding.from_json(decoding.to_json()) == decoding and not decoding.seekable
+    assert "concat=n=2" in decoding.filters and "interlaced 4-end s: bwdif" in decoding.describe()
+    got = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
+    assert len(got) == first + 2 * (len(plain) - first)
+    assert np.array_equal(got[:first], plain[:first])
