@@ -37,7 +37,11 @@ def excerpt(
         # combed either way); not with fieldmatch, which turns telecine progressive too, and
         # whose choices on video vary from run to run in ffmpeg 5.1.
         at = [t for t, k in windows if k == "interlaced"]
-        paired = (idet_verdicts(info, start, seconds, f"phase=mode={m},format=gray") for m in "tb")
+        # Only over those seconds (from one before, for idet's history): a long piece of a
+        # mixed file is mostly telecine.
+        lo = max(start, at[0] - info.start_time - 1.0)
+        hi = min(start + seconds, at[-1] - info.start_time + 1.0)
+        paired = (idet_verdicts(info, lo, hi - lo, f"phase=mode={m},format=gray") for m in "tb")
         if any(_progressive(v, at) for v in paired):
             windows = [(t, "shifted" if k == "interlaced" else k) for t, k in windows]
     times = sorted(f[0] for f in frames)
