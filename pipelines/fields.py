@@ -17,6 +17,7 @@ from pathlib import Path
 
 from filmcolor.alignment.fields import release_decoding
 from filmcolor.io.video import probe
+from filmcolor.settings import FIELDS_CHOICES
 
 
 def _cpu() -> float:
@@ -29,7 +30,9 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("files", type=Path, nargs="+")
-    ap.add_argument("--fields", default="auto", help="as filmcolor align's --fields")
+    ap.add_argument(
+        "--fields", default="auto", choices=FIELDS_CHOICES, help="as filmcolor align's --fields"
+    )
     args = ap.parse_args(argv)
     print("| file | kind | order measured / flagged | windows | chain | matrix | CPU s |")
     print("|---|---|---|---|---|---|---|")
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         windows = ", ".join(f"{k} {n}" for k, n in structure.windows.items())
         print(
             f"| {path.parent.name}/{path.name} | {structure.kind} | {order} | {windows} | "
-            f"`{decoding.filters or 'none'}` | {decoding.matrix} | {cpu:.1f} ({wall:.1f} wall) |"
+            f"`{decoding.describe()}` | {decoding.matrix} | {cpu:.1f} ({wall:.1f} wall) |"
         )
 
 

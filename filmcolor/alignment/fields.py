@@ -51,7 +51,8 @@ class FieldStructure:
     """What the measurement found: the ``kind`` (``KINDS``), the field order measured (``order``,
     tff/bff, None where fields do not matter) and flagged (``flagged``), how many one-second
     windows said each kind, the stretches of a mixed file (start s, end s, kind, in the file's
-    timestamps: they cover it), how the kind was chosen ("measured" or the ``--fields`` given),
+    timestamps; the first is read from the file's start, the last to its end), how the kind was
+    chosen ("measured" or the ``--fields`` given),
     and the rate of the frames a decoder yields."""
 
     kind: str
@@ -153,6 +154,8 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
         filters = f"bwdif=mode=send_field:parity={o}"
         return Decoding(filters, matrix, full, (1, 2), info.fps, 2 * info.fps)
     if kind == "mixed":  # each stretch through its own kind's chain
+        if not structure.stretches:
+            raise ValueError("a mixed release is decoded by its measured stretches")
         parts, pictures, last = [], 0.0, len(structure.stretches) - 1
         for i, (a, b, part) in enumerate(structure.stretches):
             one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)

@@ -98,14 +98,25 @@ def release_picture(
     the whole frame) outlined in magenta on one of its frames."""
     rows = []
     if decoding.filters:
-        first = max(0, round(moment * decoding.cycle[0] / decoding.cycle[1]))
+        # The input frame of picture `moment`: by the cycle, or by the mean rates of a decoding
+        # by parts (near, not exact: a picture for the eye).
+        ratio = decoding.cycle[0] / decoding.cycle[1]
+        if decoding.parts and decoding.fps:
+            ratio = float(color.fps / decoding.fps)
+        first = max(0, round(moment * ratio))
         plain = Decoding(matrix=decoding.matrix, full_range=decoding.full_range)
         x0, y0, x1, y1 = to_pixels(crop, color.width, color.height)
         cx, cy, half = (x0 + x1) // 2, (y0 + y1) // 2, max(24, (x1 - x0) // 8)
         detail = (cx - half, cy - half * 3 // 4, 2 * half, 3 * half // 2)
         for title, how, start in (
             ("as decoded", plain, first),
-            (decoding.filters, decoding, moment),
+            (
+                f"{len(decoding.parts)} stretches, each by its kind"
+                if decoding.parts
+                else decoding.filters,
+                decoding,
+                moment,
+            ),  # fmt: skip
         ):
             tiles = [
                 cv2.resize(f, (240, 180), interpolation=cv2.INTER_NEAREST)

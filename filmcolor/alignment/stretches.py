@@ -50,8 +50,19 @@ def mixed_stretches(
             seen = [i for i in range(lo, hi) if cadence[i]]
             if seen:
                 cut = _cut(info, times, seen[-1] if x[2] == "telecine" else seen[0], x[2])
-        x[1] = y[0] = round(cut, 4)
-    return [tuple(x) for x in kept]
+        x[1] = y[0] = round(max(cut, x[0]), 4)  # never before the stretch's own start
+    # A cut pulled past a short stretch's far end leaves it empty: it joins its neighbours.
+    out: list[list] = []
+    for a, b, k in kept:
+        if b <= a:
+            continue
+        if out and out[-1][2] == k:
+            out[-1][1] = b
+        else:
+            if out:
+                out[-1][1] = a
+            out.append([a, b, k])
+    return [tuple(x) for x in out]
 
 
 def runs(windows: list[tuple[float, str]]) -> list[tuple[float, float, str]]:

@@ -59,7 +59,7 @@ class Decoding:
     input_fps: Fraction | None = None
     fps: Fraction | None = None
     seekable: bool = True
-    parts: tuple[tuple[int, int | None, str, str], ...] = ()
+    parts: tuple[tuple[float, float | None, str, str], ...] = ()
 
     @classmethod
     def by_parts(cls, parts, matrix, full_range, fps) -> Decoding:
@@ -85,7 +85,7 @@ class Decoding:
         if not self.parts:
             return self.filters or "no filter"
         return "; ".join(
-            f"{kind} {a:g}-{'end' if b is None else f'{b:g}'} s: {chain or 'no filter'}"
+            f"{kind} {a!r}-{'end' if b is None else repr(b)} s: {chain or 'no filter'}"
             for a, b, kind, chain in self.parts
         )
 
@@ -152,7 +152,7 @@ def _graph(parts) -> str:
     head = f"split={n}" + "".join(f"[in{i}]" for i in range(n))
     branches = []
     for i, (a, b, _, chain) in enumerate(parts):
-        trim = "trim=" + ":".join(f"{k}={v:g}" for k, v in trim_options(a, b).items())
+        trim = "trim=" + ":".join(f"{k}={v!r}" for k, v in trim_options(a, b).items())
         steps = ",".join(filter(None, [trim, "setpts=PTS-STARTPTS", chain]))
         branches.append(f"[in{i}]{steps}[out{i}]")
     tail = "".join(f"[out{i}]" for i in range(n)) + f"concat=n={n}:v=1:a=0"

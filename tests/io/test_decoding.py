@@ -81,7 +81,7 @@ def test_a_decoding_by_parts_reads_each_stretch_through_its_own_chain(sd_release
     parts = [(0.0, 4.0, "progressive", ""), (4.0, None, "interlaced", "bwdif=mode=send_field")]
     decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40))
     assert Decoding.from_json(decoding.to_json()) == decoding and not decoding.seekable
-    assert "concat=n=2" in decoding.filters and "interlaced 4-end s: bwdif" in decoding.describe()
+    assert "concat=n=2" in decoding.filters and "interlaced 4.0-end s: bwdif" in decoding.describe()
     got = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
     assert len(got) == first + 2 * (len(plain) - first)
     assert np.array_equal(got[:first], plain[:first])
