@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--untagged", action="store_true")
     ap.add_argument("--mix", default="telecine,interlaced", help="a mixed release's kinds")
     a = ap.parse_args(argv)
+    if not set(a.mix.split(",")) <= {"telecine", "misflagged", "interlaced"}:
+        ap.error("--mix: kinds at 29.97 frames/s, from telecine, misflagged, interlaced")
     logo = None
     if a.logo:
         *box, rgb = a.logo.split(",")

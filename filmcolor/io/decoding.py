@@ -15,8 +15,9 @@ and dropping the first cycle's pictures. A chain whose cycles are not fixed is n
 it is read from the start. Measured bit-exact on DVDs (docs/align.md).
 
 A release that mixes kinds (telecined film, then video) is decoded by ``parts``: each stretch of
-input frames through its own chain, the pictures one after another (ffmpeg's ``split``, ``trim``
-and ``concat``, in the one process); ``filters`` then holds that graph as ``-vf`` text.
+the file (by timestamps) through its own chain, the pictures one after another (ffmpeg's
+``split``, ``trim`` and ``concat``, in the one process); ``filters`` then holds that graph as
+``-vf`` text.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class Decoding:
         return ffmpeg.concat(*outs, v=1, a=0)
 
     def describe(self) -> str:
-        """The chain for a log line: each part's, by stretch of input frames, where there are
+        """The chain for a log line: each part's, with its stretch in seconds, where there are
         parts."""
         if not self.parts:
             return self.filters or "no filter"
