@@ -38,7 +38,7 @@ from ..io.video import VideoInfo, probe
 from ..settings import ALIGNED, AlignSettings, as_json, with_options
 from .analysis import shot_ids
 from .decode import Film, check_space, decode_both
-from .fields import FieldStructure, release_decoding
+from .fields import FieldStructure, joins, release_decoding
 from .folder import AlignedFolder, Manifest, SegmentRecord
 from .matching import MATCH, match
 from .overlays import pair_weights
@@ -119,7 +119,7 @@ def align(
         for film in (bw_film, color_film):
             if film.overlay is not None:
                 log.info("%s: an overlay at %s (x, y, w, h)", film.info.path.name, film.overlay.box)
-        alignment = find_alignment(bw_film, color_film)
+        alignment = find_alignment(bw_film, color_film, joins(decoding, color_info))
         _check_shape(bw_film, color_film, alignment)
         log.debug("writing the pairs")
         manifest, n_pairs = _write_dataset(
@@ -130,14 +130,22 @@ def align(
     return AlignResult(out, n_pairs, alignment, manifest)
 
 
-def find_alignment(bw: Film, color: Film) -> Alignment:
-    """Steps 2-5: slope, segments and the common crop, given each film's picture area and cuts."""
+def find_alignment(bw: Film, color: Film, joins: list[int] = ()) -> Alignment:
+    """Steps 2-5: slope, segments and the common crop, given each film's picture area and cuts,
+    and the colour frames where the release's decoding changes kind (``fields.joins``)."""
     fps = float(bw.info.fps)
     try:
         rng = np.random.default_rng(0)
         log.info("matching %d B&W frames against %d colour frames", bw.n, color.n)
         found = match(
-            bw.grey, color.grey, inset(bw.active, 0.1), inset(color.active, 0.1), bw.cuts, fps, rng
+            bw.grey,
+            color.grey,
+            inset(bw.active, 0.1),
+            inset(color.active, 0.1),
+            bw.cuts,
+            fps,
+            rng,
+            joins=joins,
         )
         slope, segments, state, score, candidates = found
         if not segments:
@@ -157,7 +165,7 @@ def find_alignment(bw: Film, color: Film) -> Alignment:
         log.info("matching again on the common picture area")
         # The slope and the candidate offsets hold; only the similarities sharpen.
         slope, segments, state, score, _ = match(
-            bw.grey, color.grey, *crops, bw.cuts, fps, rng, known=(slope, candidates)
+            bw.grey, color.grey, *crops, bw.cuts, fps, rng, known=(slope, candidates), joins=joins
         )
         if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, color.n)):
             raise NoMatch("too few frames match", int((state >= 0).sum()))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -173,6 +174,26 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
         fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
         return Decoding.by_parts(parts, matrix, full, fps)
     return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
+
+
+def joins(decoding: Decoding, info: VideoInfo) -> list[int]:
+    """The pictures at which each later part of a decoding by parts begins: where the release's
+    timeline may jump (a film frame lost where one kind gives way to another). Counted as the
+    chains make them from the input frames each part's trim keeps (``a <= t < b``): decimate
+    drops a frame in each whole cycle only, a part read from a cycle early drops that cycle's
+    pictures (``chain``); a soft stretch (frames that repeat fields) about four in five."""
+    fps, out, pictures = float(info.fps), [], 0
+    for i, (a, b, kind, _) in enumerate(decoding.parts[:-1]):  # the last part runs to the end
+        one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
+        frames = max(0, math.ceil(b * fps - 1e-3) - math.ceil(a * fps - 1e-3))
+        if kind == "soft":  # its coded frames: four for every five field pairs shown
+            made = round(frames * 4 / 5)
+        else:
+            whole, rest = divmod(frames, one.cycle[0])
+            made = whole * one.cycle[1] + min(rest, one.cycle[1])
+        pictures += made - (one.cycle[1] if i and one.filters else 0)
+        out.append(pictures)
+    return out
 
 
 def measure(info: VideoInfo) -> FieldStructure:

@@ -341,10 +341,12 @@ def match(
     fps: float,
     rng: np.random.Generator,
     known: tuple[float, list] | None = None,
+    joins: list[int] = (),
 ) -> tuple[float, list[Segment], np.ndarray, np.ndarray, list]:
     """Steps 2-4 on grey frames (n, s, s) of both releases, inside the given picture boxes: the
     slope, the segments, each B&W frame's segment (-1: none), its similarity there, and the
-    candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search."""
+    candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search;
+    ``joins``, colour frames where the release's timeline may jump (``segments.segment``)."""
     bd, bc = descriptors(bw_grey, bw_box)
     cd, cc = descriptors(color_grey, color_box)
     bw_flat, color_flat = bc < FLAT, cc < FLAT
@@ -369,7 +371,7 @@ def match(
     else:
         slope, candidates = known
     segments, state, score = segment(
-        bd, bw_flat, cd, color_flat, slope, candidates, cuts, fps, MATCH, bc, cc
+        bd, bw_flat, cd, color_flat, slope, candidates, cuts, fps, MATCH, bc, cc, joins
     )
     if slope != 1.0:
         refine_phase(segments, score, bd, cd, slope)

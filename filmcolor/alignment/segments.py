@@ -2,7 +2,8 @@
 
 Given the slope (colour frames per B&W frame) and the candidate offsets that matching voted for,
 a Viterbi pass over the B&W frames gives each frame one offset or "no match", paying for every
-change of offset: little at a B&W cut, much inside a shot. Runs of one offset are the matched
+change of offset: little at a B&W cut (or where the colour release's decoding changes kind), much
+inside a shot. Runs of one offset are the matched
 segments; those that hold up (long enough, as similar as the film's typical match, each colour
 frame used once) are kept.
 """
@@ -18,6 +19,7 @@ SWITCH_INSIDE_SHOT = 4.0  # Viterbi cost of changing offset inside a B&W shot
 SWITCH_AT_CUT = 0.3  # ... and at a B&W cut
 FAINT = 10.0  # thumbnail contrast (grey levels) under which a frame is the dark end of a fade
 FLAT_CONTRAST = 3.0  # ... and under which it is featureless (matching.FLAT)
+JOIN_SLACK = 2  # frames either side of a join in the colour release where a change is cheap
 MIN_SEGMENT_S = 0.5  # shortest matched stretch kept, seconds
 # a stretch whose mean similarity is this far under the film's typical match is dropped
 OUTLIER_DROP = 0.12
@@ -57,6 +59,7 @@ def segment(
     threshold: float,
     bw_contrast: np.ndarray | None = None,
     color_contrast: np.ndarray | None = None,
+    joins: list[int] = (),
 ) -> tuple[list[Segment], np.ndarray, np.ndarray]:
     """Viterbi over B&W frames: each frame takes one candidate offset or none.
 
@@ -68,8 +71,10 @@ def segment(
     may change in a fade or a black gap that no cut detector sees. A candidate is a state only over
     its own range of B&W frames (its votes' range, widened to the enclosing shots and a margin),
     so the pass costs the sum of the ranges, not frames x candidates: it stays linear in the
-    film's length. Returns the kept segments, each B&W frame's segment (-1: none) and its
-    similarity there."""
+    film's length. ``joins`` are colour frames where the release's own timeline may jump (where
+    its decoding changes kind, ``fields.joins``): the B&W frames each candidate shows within
+    JOIN_SLACK of one change offset as cheaply as at a cut, though mid-shot. Returns the kept
+    segments, each B&W frame's segment (-1: none) and its similarity there."""
     n, nc = len(bw_desc), len(color_desc)
     if not candidates:
         return [], np.full(n, -1), np.zeros(n, np.float32)
@@ -119,6 +124,10 @@ def segment(
         faint = np.flatnonzero(bw_contrast < FAINT)
         is_cut[faint] = True
         is_cut[np.minimum(faint + 1, n)] = True
+    for off, a, b in zip(offs, los, his):
+        at = np.rint((np.asarray(joins, np.float64) - off) / slope).astype(np.int64)
+        near = (at[:, None] + np.arange(-JOIN_SLACK, JOIN_SLACK + 1)).ravel()
+        is_cut[near[(near >= a) & (near < b)]] = True
     cost = np.where(is_cut[:n], SWITCH_AT_CUT, SWITCH_INSIDE_SHOT)
     neg = -1e18
     v = np.full(k, neg)

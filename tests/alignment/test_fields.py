@@ -10,7 +10,7 @@ import pytest
 from conftest import LOGO
 
 from filmcolor.alignment.aligner import align
-from filmcolor.alignment.fields import FieldStructure, chain, release_decoding
+from filmcolor.alignment.fields import FieldStructure, chain, joins, release_decoding
 from filmcolor.alignment.folder import AlignedFolder
 from filmcolor.alignment.stretches import combing, mixed_stretches
 from filmcolor.errors import AlignmentError
@@ -146,7 +146,7 @@ def test_a_static_logo_is_found_and_left_out_of_the_pairs_loss(sd_release):
 def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     """Its chain then sees the frames before its first, and that cycle's pictures are dropped:
     five frames and four pictures for telecine, one frame and two pictures for video; the first
-    stretch reads from the file's start, the last to its end."""
+    stretch reads from the file's start, the last to its end. The joins count the pictures."""
     info = SimpleNamespace(fps=Fraction(30000, 1001), start_time=0.5, duration=30.0, frames=899)
     stretches = ((0.5, 10.5, "telecine"), (10.5, 20.5, "interlaced"), (20.5, 30.5, "telecine"))
     structure = FieldStructure("mixed", "tff", stretches=stretches)
@@ -156,5 +156,8 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     assert (a0, b0) == (0.0, 10.0) and "trim" not in c0
     assert a1 == round(10.0 - step, 4) and b1 == 20.0 and c1.endswith(",trim=start_frame=2")
     assert a2 == round(20.0 - 5 * step, 4) and b2 is None and c2.endswith(",trim=start_frame=4")
+    # Where each later stretch's pictures begin: 300 frames of telecine make 240 pictures, the
+    # video's 300 frames (and one before, dropped) 600.
+    assert joins(decoding, info) == [240, 840]
     with pytest.raises(ValueError):
         chain(FieldStructure("mixed", "tff"), info, "bt601", False)

@@ -71,3 +71,23 @@ def test_an_offset_may_end_with_the_colour_film():
     candidates = [(10.0, 0, 100), (9.0, 70, 100)]
     segments, _, _ = segment(bw, flat[:100], color, flat, 1.0, candidates, [70], 24.0, 0.7)
     assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 99, 10.0)]
+
+
+def test_an_offset_changes_mid_shot_where_the_colour_release_changes_kind():
+    """A release that lacks one film frame where its decoding changes kind (a join) jumps a frame
+    mid-shot: at the join the offset changes as cheaply as at a cut; elsewhere the change would
+    move to the shot's cut, pairing its first frames a frame off."""
+    rng = np.random.default_rng(4)
+    path = _still(rng, 121, step=0.05)  # a shot in motion, cut at B&W frame 40
+    color = np.delete(path, 50, axis=0)  # the release lacks film frame 50: its join
+    bw = path[:120]
+    flat = np.zeros(120, bool)
+    candidates = [(0.0, 0, 50), (-1.0, 51, 120)]
+
+    def runs(joins):
+        found, _, _ = segment(bw, flat, color, flat, 1.0, candidates, [40], 24.0, 0.7, joins=joins)
+        return [(s.bw_start, s.bw_end, s.offset) for s in found]
+
+    # Colour frame 39 is claimed once: B&W frame 40 then has none.
+    assert runs([]) == [(0, 40, 0.0), (41, 120, -1.0)], "without the join: at the cut"
+    assert runs([50]) == [(0, 50, 0.0), (51, 120, -1.0)]
