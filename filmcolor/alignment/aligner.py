@@ -38,7 +38,7 @@ from ..io.video import VideoInfo, probe
 from ..settings import ALIGNED, AlignSettings, as_json, with_options
 from .analysis import shot_ids
 from .decode import Film, check_space, decode_both
-from .fields import FieldStructure, joins, release_decoding
+from .fields import FieldStructure, release_decoding
 from .folder import AlignedFolder, Manifest, SegmentRecord
 from .matching import MATCH, match
 from .overlays import pair_weights
@@ -119,7 +119,7 @@ def align(
         for film in (bw_film, color_film):
             if film.overlay is not None:
                 log.info("%s: an overlay at %s (x, y, w, h)", film.info.path.name, film.overlay.box)
-        alignment = find_alignment(bw_film, color_film, joins(decoding, color_info))
+        alignment = find_alignment(bw_film, color_film, list(decoding.joins))
         _check_shape(bw_film, color_film, alignment)
         log.debug("writing the pairs")
         manifest, n_pairs = _write_dataset(
@@ -132,7 +132,7 @@ def align(
 
 def find_alignment(bw: Film, color: Film, joins: list[int] = ()) -> Alignment:
     """Steps 2-5: slope, segments and the common crop, given each film's picture area and cuts,
-    and the colour frames where the release's decoding changes kind (``fields.joins``)."""
+    and the colour frames where the release's decoding changes kind (``Decoding.joins``)."""
     fps = float(bw.info.fps)
     try:
         rng = np.random.default_rng(0)

@@ -21,6 +21,7 @@ measured kind.
 
 from __future__ import annotations
 
+import bisect
 import collections
 import logging
 import math
@@ -64,6 +65,7 @@ class FieldStructure:
     chosen: str = "measured"
     frame_rate: Fraction | None = None
     soft_frames: float = 0.0  # share of frames with repeat_pict
+    frames: tuple = ()  # the input frames of each stretch, counted by their timestamps
 
     @property
     def misflagged(self) -> bool:
@@ -89,6 +91,7 @@ class FieldStructure:
             "chosen": self.chosen,
             "frame_rate": None if rate is None else f"{rate.numerator}/{rate.denominator}",
             "soft_frames": self.soft_frames,
+            "frames": list(self.frames),
         }
 
     @classmethod
@@ -105,6 +108,7 @@ class FieldStructure:
             data.get("chosen", "measured"),
             None if rate is None else Fraction(rate),
             float(data.get("soft_frames", 0.0)),
+            tuple(data.get("frames", ())),
         )
 
 
@@ -127,6 +131,7 @@ def release_decoding(info: VideoInfo, fields: str = "auto") -> tuple[FieldStruct
                 fields,
                 structure.frame_rate,
                 structure.soft_frames,
+                structure.frames,
             )
     matrix, full = colour_matrix(
         info.colour.matrix or "", info.colour.range or "", info.height, info.path.name
@@ -172,26 +177,29 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
                 filters += f",trim=start_frame={one.cycle[1]}"
             parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
         fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
-        return Decoding.by_parts(parts, matrix, full, fps)
+        joins = _joins(structure, info) if len(structure.frames) == len(parts) else ()
+        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins)
     return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
 
 
-def joins(decoding: Decoding, info: VideoInfo) -> list[int]:
-    """The pictures at which each later part of a decoding by parts begins: where the release's
-    timeline may jump (a film frame lost where one kind gives way to another). Counted as the
-    chains make them from the input frames each part's trim keeps (``a <= t < b``): decimate
-    drops a frame in each whole cycle only, a part read from a cycle early drops that cycle's
-    pictures (``chain``); a soft stretch (frames that repeat fields) about four in five."""
-    fps, out, pictures = float(info.fps), [], 0
-    for i, (a, b, kind, _) in enumerate(decoding.parts[:-1]):  # the last part runs to the end
+def _joins(structure: FieldStructure, info: VideoInfo) -> list[int]:
+    """The pictures at which each later stretch of a mixed release begins: where its reads start
+    when it seeks, and where the release's timeline may jump (a film frame lost where one kind
+    gives way to another, ``segments.segment``). Counted as the chains make them from each
+    stretch's frames (by their timestamps: a file joined from several has gaps): decimate drops a
+    frame in each whole cycle only, a stretch read from a cycle early (``chain``) reads that
+    cycle's frames and drops their pictures; a soft stretch (frames that repeat fields) about four
+    pictures for every five field pairs."""
+    out, pictures = [], 0
+    for i, ((_, _, kind), frames) in enumerate(zip(structure.stretches[:-1], structure.frames)):
         one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
-        frames = max(0, math.ceil(b * fps - 1e-3) - math.ceil(a * fps - 1e-3))
-        if kind == "soft":  # its coded frames: four for every five field pairs shown
+        lead = one.cycle[0] if i and one.filters else 0
+        if kind == "soft":
             made = round(frames * 4 / 5)
         else:
-            whole, rest = divmod(frames, one.cycle[0])
-            made = whole * one.cycle[1] + min(rest, one.cycle[1])
-        pictures += made - (one.cycle[1] if i and one.filters else 0)
+            whole, rest = divmod(frames + lead, one.cycle[0])
+            made = whole * one.cycle[1] + min(rest, one.cycle[1]) - (one.cycle[1] if lead else 0)
+        pictures += made
         out.append(pictures)
     return out
 
@@ -206,6 +214,7 @@ def measure(info: VideoInfo) -> FieldStructure:
     excerpts = _excerpts(info, starts, SECONDS)
     kind, windows, counts = _kind(excerpts)
     stretches: tuple = ()
+    frames: tuple = ()
     if kind == "mixed":  # every second of it, to decode each stretch by its kind
         log.info("%s: mixes kinds of fields; measuring every second of it", info.path.name)
         # Pieces overlap by a second: a seek in an MPEG program stream lands a little late.
@@ -218,6 +227,7 @@ def measure(info: VideoInfo) -> FieldStructure:
                     rows.setdefault(t, rep)
             stretches = tuple(mixed_stretches(info, windows, sorted(rows.items())))
             kind = "mixed" if len({k for *_, k in stretches}) > 1 else stretches[0][-1]
+            frames = _frames(info, excerpts, stretches)
     tff = sum(e["tff"] for e in excerpts)
     bff = sum(e["bff"] for e in excerpts)
     flags = [f for e in excerpts for f in e["flags"]]
@@ -238,6 +248,7 @@ def measure(info: VideoInfo) -> FieldStructure:
         "measured",
         rate,
         round(soft, 3),
+        frames if kind == "mixed" else (),
     )
     if structure.misflagged:
         log.warning(
@@ -247,6 +258,22 @@ def measure(info: VideoInfo) -> FieldStructure:
             structure.order.upper(),
         )
     return structure
+
+
+def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[int, ...]:
+    """How many frames each stretch holds, from the flags of the pieces of a whole-file pass:
+    each piece's frames up to the next piece's start and after the last frame taken before (a
+    piece's read may end a little early), so that frames sharing a timestamp (where files were
+    joined) all count."""
+    bounds = [info.start_time + t for t in _range(info.duration, CHUNK)][1:] + [math.inf]
+    times: list[float] = []
+    for e, end in zip(pieces, bounds):
+        last = times[-1] if times else -math.inf
+        times += sorted(f[0] for f in e["flags"] if last < f[0] < end)
+    return tuple(
+        bisect.bisect_left(times, b) - (bisect.bisect_left(times, a) if i else 0)
+        for i, (a, b, _) in enumerate(stretches)
+    )
 
 
 def _range(duration: float, step: float) -> list[float]:

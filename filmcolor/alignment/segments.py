@@ -72,7 +72,7 @@ def segment(
     its own range of B&W frames (its votes' range, widened to the enclosing shots and a margin),
     so the pass costs the sum of the ranges, not frames x candidates: it stays linear in the
     film's length. ``joins`` are colour frames where the release's own timeline may jump (where
-    its decoding changes kind, ``fields.joins``): the B&W frames each candidate shows within
+    its decoding changes kind, ``Decoding.joins``): the B&W frames each candidate shows within
     JOIN_SLACK of one change offset as cheaply as at a cut, though mid-shot. Returns the kept
     segments, each B&W frame's segment (-1: none) and its similarity there."""
     n, nc = len(bw_desc), len(color_desc)

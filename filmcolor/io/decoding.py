@@ -17,12 +17,16 @@ it is read from the start. Measured bit-exact on DVDs (docs/align.md).
 A release that mixes kinds (telecined film, then video) is decoded by ``parts``: each stretch of
 the file (by timestamps) through its own chain, the pictures one after another (ffmpeg's
 ``split``, ``trim`` and ``concat``, in the one process); ``filters`` then holds that graph as
-``-vf`` text.
+``-vf`` text. Given the picture each later part begins with (``joins``), it seeks by parts: picture
+k is reached by reading from where its part's read begins (``after``), the pictures before that
+part counted, not decoded.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -51,7 +55,8 @@ class Decoding:
     frames and pictures per cycle; ``input_fps`` the rate of the input's frames as a decoder yields
     them, ``fps`` the rate of the pictures (None: the file's); ``parts``, where the file mixes
     kinds, (start s, end s or None, kind, chain) of each stretch, in the timestamps of a decode
-    from the start (the file's start at 0)."""
+    from the start (the file's start at 0), and ``joins`` the picture each later part begins
+    with."""
 
     filters: str = ""
     matrix: str | None = None
@@ -61,13 +66,25 @@ class Decoding:
     fps: Fraction | None = None
     seekable: bool = True
     parts: tuple[tuple[float, float | None, str, str], ...] = ()
+    joins: tuple[int, ...] = ()
 
     @classmethod
-    def by_parts(cls, parts, matrix, full_range, fps) -> Decoding:
-        """A decoding that reads each stretch of the file through its own chain (read from the
-        start: not seekable); ``fps`` the pictures' mean rate."""
+    def by_parts(cls, parts, matrix, full_range, fps, input_fps=None, joins=()) -> Decoding:
+        """A decoding that reads each stretch of the file through its own chain; ``fps`` the
+        pictures' mean rate, ``input_fps`` the file's frames' rate. Seekable by parts where the
+        picture each later part begins with (``joins``) is given."""
         parts = tuple((float(a), None if b is None else float(b), k, c) for a, b, k, c in parts)
-        return cls(_graph(parts), matrix, full_range, (1, 1), None, fps, False, parts)
+        joins = tuple(int(j) for j in joins)
+        seekable = bool(joins) and input_fps is not None and len(joins) == len(parts) - 1
+        graph = _graph(parts)
+        return cls(graph, matrix, full_range, (1, 1), input_fps, fps, seekable, parts, joins)
+
+    def from_part(self, start: float) -> tuple[float, Decoding]:
+        """Where the read of the part nearest ``start`` (seconds, as ``start`` gives it) begins,
+        and the parts from that one on: what a decode from there runs, in the same timestamps."""
+        p = min(range(len(self.parts)), key=lambda i: abs(self.parts[i][0] - start))
+        rest = Decoding.by_parts(self.parts[p:], self.matrix, self.full_range, self.fps)
+        return self.parts[p][0], rest
 
     def apply(self, stream):
         """An ffmpeg-python ``stream`` through this decoding's chain (or each part's)."""
@@ -95,6 +112,11 @@ class Decoding:
         of the first picture out from there)."""
         if not self.filters:  # a plain decode starts at k itself
             return k, k
+        if self.parts:  # where the read of picture k's part begins
+            p = bisect.bisect_right(self.joins, k) if self.seekable else 0
+            if not p:
+                return 0, 0
+            return math.ceil(self.parts[p][0] * float(self.input_fps) - 1e-3), self.joins[p - 1]
         cycles = max(0, k // self.cycle[1] - 1) if self.seekable else 0
         return cycles * self.cycle[0], cycles * self.cycle[1]
 
@@ -115,6 +137,7 @@ class Decoding:
             "fps": rate(self.fps),
             "seekable": self.seekable,
             "parts": [list(p) for p in self.parts],
+            "joins": list(self.joins),
         }
 
     @classmethod
@@ -134,6 +157,7 @@ class Decoding:
             rate(data.get("fps")),
             bool(data.get("seekable", True)),
             tuple(tuple(p) for p in data.get("parts", ())),
+            tuple(data.get("joins", ())),
         )
 
 

@@ -51,8 +51,8 @@ def frames_at(
     chain.
 
     The video is decoded forward; where the next index lies behind the decoder, or more than
-    ``seek`` frames ahead of it, ffmpeg starts again at (a cycle before) that frame. A repeated
-    index costs nothing."""
+    ``seek`` frames ahead of it, ffmpeg starts again at (a cycle before) that frame, or at its
+    part's read. A repeated index costs nothing."""
     reader: FrameReader | None = None
     frames: Iterator[np.ndarray] = iter(())
     at, last = -1, (-1, None)  # the next frame the decoder yields; the last one fetched
@@ -65,7 +65,9 @@ def frames_at(
                 yield None
                 continue
             if k != last[0]:
-                restart = k > at + seek and decoding.seekable
+                # ahead: start again where that is nearer k than the decoder is (by parts, the
+                # start of k's part may lie behind it)
+                restart = k > at + seek and decoding.seekable and decoding.start(k)[1] > at
                 if reader is None or k < at or restart:
                     if reader is not None:
                         reader.close()

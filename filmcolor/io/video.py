@@ -227,7 +227,8 @@ class FrameReader:
     the YCbCr matrix for RGB), from ``start`` on (seconds of the file, before the chain). A start
     in a video file is found by the frames' own timestamps (a keyframe seek, then ffmpeg's
     ``trim``), so it is exact in MPEG program streams too, where ffmpeg's own accurate seek lands
-    a few frames off.
+    a few frames off. A decoding by parts starts where one of its parts' reads begins
+    (``Decoding.start``).
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
@@ -256,6 +257,10 @@ class FrameReader:
         self._excerpt = start is not None or duration is not None or keyframes or bool(frames)
         self._script: str | None = None  # an ffconcat list of an image sequence's frames
         output_args = {"frames:v": frames} if frames else {}
+        if decoding.parts and start:  # from where a part's read begins, in the same timestamps
+            if not decoding.seekable:
+                raise ValueError("a decoding by parts without its joins is read from the start")
+            start, decoding = decoding.from_part(start)
         if info.sequence is not None:
             stream = self._sequence(info, start, duration, keyframes, output_args).video
         else:
@@ -271,8 +276,8 @@ class FrameReader:
             stream = ffmpeg.input(str(info.path), **input_args).video
             if trim:
                 stream = stream.trim(**trim)
-        if decoding.parts and start:
-            raise ValueError("a decoding by parts is read from the start")
+            if decoding.parts and start:  # the file's start at 0, as a decode from it has them
+                stream = stream.setpts(f"PTS-{info.start_time!r}/TB")
         stream = decoding.apply(stream)
         if crop:
             stream = stream.crop(*crop)

@@ -1,6 +1,7 @@
 """The colour release as SD video comes: its fields measured, decoded through the right chain."""
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 from types import SimpleNamespace
 
@@ -10,11 +11,12 @@ import pytest
 from conftest import LOGO
 
 from filmcolor.alignment.aligner import align
-from filmcolor.alignment.fields import FieldStructure, chain, joins, release_decoding
+from filmcolor.alignment.fields import FieldStructure, chain, release_decoding
 from filmcolor.alignment.folder import AlignedFolder
 from filmcolor.alignment.stretches import combing, mixed_stretches
 from filmcolor.errors import AlignmentError
-from filmcolor.io.video import probe
+from filmcolor.io.frames import frames_at
+from filmcolor.io.video import FrameReader, probe
 from pipelines.field_truth import clean_sources, picture_fields
 from pipelines.score_alignment import score
 
@@ -69,7 +71,7 @@ def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd
     assert m.color_fields.kind == "mixed"
     assert [k for *_, k in m.color_fields.stretches] == ["telecine", "interlaced"]
     parts = m.color_decoding.parts
-    assert [p[2] for p in parts] == ["telecine", "interlaced"] and not m.color_decoding.seekable
+    assert [p[2] for p in parts] == ["telecine", "interlaced"] and m.color_decoding.seekable
     assert parts[0][3].startswith("fieldmatch") and parts[1][3].startswith("bwdif=mode=send_field")
     # The cut lies between the telecine's last frame and the video's first (truth: the first
     # frame whose film frames step by two to the next frame's); the video part is read from a
@@ -79,6 +81,12 @@ def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd
     stretch = m.color_fields.stretches[1][0] - probe(release / "color.mpg").start_time
     assert abs(stretch * float(probe(release / "color.mpg").fps) - (first_video - 0.5)) < 0.1
     assert parts[1][3].endswith(",trim=start_frame=2")
+    # Its pictures are counted to the video's first (the join), so a seek there gives the same
+    # pictures as a decode from the start.
+    info, decoding = probe(release / "color.mpg"), m.color_decoding
+    whole = np.concatenate(list(FrameReader(info, size=(48, 32), decoding=decoding)))
+    k = decoding.joins[0] + 3
+    assert np.array_equal(next(frames_at(info, [k], size=(48, 32), decoding=decoding)), whole[k])
     r = score(release, aligned)
     assert r["precision"] >= 0.99 and r["coverage"] >= 0.95
     assert r["fields_only_covered"] >= 0.95 * r["fields_only"]
@@ -149,7 +157,7 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     stretch reads from the file's start, the last to its end. The joins count the pictures."""
     info = SimpleNamespace(fps=Fraction(30000, 1001), start_time=0.5, duration=30.0, frames=899)
     stretches = ((0.5, 10.5, "telecine"), (10.5, 20.5, "interlaced"), (20.5, 30.5, "telecine"))
-    structure = FieldStructure("mixed", "tff", stretches=stretches)
+    structure = FieldStructure("mixed", "tff", stretches=stretches, frames=(300, 300, 299))
     decoding = chain(structure, info, "bt601", False)
     (a0, b0, _, c0), (a1, b1, _, c1), (a2, b2, _, c2) = decoding.parts
     step = 1001 / 30000
@@ -157,7 +165,10 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     assert a1 == round(10.0 - step, 4) and b1 == 20.0 and c1.endswith(",trim=start_frame=2")
     assert a2 == round(20.0 - 5 * step, 4) and b2 is None and c2.endswith(",trim=start_frame=4")
     # Where each later stretch's pictures begin: 300 frames of telecine make 240 pictures, the
-    # video's 300 frames (and one before, dropped) 600.
-    assert joins(decoding, info) == [240, 840]
+    # video's 300 frames (and one before, dropped) 600; 301 frames where two share a timestamp.
+    assert decoding.joins == (240, 840) and decoding.seekable
+    joined = chain(replace(structure, frames=(300, 301, 299)), info, "bt601", False)
+    assert joined.joins == (240, 842)
+    assert not chain(replace(structure, frames=()), info, "bt601", False).seekable
     with pytest.raises(ValueError):
         chain(FieldStructure("mixed", "tff"), info, "bt601", False)

@@ -85,3 +85,27 @@ def test_a_decoding_by_parts_reads_each_stretch_through_its_own_chain(sd_release
     got = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
     assert len(got) == first + 2 * (len(plain) - first)
     assert np.array_equal(got[:first], plain[:first])
+
+
+def test_a_decoding_by_parts_seeks_to_a_parts_read_with_the_same_pictures(sd_release):
+    """Given the picture each later part begins with, picture k is decoded from where its part's
+    read begins (a frame early, that frame's pictures dropped), bit for bit as from the start."""
+    info = probe(sd_release("telecine", logo=LOGO) / "color.mpg")
+    fps = float(info.fps)
+    n = len(np.concatenate(list(FrameReader(info, size=(96, 56)))))
+    before = [sum(1 for k in range(n) if k / fps < t) for t in (4.0, 8.0)]  # frames before
+    parts = [
+        (0.0, 4.0, "progressive", ""),
+        (4.0 - 1 / fps, 8.0, "interlaced", "bwdif=mode=send_field,trim=start_frame=2"),
+        (8.0, None, "progressive", ""),
+    ]
+    joins = (before[0], before[0] + 2 * (before[1] - before[0]))
+    decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40), info.fps, joins)
+    assert decoding.seekable and Decoding.from_json(decoding.to_json()) == decoding
+    assert decoding.start(joins[0] + 3) == (before[0] - 1, joins[0])
+    assert decoding.start(joins[1]) == (before[1], joins[1]) and decoding.start(5) == (0, 0)
+    whole = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
+    assert len(whole) == joins[1] + n - before[1]
+    wanted = [joins[0] + 3, joins[1] + 2, 1]  # a seek to each part's read (seek=1), then back
+    got = list(frames_at(info, wanted, size=(96, 56), seek=1, decoding=decoding))
+    assert all(np.array_equal(g, whole[k]) for g, k in zip(got, wanted))
