@@ -186,10 +186,10 @@ def _joins(structure: FieldStructure, info: VideoInfo) -> list[int]:
     """The pictures at which each later stretch of a mixed release begins: where its reads start
     when it seeks, and where the release's timeline may jump (a film frame lost where one kind
     gives way to another, ``segments.segment``). Counted as the chains make them from each
-    stretch's frames (by their timestamps: a file joined from several has gaps): decimate drops a
-    frame in each whole cycle only, a stretch read from a cycle early (``chain``) reads that
-    cycle's frames and drops their pictures; a soft stretch (frames that repeat fields) about four
-    pictures for every five field pairs."""
+    stretch's frames (by their timestamps: where files were joined, two can share one): decimate
+    drops a frame in each whole cycle only, a stretch read from a cycle early (``chain``) reads
+    that cycle's frames and drops their pictures; a soft stretch (frames that repeat fields)
+    about four pictures for every five field pairs."""
     out, pictures = [], 0
     for i, ((_, _, kind), frames) in enumerate(zip(structure.stretches[:-1], structure.frames)):
         one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)

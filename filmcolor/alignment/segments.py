@@ -2,10 +2,9 @@
 
 Given the slope (colour frames per B&W frame) and the candidate offsets that matching voted for,
 a Viterbi pass over the B&W frames gives each frame one offset or "no match", paying for every
-change of offset: little at a B&W cut (or where the colour release's decoding changes kind), much
-inside a shot. Runs of one offset are the matched
-segments; those that hold up (long enough, as similar as the film's typical match, each colour
-frame used once) are kept.
+change of offset: little at a B&W cut (or where the colour release's decoding changes kind),
+much inside a shot. Runs of one offset are the matched segments; those that hold up (long
+enough, as similar as the film's typical match, each colour frame used once) are kept.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ A release that mixes kinds (telecined film, then video) is decoded by ``parts``:
 the file (by timestamps) through its own chain, the pictures one after another (ffmpeg's
 ``split``, ``trim`` and ``concat``, in the one process); ``filters`` then holds that graph as
 ``-vf`` text. Given the picture each later part begins with (``joins``), it seeks by parts: picture
-k is reached by reading from where its part's read begins (``after``), the pictures before that
-part counted, not decoded.
+k is reached by reading from where its part's read begins (``start``, ``from_part``), the
+pictures before that part counted, not decoded.
 """
 
 from __future__ import annotations
