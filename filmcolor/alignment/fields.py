@@ -66,6 +66,7 @@ class FieldStructure:
     frame_rate: Fraction | None = None
     soft_frames: float = 0.0  # share of frames with repeat_pict
     frames: tuple = ()  # the input frames of each stretch, counted by their timestamps
+    steady: tuple = ()  # whether each stretch's frames keep the frame rate (none share a time)
 
     @property
     def misflagged(self) -> bool:
@@ -92,6 +93,7 @@ class FieldStructure:
             "frame_rate": None if rate is None else f"{rate.numerator}/{rate.denominator}",
             "soft_frames": self.soft_frames,
             "frames": list(self.frames),
+            "steady": list(self.steady),
         }
 
     @classmethod
@@ -109,6 +111,7 @@ class FieldStructure:
             None if rate is None else Fraction(rate),
             float(data.get("soft_frames", 0.0)),
             tuple(data.get("frames", ())),
+            tuple(data.get("steady", ())),
         )
 
 
@@ -132,6 +135,7 @@ def release_decoding(info: VideoInfo, fields: str = "auto") -> tuple[FieldStruct
                 structure.frame_rate,
                 structure.soft_frames,
                 structure.frames,
+                structure.steady,
             )
     matrix, full = colour_matrix(
         info.colour.matrix or "", info.colour.range or "", info.height, info.path.name
@@ -162,7 +166,7 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
     if kind == "mixed":  # each stretch through its own kind's chain
         if not structure.stretches:
             raise ValueError("a mixed release is decoded by its measured stretches")
-        parts, pictures, last = [], 0.0, len(structure.stretches) - 1
+        parts, cycles, pictures, last = [], [], 0.0, len(structure.stretches) - 1
         for i, (a, b, part) in enumerate(structure.stretches):
             one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)
             a, b = a - info.start_time if i else 0.0, b - info.start_time if i < last else None
@@ -176,9 +180,15 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
                 a -= one.cycle[0] / float(info.fps)
                 filters += f",trim=start_frame={one.cycle[1]}"
             parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
+            cycles.append(one.cycle)
         fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
-        joins = _joins(structure, info) if len(structure.frames) == len(parts) else ()
-        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins)
+        # Seekable where each stretch's frames are known and lie on the file's frame grid (a soft
+        # stretch's coded frames do not)
+        counted = len(structure.frames) == len(parts) and all(p[2] != "soft" for p in parts)
+        joins = _joins(structure, info) if counted else ()
+        # seeks inside a stretch go by its cycles where its frames keep the rate
+        steady = structure.steady if len(structure.steady) == len(parts) else (False,) * len(parts)
+        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins, cycles, steady)
     return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
 
 
@@ -215,6 +225,7 @@ def measure(info: VideoInfo) -> FieldStructure:
     kind, windows, counts = _kind(excerpts)
     stretches: tuple = ()
     frames: tuple = ()
+    steady: tuple = ()
     if kind == "mixed":  # every second of it, to decode each stretch by its kind
         log.info("%s: mixes kinds of fields; measuring every second of it", info.path.name)
         # Pieces overlap by a second: a seek in an MPEG program stream lands a little late.
@@ -227,7 +238,7 @@ def measure(info: VideoInfo) -> FieldStructure:
                     rows.setdefault(t, rep)
             stretches = tuple(mixed_stretches(info, windows, sorted(rows.items())))
             kind = "mixed" if len({k for *_, k in stretches}) > 1 else stretches[0][-1]
-            frames = _frames(info, excerpts, stretches)
+            frames, steady = _frames(info, excerpts, stretches)
     tff = sum(e["tff"] for e in excerpts)
     bff = sum(e["bff"] for e in excerpts)
     flags = [f for e in excerpts for f in e["flags"]]
@@ -249,6 +260,7 @@ def measure(info: VideoInfo) -> FieldStructure:
         rate,
         round(soft, 3),
         frames if kind == "mixed" else (),
+        steady if kind == "mixed" else (),
     )
     if structure.misflagged:
         log.warning(
@@ -260,20 +272,24 @@ def measure(info: VideoInfo) -> FieldStructure:
     return structure
 
 
-def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[int, ...]:
-    """How many frames each stretch holds, from the flags of the pieces of a whole-file pass:
-    each piece's frames up to the next piece's start and after the last frame taken before (a
-    piece's read may end a little early), so that frames sharing a timestamp (where files were
-    joined) all count."""
+def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tuple]:
+    """How many frames each stretch holds, and whether they keep the frame rate, from the flags
+    of the pieces of a whole-file pass: each piece's frames up to the next piece's start and
+    after the last frame taken before (a piece's read may end a little early), so that frames
+    sharing a timestamp (where files were joined) all count."""
     bounds = [info.start_time + t for t in _range(info.duration, CHUNK)][1:] + [math.inf]
     times: list[float] = []
     for e, end in zip(pieces, bounds):
         last = times[-1] if times else -math.inf
         times += sorted(f[0] for f in e["flags"] if last < f[0] < end)
-    return tuple(
-        bisect.bisect_left(times, b) - (bisect.bisect_left(times, a) if i else 0)
-        for i, (a, b, _) in enumerate(stretches)
-    )
+    step = 1 / float(info.fps)
+    counts, steady = [], []
+    for i, (a, b, _) in enumerate(stretches):
+        lo, hi = bisect.bisect_left(times, a) if i else 0, bisect.bisect_left(times, b)
+        gaps = [y - x for x, y in zip(times[lo:hi], times[lo + 1 : hi])]
+        counts.append(hi - lo)
+        steady.append(all(0.5 * step < g < 1.5 * step for g in gaps))
+    return tuple(counts), tuple(steady)
 
 
 def _range(duration: float, step: float) -> list[float]:

@@ -17,9 +17,10 @@ it is read from the start. Measured bit-exact on DVDs (docs/align.md).
 A release that mixes kinds (telecined film, then video) is decoded by ``parts``: each stretch of
 the file (by timestamps) through its own chain, the pictures one after another (ffmpeg's
 ``split``, ``trim`` and ``concat``, in the one process); ``filters`` then holds that graph as
-``-vf`` text. Given the picture each later part begins with (``joins``), it seeks by parts: picture
-k is reached by reading from where its part's read begins (``start``, ``from_part``), the
-pictures before that part counted, not decoded.
+``-vf`` text. Given the picture each later part begins with (``joins``) and each part's cycle
+(``cycles``), it seeks as a chain does inside picture k's part: from a cycle before k's (from
+the part's own read, which drops a cycle, in its first cycles), the pictures before that part
+counted, not decoded (``start``, ``from_part``).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ class Decoding:
     frames and pictures per cycle; ``input_fps`` the rate of the input's frames as a decoder yields
     them, ``fps`` the rate of the pictures (None: the file's); ``parts``, where the file mixes
     kinds, (start s, end s or None, kind, chain) of each stretch, in the timestamps of a decode
-    from the start (the file's start at 0), and ``joins`` the picture each later part begins
-    with."""
+    from the start (the file's start at 0), ``joins`` the picture each later part begins
+    with and ``cycles`` each part's chain's cycle."""
 
     filters: str = ""
     matrix: str | None = None
@@ -67,24 +68,58 @@ class Decoding:
     seekable: bool = True
     parts: tuple[tuple[float, float | None, str, str], ...] = ()
     joins: tuple[int, ...] = ()
+    cycles: tuple[tuple[int, int], ...] = ()
+    steady: tuple[bool, ...] = ()
 
     @classmethod
-    def by_parts(cls, parts, matrix, full_range, fps, input_fps=None, joins=()) -> Decoding:
+    def by_parts(
+        cls, parts, matrix, full_range, fps, input_fps=None, joins=(), cycles=(), steady=()
+    ) -> Decoding:
         """A decoding that reads each stretch of the file through its own chain; ``fps`` the
-        pictures' mean rate, ``input_fps`` the file's frames' rate. Seekable by parts where the
-        picture each later part begins with (``joins``) is given."""
+        pictures' mean rate, ``input_fps`` the file's frames' rate. Seekable where the picture
+        each later part begins with (``joins``) and each part's cycle (``cycles``) are given;
+        inside a part by its cycles only where its frames keep the rate (``steady``)."""
         parts = tuple((float(a), None if b is None else float(b), k, c) for a, b, k, c in parts)
-        joins = tuple(int(j) for j in joins)
-        seekable = bool(joins) and input_fps is not None and len(joins) == len(parts) - 1
-        graph = _graph(parts)
-        return cls(graph, matrix, full_range, (1, 1), input_fps, fps, seekable, parts, joins)
+        joins, cycles = tuple(int(j) for j in joins), tuple(tuple(c) for c in cycles)
+        steady = tuple(bool(x) for x in steady) or (True,) * len(parts)
+        seekable = (
+            input_fps is not None and len(joins) == len(parts) - 1 and len(cycles) == len(parts)
+        )
+        return cls(
+            _graph(parts),
+            matrix,
+            full_range,
+            (1, 1),
+            input_fps,
+            fps,
+            seekable,
+            parts,
+            joins,
+            cycles,
+            steady,
+        )
 
     def from_part(self, start: float) -> tuple[float, Decoding]:
-        """Where the read of the part nearest ``start`` (seconds, as ``start`` gives it) begins,
-        and the parts from that one on: what a decode from there runs, in the same timestamps."""
-        p = min(range(len(self.parts)), key=lambda i: abs(self.parts[i][0] - start))
-        rest = Decoding.by_parts(self.parts[p:], self.matrix, self.full_range, self.fps)
-        return self.parts[p][0], rest
+        """A read from ``start`` (seconds, half a frame before the input frame ``start`` gives):
+        the parts from there on, the first cut to begin there (unless it is that part's own
+        read), and where the input must begin for them: what a decode from there runs, in the
+        same timestamps."""
+        fps = float(self.input_fps)
+        j = math.ceil(start * fps - 1e-3)
+        reads = [math.ceil(a * fps - 1e-3) for a, *_ in self.parts]
+        # Inside a later part's first cycle (read only to be dropped) lies the part before it.
+        leads = [
+            c0 if i and part[3] else 0
+            for i, (part, (c0, _)) in enumerate(zip(self.parts, self.cycles))
+        ]
+        p = max(i for i, r in enumerate(reads) if r == j or r + leads[i] <= j)
+        a, b, kind, chain = self.parts[p]
+        if reads[p] != j:
+            a = start
+        parts = ((a, b, kind, chain), *self.parts[p + 1 :])
+        # read from the earliest frame a part needs: the next part's read may begin before `a`
+        start = min(part[0] for part in parts)
+        return start, Decoding.by_parts(parts, self.matrix, self.full_range, self.fps)
 
     def apply(self, stream):
         """An ffmpeg-python ``stream`` through this decoding's chain (or each part's)."""
@@ -112,11 +147,18 @@ class Decoding:
         of the first picture out from there)."""
         if not self.filters:  # a plain decode starts at k itself
             return k, k
-        if self.parts:  # where the read of picture k's part begins
-            p = bisect.bisect_right(self.joins, k) if self.seekable else 0
-            if not p:
+        if self.parts:
+            if not self.seekable:
                 return 0, 0
-            return math.ceil(self.parts[p][0] * float(self.input_fps) - 1e-3), self.joins[p - 1]
+            p = bisect.bisect_right(self.joins, k)  # picture k's part, from its first picture
+            first = self.joins[p - 1] if p else 0
+            read = math.ceil(self.parts[p][0] * float(self.input_fps) - 1e-3)
+            if not self.steady[p]:  # its frames do not keep the rate: from its read
+                return read, first
+            (c0, c1), chain = self.cycles[p], self.parts[p][3]
+            # A part after the first drops its read's first cycle itself (``fields.chain``)
+            m = (k - first) // c1 - (0 if p and chain else 1)
+            return read + max(0, m) * c0, first + max(0, m) * c1
         cycles = max(0, k // self.cycle[1] - 1) if self.seekable else 0
         return cycles * self.cycle[0], cycles * self.cycle[1]
 
@@ -138,6 +180,8 @@ class Decoding:
             "seekable": self.seekable,
             "parts": [list(p) for p in self.parts],
             "joins": list(self.joins),
+            "cycles": [list(c) for c in self.cycles],
+            "steady": list(self.steady),
         }
 
     @classmethod
@@ -158,6 +202,8 @@ class Decoding:
             bool(data.get("seekable", True)),
             tuple(tuple(p) for p in data.get("parts", ())),
             tuple(data.get("joins", ())),
+            tuple(tuple(c) for c in data.get("cycles", ())),
+            tuple(data.get("steady", ())),
         )
 
 

@@ -81,12 +81,14 @@ def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd
     stretch = m.color_fields.stretches[1][0] - probe(release / "color.mpg").start_time
     assert abs(stretch * float(probe(release / "color.mpg").fps) - (first_video - 0.5)) < 0.1
     assert parts[1][3].endswith(",trim=start_frame=2")
-    # Its pictures are counted to the video's first (the join), so a seek there gives the same
-    # pictures as a decode from the start.
+    # Its pictures are counted to the video's first (the join), so seeks inside the telecine, to
+    # the join and inside the video give the same pictures as a decode from the start.
     info, decoding = probe(release / "color.mpg"), m.color_decoding
     whole = np.concatenate(list(FrameReader(info, size=(48, 32), decoding=decoding)))
-    k = decoding.joins[0] + 3
-    assert np.array_equal(next(frames_at(info, [k], size=(48, 32), decoding=decoding)), whole[k])
+    j = decoding.joins[0]
+    wanted = [37, j - 1, j, j + 3, j + 60]
+    got = frames_at(info, wanted, size=(48, 32), seek=1, decoding=decoding)
+    assert all(np.array_equal(g, whole[k]) for g, k in zip(got, wanted))
     r = score(release, aligned)
     assert r["precision"] >= 0.99 and r["coverage"] >= 0.95
     assert r["fields_only_covered"] >= 0.95 * r["fields_only"]
@@ -170,5 +172,10 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     joined = chain(replace(structure, frames=(300, 301, 299)), info, "bt601", False)
     assert joined.joins == (240, 842)
     assert not chain(replace(structure, frames=()), info, "bt601", False).seekable
+    # Inside a stretch whose frames keep the rate, a seek goes by its cycles (a cycle before the
+    # picture); inside one where two frames share a timestamp, from the stretch's read.
+    steady = chain(replace(structure, steady=(True, True, False)), info, "bt601", False)
+    assert steady.start(100) == (120, 96) and steady.start(240 + 7) == (299 + 3, 240 + 6)
+    assert steady.start(840 + 50) == steady.start(840) == (595, 840)  # 19.8332 s: frame 595
     with pytest.raises(ValueError):
         chain(FieldStructure("mixed", "tff"), info, "bt601", False)

@@ -88,8 +88,9 @@ def test_a_decoding_by_parts_reads_each_stretch_through_its_own_chain(sd_release
 
 
 def test_a_decoding_by_parts_seeks_to_a_parts_read_with_the_same_pictures(sd_release):
-    """Given the picture each later part begins with, picture k is decoded from where its part's
-    read begins (a frame early, that frame's pictures dropped), bit for bit as from the start."""
+    """Given the picture each later part begins with and each part's cycle, picture k is decoded
+    from a cycle before it inside its part (or from the part's read, a frame early, that frame's
+    pictures dropped), bit for bit as from the start."""
     info = probe(sd_release("telecine", logo=LOGO) / "color.mpg")
     fps = float(info.fps)
     n = len(np.concatenate(list(FrameReader(info, size=(96, 56)))))
@@ -100,12 +101,18 @@ def test_a_decoding_by_parts_seeks_to_a_parts_read_with_the_same_pictures(sd_rel
         (8.0, None, "progressive", ""),
     ]
     joins = (before[0], before[0] + 2 * (before[1] - before[0]))
-    decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40), info.fps, joins)
+    cycles = [(1, 1), (1, 2), (1, 1)]
+    decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40), info.fps, joins, cycles)
     assert decoding.seekable and Decoding.from_json(decoding.to_json()) == decoding
-    assert decoding.start(joins[0] + 3) == (before[0] - 1, joins[0])
-    assert decoding.start(joins[1]) == (before[1], joins[1]) and decoding.start(5) == (0, 0)
+    # Inside a part, a cycle before k's; the video's own read drops its first cycle itself.
+    assert decoding.start(joins[0] + 3) == (before[0] - 1 + 1, joins[0] + 2)
+    assert decoding.start(joins[0] + 1) == (before[0] - 1, joins[0])
+    assert decoding.start(joins[1]) == (before[1], joins[1]) and decoding.start(5) == (4, 4)
     whole = np.concatenate(list(FrameReader(info, size=(96, 56), decoding=decoding)))
     assert len(whole) == joins[1] + n - before[1]
-    wanted = [joins[0] + 3, joins[1] + 2, 1]  # a seek to each part's read (seek=1), then back
+    # Seeks (seek=1) to each part's read, inside each part, to the video's last picture (its
+    # frames the next part reads only to drop), then back.
+    wanted = [joins[0], joins[0] + 3, joins[0] + 41, joins[1] - 1, joins[1] + 2, joins[1] + 30]
+    wanted += [40, 1]
     got = list(frames_at(info, wanted, size=(96, 56), seek=1, decoding=decoding))
     assert all(np.array_equal(g, whole[k]) for g, k in zip(got, wanted))
