@@ -153,7 +153,7 @@ class Decoding:
             p = bisect.bisect_right(self.joins, k)  # picture k's part, from its first picture
             first = self.joins[p - 1] if p else 0
             read = math.ceil(self.parts[p][0] * float(self.input_fps) - 1e-3)
-            if not self.steady[p]:  # its frames do not keep the rate: from its read
+            if p >= len(self.steady) or not self.steady[p]:  # frames off the rate: its read
                 return read, first
             (c0, c1), chain = self.cycles[p], self.parts[p][3]
             # A part after the first drops its read's first cycle itself (``fields.chain``)
