@@ -198,17 +198,14 @@ def _joins(structure: FieldStructure, info: VideoInfo) -> list[int]:
     gives way to another, ``segments.segment``). Counted as the chains make them from each
     stretch's frames (by their timestamps: where files were joined, two can share one): decimate
     drops a frame in each whole cycle only, a stretch read from a cycle early (``chain``) reads
-    that cycle's frames and drops their pictures; a soft stretch (frames that repeat fields)
-    about four pictures for every five field pairs."""
+    that cycle's frames and drops their pictures (a release with a soft stretch, whose frames
+    lie off the file's frame grid, gets none: ``chain``)."""
     out, pictures = [], 0
     for i, ((_, _, kind), frames) in enumerate(zip(structure.stretches[:-1], structure.frames)):
         one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
         lead = one.cycle[0] if i and one.filters else 0
-        if kind == "soft":
-            made = round(frames * 4 / 5)
-        else:
-            whole, rest = divmod(frames + lead, one.cycle[0])
-            made = whole * one.cycle[1] + min(rest, one.cycle[1]) - (one.cycle[1] if lead else 0)
+        whole, rest = divmod(frames + lead, one.cycle[0])
+        made = whole * one.cycle[1] + min(rest, one.cycle[1]) - (one.cycle[1] if lead else 0)
         pictures += made
         out.append(pictures)
     return out

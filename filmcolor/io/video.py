@@ -227,8 +227,9 @@ class FrameReader:
     the YCbCr matrix for RGB), from ``start`` on (seconds of the file, before the chain). A start
     in a video file is found by the frames' own timestamps (a keyframe seek, then ffmpeg's
     ``trim``), so it is exact in MPEG program streams too, where ffmpeg's own accurate seek lands
-    a few frames off. A decoding by parts starts where one of its parts' reads begins
-    (``Decoding.start``).
+    a few frames off. A decoding by parts starts where ``Decoding.start`` says (a part's read,
+    or a cycle inside a part), its input from the earliest frame its parts need
+    (``Decoding.from_part``).
     Use as an iterator of batches, in a ``with`` block (leaving it early stops ffmpeg);
     ``frames_read`` counts what came out. The decoder is checked at the end: a file that stops
     early (truncated) raises.
