@@ -65,8 +65,8 @@ class FieldStructure:
     chosen: str = "measured"
     frame_rate: Fraction | None = None
     soft_frames: float = 0.0  # share of frames with repeat_pict
-    frames: tuple = ()  # the input frames of each stretch, counted by their timestamps
-    steady: tuple = ()  # whether each stretch's frames keep the frame rate (none share a time)
+    frames: tuple = ()  # the input frames each stretch's read takes, by their timestamps
+    steady: tuple = ()  # whether each read's frames keep the frame rate (none share a time)
 
     @property
     def misflagged(self) -> bool:
@@ -166,49 +166,49 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
     if kind == "mixed":  # each stretch through its own kind's chain
         if not structure.stretches:
             raise ValueError("a mixed release is decoded by its measured stretches")
-        parts, cycles, pictures, last = [], [], 0.0, len(structure.stretches) - 1
+        # Seekable where each stretch's frames are known and lie on the file's frame grid (a soft
+        # stretch's coded frames do not)
+        counted = len(structure.frames) == len(structure.stretches) and all(
+            k != "soft" for *_, k in structure.stretches
+        )
+        parts, cycles, joins, pictures, made = [], [], [], 0.0, 0
+        last = len(structure.stretches) - 1
         for i, (a, b, part) in enumerate(structure.stretches):
             one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)
             a, b = a - info.start_time if i else 0.0, b - info.start_time if i < last else None
             seconds = (info.duration if b is None else b) - a
             pictures += seconds * float(one.fps or info.fps)
-            filters = one.filters
-            if i and filters:
+            filters, lead = one.filters, _lead(i, one, info)
+            if lead:
                 # Read from one cycle before the cut, its pictures dropped: the chain's filters
                 # then see the frames before the stretch's first (decimate, with none before
                 # it, drops a cycle's first frame however unlike the one after it).
-                a -= one.cycle[0] / float(info.fps)
+                a -= lead
                 filters += f",trim=start_frame={one.cycle[1]}"
+            if counted:  # where its pictures begin, and how many its chain makes of its read
+                joins.append(made)
+                made += _pictures(structure.frames[i], one.cycle, bool(lead))
             parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
             cycles.append(one.cycle)
         fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
-        # Seekable where each stretch's frames are known and lie on the file's frame grid (a soft
-        # stretch's coded frames do not)
-        counted = len(structure.frames) == len(parts) and all(p[2] != "soft" for p in parts)
-        joins = _joins(structure, info) if counted else ()
         # seeks inside a stretch go by its cycles where its frames keep the rate
         steady = structure.steady if len(structure.steady) == len(parts) else (False,) * len(parts)
-        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins, cycles, steady)
+        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins[1:], cycles, steady)
     return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
 
 
-def _joins(structure: FieldStructure, info: VideoInfo) -> list[int]:
-    """The pictures at which each later stretch of a mixed release begins: where its reads start
-    when it seeks, and where the release's timeline may jump (a film frame lost where one kind
-    gives way to another, ``segments.segment``). Counted as the chains make them from each
-    stretch's frames (by their timestamps: where files were joined, two can share one): decimate
-    drops a frame in each whole cycle only, a stretch read from a cycle early (``chain``) reads
-    that cycle's frames and drops their pictures (a release with a soft stretch, whose frames
-    lie off the file's frame grid, gets none: ``chain``)."""
-    out, pictures = [], 0
-    for i, ((_, _, kind), frames) in enumerate(zip(structure.stretches[:-1], structure.frames)):
-        one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
-        lead = one.cycle[0] if i and one.filters else 0
-        whole, rest = divmod(frames + lead, one.cycle[0])
-        made = whole * one.cycle[1] + min(rest, one.cycle[1]) - (one.cycle[1] if lead else 0)
-        pictures += made
-        out.append(pictures)
-    return out
+def _lead(i: int, one: Decoding, info) -> float:
+    """Seconds of the file a stretch's read takes before its cut: a cycle for a stretch after the
+    first whose chain has filters (``chain``), else none."""
+    return one.cycle[0] / float(info.fps) if i and one.filters else 0.0
+
+
+def _pictures(frames: int, cycle: tuple[int, int], lead: bool) -> int:
+    """The pictures a stretch's chain makes of its read's ``frames`` (by their timestamps: where
+    files were joined, two can share one), as ``Decoding.joins`` counts them: decimate drops a
+    frame in each whole cycle only, and a read from a cycle early drops that cycle's pictures."""
+    whole, rest = divmod(frames, cycle[0])
+    return max(0, whole * cycle[1] + min(rest, cycle[1]) - (cycle[1] if lead else 0))
 
 
 def measure(info: VideoInfo) -> FieldStructure:
@@ -270,22 +270,27 @@ def measure(info: VideoInfo) -> FieldStructure:
 
 
 def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tuple]:
-    """How many frames each stretch holds, and whether they keep the frame rate, from the flags
-    of the pieces of a whole-file pass: each piece's frames up to the next piece's start and
-    after the last frame taken before (a piece's read may end a little early), so that frames
-    sharing a timestamp (where files were joined) all count."""
-    bounds = [info.start_time + t for t in _range(info.duration, CHUNK)][1:] + [math.inf]
+    """How many frames each stretch's read holds (a later one's from a cycle before its cut:
+    ``chain``), by the timestamps in the flags of the pieces of a whole-file pass, so that frames
+    sharing a timestamp (where files were joined) all count; and whether they keep the frame
+    rate, the read's lead holding just a cycle (``Decoding.start`` then seeks by cycles). Pieces
+    overlap by a second: each gives the frames up to the middle of its overlap with the next (a
+    read can land a little late and end a little early)."""
+    bounds = [info.start_time + t - 0.5 for t in _range(info.duration, CHUNK)][1:] + [math.inf]
     times: list[float] = []
-    for e, end in zip(pieces, bounds):
-        last = times[-1] if times else -math.inf
-        times += sorted(f[0] for f in e["flags"] if last < f[0] < end)
+    for e, lo, hi in zip(pieces, [-math.inf, *bounds], bounds):
+        times += sorted(f[0] for f in e["flags"] if lo <= f[0] < hi)
     step = 1 / float(info.fps)
     counts, steady = [], []
-    for i, (a, b, _) in enumerate(stretches):
-        lo, hi = bisect.bisect_left(times, a) if i else 0, bisect.bisect_left(times, b)
+    for i, (a, b, kind) in enumerate(stretches):
+        one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
+        read = a - _lead(i, one, info)
+        lo = bisect.bisect_left(times, read) if i else 0
+        cut, hi = bisect.bisect_left(times, a) if i else 0, bisect.bisect_left(times, b)
         gaps = [y - x for x, y in zip(times[lo:hi], times[lo + 1 : hi])]
         counts.append(hi - lo)
-        steady.append(all(0.5 * step < g < 1.5 * step for g in gaps))
+        lead = cut - lo == (one.cycle[0] if _lead(i, one, info) else 0)
+        steady.append(lead and all(0.5 * step < g < 1.5 * step for g in gaps))
     return tuple(counts), tuple(steady)
 
 

@@ -81,7 +81,7 @@ class Decoding:
         inside a part by its cycles only where its frames keep the rate (``steady``)."""
         parts = tuple((float(a), None if b is None else float(b), k, c) for a, b, k, c in parts)
         joins, cycles = tuple(int(j) for j in joins), tuple(tuple(c) for c in cycles)
-        steady = tuple(bool(x) for x in steady) or (True,) * len(parts)
+        steady = tuple(bool(x) for x in steady)
         seekable = (
             input_fps is not None and len(joins) == len(parts) - 1 and len(cycles) == len(parts)
         )

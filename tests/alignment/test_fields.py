@@ -11,7 +11,7 @@ import pytest
 from conftest import LOGO
 
 from filmcolor.alignment.aligner import align
-from filmcolor.alignment.fields import FieldStructure, chain, release_decoding
+from filmcolor.alignment.fields import FieldStructure, _frames, chain, release_decoding
 from filmcolor.alignment.folder import AlignedFolder
 from filmcolor.alignment.stretches import combing, mixed_stretches
 from filmcolor.errors import AlignmentError
@@ -159,7 +159,7 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     stretch reads from the file's start, the last to its end. The joins count the pictures."""
     info = SimpleNamespace(fps=Fraction(30000, 1001), start_time=0.5, duration=30.0, frames=899)
     stretches = ((0.5, 10.5, "telecine"), (10.5, 20.5, "interlaced"), (20.5, 30.5, "telecine"))
-    structure = FieldStructure("mixed", "tff", stretches=stretches, frames=(300, 300, 299))
+    structure = FieldStructure("mixed", "tff", stretches=stretches, frames=(300, 301, 304))
     decoding = chain(structure, info, "bt601", False)
     (a0, b0, _, c0), (a1, b1, _, c1), (a2, b2, _, c2) = decoding.parts
     step = 1001 / 30000
@@ -167,9 +167,10 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     assert a1 == round(10.0 - step, 4) and b1 == 20.0 and c1.endswith(",trim=start_frame=2")
     assert a2 == round(20.0 - 5 * step, 4) and b2 is None and c2.endswith(",trim=start_frame=4")
     # Where each later stretch's pictures begin: 300 frames of telecine make 240 pictures, the
-    # video's 300 frames (and one before, dropped) 600; 301 frames where two share a timestamp.
+    # video's read of 301 frames 602, less the 2 of its first, dropped; its read holds 302 frames
+    # where two share a timestamp.
     assert decoding.joins == (240, 840) and decoding.seekable
-    joined = chain(replace(structure, frames=(300, 301, 299)), info, "bt601", False)
+    joined = chain(replace(structure, frames=(300, 302, 304)), info, "bt601", False)
     assert joined.joins == (240, 842)
     assert not chain(replace(structure, frames=()), info, "bt601", False).seekable
     # Inside a stretch whose frames keep the rate, a seek goes by its cycles (a cycle before the
@@ -179,3 +180,27 @@ def test_a_stretch_after_the_first_is_read_from_a_cycle_before_its_cut():
     assert steady.start(840 + 50) == steady.start(840) == (595, 840)  # 19.8332 s: frame 595
     with pytest.raises(ValueError):
         chain(FieldStructure("mixed", "tff"), info, "bt601", False)
+
+
+def test_each_stretchs_read_is_counted_by_its_frames_timestamps():
+    """From the whole-file pass's flags: a later stretch's read from a cycle before its cut, and
+    steady only where no two frames share a timestamp and that lead holds just a cycle; a frame
+    seen by two overlapping pieces counted once, two frames sharing a timestamp twice."""
+    fps = Fraction(30000, 1001)
+    step = float(1 / fps)
+    info = SimpleNamespace(fps=fps, start_time=0.0, duration=100.0, frames=2997)
+    times = [k * step for k in range(2997)]
+
+    def pieces(times):
+        starts = [max(0.0, t - 1.0) for t in (0.0, 60.0)]
+        return [{"flags": [(t, 0, 1, 1) for t in times if s <= t < s + 61]} for s in starts]
+
+    cut = 1500.5 * step  # between frames 1500 and 1501, a cycle's read before it: 1496-1500
+    stretches = ((0.0, cut, "telecine"), (cut, 100.0, "telecine"))
+    assert _frames(info, pieces(times), stretches) == ((1501, 2997 - 1496), (True, True))
+    # A splice: frame 1498 twice, before the cut and in the second read's lead (six frames).
+    spliced = sorted(times + [times[1498]])
+    assert _frames(info, pieces(spliced), stretches) == ((1502, 2998 - 1496), (False, False))
+    # Another at 59.5 s, in the pieces' overlap: both frames counted, once each.
+    shared = sorted(times + [times[1783]])
+    assert _frames(info, pieces(shared), stretches) == ((1501, 2998 - 1496), (True, False))

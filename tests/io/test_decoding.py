@@ -101,8 +101,10 @@ def test_a_decoding_by_parts_seeks_to_a_parts_read_with_the_same_pictures(sd_rel
         (8.0, None, "progressive", ""),
     ]
     joins = (before[0], before[0] + 2 * (before[1] - before[0]))
-    cycles = [(1, 1), (1, 2), (1, 1)]
-    decoding = Decoding.by_parts(parts, "bt601", False, Fraction(40), info.fps, joins, cycles)
+    cycles, steady = [(1, 1), (1, 2), (1, 1)], (True,) * 3
+    decoding = Decoding.by_parts(
+        parts, "bt601", False, Fraction(40), info.fps, joins, cycles, steady
+    )
     assert decoding.seekable and Decoding.from_json(decoding.to_json()) == decoding
     # Inside a part, a cycle before k's; the video's own read drops its first cycle itself.
     assert decoding.start(joins[0] + 3) == (before[0] - 1 + 1, joins[0] + 2)
