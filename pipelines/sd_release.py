@@ -11,7 +11,8 @@ Kinds (``--kind``): ``telecine`` (slowed to 23.976 and hard-telecined 3:2 to 29.
 first), ``misflagged`` (the same, flagged bottom field first), ``interlaced`` (every field a frame
 of its own at 59.94 fields/s), ``mixed`` (the film in equal stretches of the kinds ``mix``
 lists: by default telecine, then interlaced), ``shifted`` (PAL's 25 fps with every bottom field a
-frame late, a bad transfer, flagged top field first), ``progressive`` (24 fps as it is).
+frame late, a bad transfer, flagged top field first), ``progressive`` (24 fps as it is),
+``soft`` (slowed to 23.976, coded progressive and flagged for soft 3:2 pulldown to 29.97).
 Options: a logo box (x, y, w, h and colour, in the release's pixels), chroma shifted right by
 some pixels and at a fraction of the luma's resolution, an anamorphic squeeze (``sar``: the
 frame's width divided by it, stored with that pixel aspect). The field truth comes from sending a
@@ -36,6 +37,7 @@ _TIMING = {
     "misflagged": ("setpts=N/(24000/1001)/TB,telecine=first_field=top:pattern=23", "30000/1001"),
     "interlaced": ("setpts=N/(60000/1001)/TB,tinterlace=mode=interleave_top", "30000/1001"),
     "progressive": ("setpts=N/24/TB", "24"),
+    "soft": ("setpts=N/(24000/1001)/TB", "24000/1001"),  # then flagged (``soft_pulldown``)
     "shifted": ("setpts=N/25/TB,phase=mode=t", "25"),
 }
 
@@ -67,14 +69,44 @@ def _picture(size: tuple[int, int], logo, chroma_shift: int, chroma_res: float, 
     return chain
 
 
-def _encode(src: Path, out: Path, chain: str, rate: str, top: int | None, tags: bool) -> None:
+# Soft 3:2 pulldown's flags, frame by frame: (top field first, repeat the first field)
+_PULLDOWN = ((1, 1), (0, 0), (0, 1), (1, 0))
+
+
+def soft_pulldown(es: bytes) -> bytes:
+    """A progressive 23.976 MPEG-2 elementary stream (no B-frames: coded order is display
+    order) flagged as a DVD carries soft 3:2 pulldown, as DGPulldown flags it: 29.97 in its
+    sequence headers, the sequence interlaced, every picture progressive with its fields shown
+    top first and repeated, bottom first, bottom first and repeated, top first (``_PULLDOWN``).
+    ffmpeg writes no such flags; these fields are fixed-length, so they are set in place."""
+    data, k = bytearray(es), 0
+    i = data.find(b"\0\0\1")
+    while 0 <= i < len(data) - 9:
+        code = data[i + 3]
+        if code == 0xB3:  # sequence header: frame_rate_code 4, 30000/1001
+            data[i + 7] = (data[i + 7] & 0xF0) | 4
+        elif code == 0xB5 and data[i + 4] >> 4 == 1:  # sequence extension: not progressive
+            data[i + 5] &= 0xF7
+        elif code == 0xB5 and data[i + 4] >> 4 == 8:  # picture coding extension
+            tff, rff = _PULLDOWN[k % 4]
+            # top_field_first, repeat_first_field, chroma_420_type (= progressive_frame)
+            data[i + 7] = (data[i + 7] & 0x7C) | tff << 7 | rff << 1 | 1
+            data[i + 8] |= 0x80  # progressive_frame
+            k += 1
+        i = data.find(b"\0\0\1", i + 3)
+    return bytes(data)
+
+
+def _encode(
+    src: Path, out: Path, chain: str, rate: str, top: int | None, tags: bool, bframes: int = 2
+) -> None:
     interlace = ["-flags", "+ilme+ildct", "-top", str(top)] if top is not None else []
     colour = ["-color_primaries", "smpte170m", "-color_trc", "smpte170m"]
     colour += ["-colorspace", "smpte170m", "-color_range", "tv"] if tags else []
     _ffmpeg(
         "-i", str(src), "-filter_complex", chain, "-r", rate, "-c:v", "mpeg2video", "-q:v", "2",
-        "-bf", "2", "-g", "15", *interlace, *(colour if tags else []), "-an", "-f", "mpeg2video",
-        str(out),
+        "-bf", str(bframes), "-g", "15", *interlace, *(colour if tags else []), "-an",
+        "-f", "mpeg2video", str(out),
     )  # fmt: skip
 
 
@@ -134,16 +166,20 @@ def make_sd_release(
         trim = f"trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS"
         flag = "setfield=bff," if part == "misflagged" else ""
         chain = f"{picture},{trim},{timing},{flag}{tail}"
-        top = None if part == "progressive" else (0 if part == "misflagged" else 1)
+        top = None if part in ("progressive", "soft") else (0 if part == "misflagged" else 1)
         es = out / f"part{i}.m2v"
-        _encode(src, es, chain, rate, top, not untagged)
+        _encode(src, es, chain, rate, top, not untagged, 0 if part == "soft" else 2)
+        if part == "soft":
+            es.write_bytes(soft_pulldown(es.read_bytes()))
         streams.append(es)
         fields += [[a + t, a + u] for t, u in _fields(timing, b - a, rate)]
     joined = out / "joined.m2v"
     joined.write_bytes(b"".join(p.read_bytes() for p in streams))
+    # (the DVD muxer's buffer warnings, at error level, are not errors: the file plays)
     _ffmpeg(
-        "-fflags", "+genpts", "-i", str(joined), "-c", "copy", "-f", "vob", str(out / "color.mpg")
-    )
+        "-fflags", "+genpts", "-i", str(joined), "-c", "copy", "-f", "vob", str(out / "color.mpg"),
+        level="fatal",
+    )  # fmt: skip
     for p in [*streams, joined]:
         p.unlink()
     source = truth["color"]["frames"]
@@ -175,8 +211,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--untagged", action="store_true")
     ap.add_argument("--mix", default="telecine,interlaced", help="a mixed release's kinds")
     a = ap.parse_args(argv)
-    if not set(a.mix.split(",")) <= {"telecine", "misflagged", "interlaced"}:
-        ap.error("--mix: kinds at 29.97 frames/s, from telecine, misflagged, interlaced")
+    if not set(a.mix.split(",")) <= {"telecine", "misflagged", "interlaced", "soft"}:
+        ap.error("--mix: kinds shown at 29.97 frames/s: telecine, misflagged, interlaced, soft")
     logo = None
     if a.logo:
         *box, rgb = a.logo.split(",")

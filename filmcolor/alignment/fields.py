@@ -166,11 +166,8 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
     if kind == "mixed":  # each stretch through its own kind's chain
         if not structure.stretches:
             raise ValueError("a mixed release is decoded by its measured stretches")
-        # Seekable where each stretch's frames are known and lie on the file's frame grid (a soft
-        # stretch's coded frames do not)
-        counted = len(structure.frames) == len(structure.stretches) and all(
-            k != "soft" for *_, k in structure.stretches
-        )
+        # Seekable where each stretch's frames are known (counted by their timestamps)
+        counted = len(structure.frames) == len(structure.stretches)
         parts, cycles, joins, pictures, made = [], [], [], 0.0, 0
         last = len(structure.stretches) - 1
         for i, (a, b, part) in enumerate(structure.stretches):
@@ -190,6 +187,8 @@ def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -
                 made += _pictures(structure.frames[i], one.cycle, bool(lead))
             parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
             cycles.append(one.cycle)
+        # the pictures' mean rate: counted, or from each stretch's seconds at its chain's rate
+        pictures = made if counted else pictures
         fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
         # seeks inside a stretch go by its cycles where its frames keep the rate
         steady = structure.steady if len(structure.steady) == len(parts) else (False,) * len(parts)
@@ -290,7 +289,9 @@ def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tupl
         gaps = [y - x for x, y in zip(times[lo:hi], times[lo + 1 : hi])]
         counts.append(hi - lo)
         lead = cut - lo == (one.cycle[0] if _lead(i, one, info) else 0)
-        steady.append(lead and all(0.5 * step < g < 1.5 * step for g in gaps))
+        # a soft stretch's coded frames lie 1 and 1.5 frames apart: off the file's frame grid
+        even = kind != "soft" and all(0.5 * step < g < 1.5 * step for g in gaps)
+        steady.append(lead and even)
     return tuple(counts), tuple(steady)
 
 

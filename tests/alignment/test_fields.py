@@ -94,6 +94,27 @@ def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd
     assert r["fields_only_covered"] >= 0.95 * r["fields_only"]
 
 
+def test_a_release_mixing_soft_and_hard_pulldown_is_counted_and_seeks(sd_release):
+    """Soft pulldown (23.976 coded, flagged to repeat fields), then hard telecine, as some DVDs
+    hold: the soft stretch decoded as coded, its pictures counted from its frames' timestamps
+    (1 and 1.5 frames apart) to the telecine's first, seeks giving a decode's pictures."""
+    release = sd_release("softmix", "mixed", mix=("soft", "telecine"))
+    aligned = sd_release.aligned("softmix")
+    m = AlignedFolder(aligned).manifest
+    assert [k for *_, k in m.color_fields.stretches] == ["soft", "telecine"]
+    decoding = m.color_decoding
+    assert decoding.parts[0][3] == "" and decoding.seekable and decoding.steady == (False, False)
+    info = probe(release / "color.mpg")
+    whole = np.concatenate(list(FrameReader(info, size=(48, 32), decoding=decoding)))
+    j = decoding.joins[0]
+    assert abs(float(decoding.fps) - 24000 / 1001) < 0.3, "both kinds make 23.976 pictures"
+    wanted = [37, j - 1, j, j + 3, j + 40, len(whole) - 1]
+    got = frames_at(info, wanted, size=(48, 32), seek=1, decoding=decoding)
+    assert all(np.array_equal(g, whole[k]) for g, k in zip(got, wanted))
+    r = score(release, aligned)
+    assert r["precision"] >= 0.99 and r["coverage"] >= 0.95
+
+
 def test_a_mixed_files_one_second_noise_is_dropped_and_two_kinds_cut_halfway():
     windows = [(t, "interlaced") for t in range(5)] + [(5, "progressive")]
     windows += [(t, "interlaced") for t in (6, 7)] + [(t, "unknown") for t in (8, 9)]
