@@ -283,12 +283,12 @@ def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tupl
     counts, steady = [], []
     for i, (a, b, kind) in enumerate(stretches):
         one = chain(FieldStructure(kind, frame_rate=info.fps), info, "", False)
-        read = a - _lead(i, one, info)
-        lo = bisect.bisect_left(times, read) if i else 0
+        early = _lead(i, one, info)
+        lo = bisect.bisect_left(times, a - early) if i else 0
         cut, hi = bisect.bisect_left(times, a) if i else 0, bisect.bisect_left(times, b)
         gaps = [y - x for x, y in zip(times[lo:hi], times[lo + 1 : hi])]
         counts.append(hi - lo)
-        lead = cut - lo == (one.cycle[0] if _lead(i, one, info) else 0)
+        lead = cut - lo == (one.cycle[0] if early else 0)
         # a soft stretch's coded frames lie 1 and 1.5 frames apart: off the file's frame grid
         even = kind != "soft" and all(0.5 * step < g < 1.5 * step for g in gaps)
         steady.append(lead and even)
