@@ -288,10 +288,10 @@ def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tupl
         cut, hi = bisect.bisect_left(times, a) if i else 0, bisect.bisect_left(times, b)
         gaps = [y - x for x, y in zip(times[lo:hi], times[lo + 1 : hi])]
         counts.append(hi - lo)
-        lead = cut - lo == (one.cycle[0] if early else 0)
+        one_cycle = cut - lo == (one.cycle[0] if early else 0)  # the lead, as chain drops it
         # a soft stretch's coded frames lie 1 and 1.5 frames apart: off the file's frame grid
         even = kind != "soft" and all(0.5 * step < g < 1.5 * step for g in gaps)
-        steady.append(lead and even)
+        steady.append(one_cycle and even)
     return tuple(counts), tuple(steady)
 
 
