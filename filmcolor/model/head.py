@@ -1,11 +1,12 @@
 """What a head of the U-Net is, and the model's own normalisation of frames.
 
 A head turns the U-Net's features into colour. Each is one class (``bins``, ``ab``, ``rgb``) with
-the same four parts: ``forward`` (features -> what the loss needs), ``decode`` (that -> CIE a*b*),
-``loss`` (against the colour release's frames) and ``calibrate`` (what it learns from the training
-frames before training, e.g. how rare each colour is). What it stores in the checkpoint is its
-parameters and buffers. The model owns its normalisation: callers pass grey levels and get a*b*
-back, so training and inference cannot disagree on scaling.
+the same four parts: ``forward`` (features -> what the loss needs), ``decode`` (that -> CIE a*b*;
+``colour`` both at once, for inference), ``loss`` (against the colour release's frames) and
+``calibrate`` (what it learns from the training frames before training, e.g. how rare each colour
+is). What it stores in the checkpoint is its parameters and buffers. The model owns its
+normalisation: callers pass grey levels and get a*b* back, so training and inference cannot
+disagree on scaling.
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class Head(nn.Module, ABC):
     @abstractmethod
     def decode(self, out: torch.Tensor) -> np.ndarray:
         """CIE a*b* (n, h, w, 2) float32 of what ``forward`` gave."""
+
+    def colour(self, features: torch.Tensor, grey: torch.Tensor) -> np.ndarray:
+        """``decode`` of ``forward``: the colour shown, where no loss needs what ``forward``
+        gives whole (a head may get there without holding it all)."""
+        return self.decode(self(features, grey))
 
     @abstractmethod
     def loss(

@@ -89,7 +89,7 @@ class ColourNet(nn.Module):
     @torch.no_grad()
     def gated_colour(self, grey: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         """``colour`` and the strength (n,) the familiarity gate gave each frame's colour."""
-        ab = self.decode(self(grey).float())
+        ab = self.head.colour(self.body(grey), grey)
         gate = self.familiarity(grey, ab)
         return ab * (gate * self.strength.item())[:, None, None, None], gate
 

@@ -4,7 +4,15 @@ import cv2
 import numpy as np
 import torch
 
-from filmcolor.model.bins import GRID, NEAREST, Encoder, annealed_mean, gamut_bins, rebalancing
+from filmcolor.model.bins import (
+    GRID,
+    NEAREST,
+    BinsHead,
+    Encoder,
+    annealed_mean,
+    gamut_bins,
+    rebalancing,
+)
 
 
 def _srgb_ab(n: int, seed: int = 0) -> np.ndarray:
@@ -47,3 +55,17 @@ def test_rebalancing_weighs_rare_colours_up():
     w = rebalancing(counts, bins)
     at = lambda ab: np.argmin(((bins - np.float32(ab)) ** 2).sum(1))  # noqa: E731
     assert w[at([0, 0])] < 1 < w[at([60, 40])] < w[at([-40, -40])]  # common < rare < never seen
+
+
+def test_inference_by_blocks_decodes_what_the_logits_do():
+    # BinsHead.colour decodes BLOCK pixels at a time (never a batch's logits whole): the same a*b*
+    # as the logits forward gives, decoded at once, whatever the blocks' boundaries.
+    torch.manual_seed(0)
+    head = BinsHead(features=9).eval()
+    features = torch.randn(3, 9, 20, 30) * 3  # 1800 pixels: 3 blocks and a partial one
+    grey = torch.zeros(3, 1, 20, 30)
+    whole = head.decode(head(features, grey))
+    assert whole.shape == (3, 20, 30, 2) and np.abs(whole).max() > 5
+    np.testing.assert_allclose(head.colour(features, grey), whole, atol=1e-4)
+    channels_last = features.contiguous(memory_format=torch.channels_last)
+    np.testing.assert_allclose(head.colour(channels_last, grey), whole, atol=1e-4)
