@@ -332,7 +332,9 @@ class FrameReader:
         frame_bytes = int(np.prod(self.frame_shape)) * np.dtype(self.dtype).itemsize
         try:
             while True:
-                buf = bytearray(frame_bytes * self.batch)
+                # np.empty, not bytearray: the pipe's bytes fill it, so zeroing it first (a pass
+                # over a batch of frames) bought nothing
+                buf = np.empty(frame_bytes * self.batch, np.uint8)
                 got = self._proc.stdout.readinto(buf) or 0
                 while got < len(buf):  # a pipe read may return less than asked before the end
                     more = self._proc.stdout.readinto(memoryview(buf)[got:]) or 0
@@ -342,11 +344,7 @@ class FrameReader:
                 n = got // frame_bytes
                 if n:
                     self.frames_read += n
-                    yield (
-                        np.frombuffer(buf, np.uint8, n * frame_bytes)
-                        .view(self.dtype)
-                        .reshape((n, *self.frame_shape))
-                    )
+                    yield (buf[: n * frame_bytes].view(self.dtype).reshape((n, *self.frame_shape)))
                 if got < len(buf):
                     break
             self._finish()

@@ -88,7 +88,7 @@ class VideoWriter:
         try:
             deep = frames.dtype in (np.uint16, np.float32)  # 16-bit and float frames as they are
             data = np.ascontiguousarray(frames, dtype=None if deep else np.uint8)
-            self._proc.stdin.write(data.tobytes())
+            self._proc.stdin.write(memoryview(data).cast("B"))  # no copy (tobytes made one)
         except BrokenPipeError:
             self._proc.wait()
             self._stderr.join()
