@@ -73,6 +73,7 @@ class Shot:
     chroma_response: float = 0.0
     chroma_seen: list = field(default_factory=list)  # (dx, dy, response) of each frame measured
     cover: tuple | None = None  # where an overlay lies on the placed frame: (y0, y1, x0, x1, mask)
+    inside: np.ndarray | None = None  # where the placed release shows the picture (``_inside``)
 
 
 @dataclass
@@ -142,7 +143,9 @@ class Release:
             shot.residual = 2 * float(np.hypot(dx, dy))
         placed = self._place(self._chroma_moved(rgb, shot), half.shape, box, shot.shift)
         placed = self._fill_overlay(placed, box, shot)
-        inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
+        if shot.inside is None:  # the shot's: its shift is found once
+            shot.inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
+        inside = shot.inside
         own = rgb_to_ab(placed)
         if w == 1 and inside.min() == 1:  # the release shows the whole picture
             return np.ascontiguousarray(own)
