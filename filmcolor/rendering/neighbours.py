@@ -11,11 +11,17 @@ flow), and counts pixel by pixel as much as its moved luma matches: a pixel the 
 one that came into view, counts little. A picture of another shot, one far along the release and
 an overlay's (a logo's) pixels never count. The picture's own luma is kept.
 
-How much the picture's own chroma counts is measured, picture by picture: the share of it that is
-its neighbours' chroma where they lie unmoved (a least-squares fit over the pixels where the
+What of the picture's own chroma is its neighbours' is measured, picture by picture: the share m
+of it that is their chroma where they lie unmoved (a least-squares fit over the pixels where the
 neighbours' moves hold; about 0.4 on a telecined DVD's frames held in fields, about 0 on whole
-frames). A whole picture's own chroma counts as much as each neighbour's; a mixed one's less,
-down to ``LEAST``.
+frames). That share is taken back out (its chroma less m times theirs, over 1 - m: the film
+frame's own chroma again), and what is left counts as an estimate whose error grows with m: its
+noise by 1 / (1 - m), and by what the unmoved neighbours' chroma misses of what the encoder mixed
+in (``ROUGH``). So it counts (1 - m)^2 / (1 + ROUGH m^2) against each neighbour's 1: a whole
+picture as much as a neighbour, one held in fields about 0.07, which its neighbours' moved chroma
+outweighs where they match and which decides where they do not (what came into view, a pixel the
+flow got wrong). Left in, the mixed-in chroma had been the floor of those frames' colour; taken
+out, they score nearly as the whole ones do (docs/render.md).
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import numpy as np
 
 WIDTH = 360  # the flow and the average work at most this wide: a DVD's chroma planes' width
 MATCH = 8.0  # grey levels: a moved neighbour whose luma is this far off counts 1/e
-LEAST = 0.15  # what a wholly mixed picture's own chroma counts, against a neighbour's 1
+# How much worse the neighbours' unmoved chroma estimates what a mixed picture holds of theirs than
+# a picture's own noise spoils its chroma (a ratio of variances; 10 to 50 measured alike)
+ROUGH = 25.0
 BLUR = 1.0  # pixels (at the working size): the luma's mismatch is judged over a small area
 GAP = 3  # pictures: a neighbour further along the release than this shows another moment
 # cv2's YCrCb back to RGB: what a change of (Cr, Cb) does to (R, G, B)
@@ -139,8 +147,11 @@ class Neighbours:
         mixed = float((trust[..., None] * apart * -towards).sum()) / max(
             float((trust[..., None] * apart * apart).sum()), 1e-6
         )
-        counts = float(np.clip(1 - 2 * mixed, LEAST, 1))  # its own chroma, against a neighbour's
-        shift = pull / (counts + total)[..., None]
+        m = float(np.clip(mixed, 0, 0.5))  # half at most: its other field's
+        # what taking the neighbours' share out changes in its chroma
+        unmixed = still * np.float32(-m / ((1 - m) * len(moves)))
+        counts = (1 - m) ** 2 / (1 + ROUGH * m * m)  # against a neighbour's 1
+        shift = (counts * unmixed + pull) / (counts + total)[..., None]
         h, w = now.rgb.shape[:2]
         # cv2.transform, not numpy's matmul: its BLAS threads spin on after each small product,
         # taking a core from the encoder (2.3 CPU-seconds in the 1080p davis-dvd render)

@@ -80,3 +80,24 @@ def test_an_overlays_colour_is_never_carried():
     cr = cv2.cvtColor(out[1], cv2.COLOR_RGB2YCrCb)[..., 1].astype(float)
     own = cv2.cvtColor(plain[1], cv2.COLOR_RGB2YCrCb)[..., 1].astype(float)
     assert (cr - own)[16:40, 36:64].max() < 12  # the logo's Cr (220) does not come in
+
+
+def test_where_the_neighbours_do_not_match_its_own_chroma_is_unmixed():
+    # Where no neighbour's move holds (here their luma is off, as where something came into view),
+    # a frame held in fields keeps its own chroma, with the share its encoder mixed in of its
+    # neighbours' (measured where their moves hold) taken back out.
+    scene = _scene(4)
+    truth = [_frame(scene, t) for t in range(3)]
+    mixed = truth[1].copy()
+    mixed[..., 1:] = 0.5 * truth[1][..., 1:] + 0.25 * (truth[0][..., 1:] + truth[2][..., 1:])
+    neighbours = [truth[0].copy(), truth[2].copy()]
+    for f in neighbours:
+        f[16:48, 24:56, 0] += 25
+    frames = [_rgb(neighbours[0]), _rgb(mixed), _rgb(neighbours[1])]
+    out = list(Neighbours().steadied(iter(frames), np.arange(3), np.zeros(3, int)))
+
+    region = (slice(12, 36), slice(20, 44))  # inside the mismatch, in _chroma's coordinates
+    true = _chroma(_rgb(truth[1]))[region]
+    before = np.abs(_chroma(frames[1])[region] - true).mean()
+    after = np.abs(_chroma(out[1])[region] - true).mean()
+    assert after < 0.7 * before, (before, after)  # 0.63 (its neighbours' share left in: 1.02)
