@@ -50,15 +50,21 @@ def _timed(cmd: list[str]) -> tuple[float, float]:
 
 
 def _floor(rendered: Path, colour: Path, aligned: Path, codec: list[str]) -> float:
-    """CPU seconds of the ffmpeg work the render cannot do without (see the docstring)."""
+    """CPU seconds of the ffmpeg work the render cannot do without (see the docstring): the release
+    read as render reads it, through its chain, scaled to the B&W picture's scale at the chroma
+    planes' size (``Release.half_size``), as RGB."""
     info = probe(rendered)
-    recode = f"ffmpeg -nostdin -loglevel error -i {shlex.quote(str(rendered))} -f rawvideo - | "
-    recode += "ffmpeg -nostdin -loglevel error -f rawvideo -pix_fmt yuv420p "
+    recode = f"ffmpeg -nostdin -loglevel error -i {shlex.quote(str(rendered))} -pix_fmt yuv420p "
+    recode += "-f rawvideo - | ffmpeg -nostdin -loglevel error -f rawvideo -pix_fmt yuv420p "
     recode += f"-s {info.width}x{info.height} -r {info.fps} -i - {shlex.join(codec)} -f null -"
-    filters = AlignedFolder(aligned).manifest.color_decoding.filters
-    release = ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(colour)]
-    release += [*(["-vf", filters] if filters else []), "-f", "null", "-"]
-    return _timed(["sh", "-c", recode])[1] + _timed(release)[1]
+    manifest = AlignedFolder(aligned).manifest
+    ref = probe(colour)
+    sx, sy = (manifest.crop["color"][i] / manifest.crop["bw"][i] for i in (2, 3))
+    size = f"scale={2 * round(ref.width / sx / 4)}:{2 * round(ref.height / sy / 4)}"
+    chain = ",".join(filter(None, [manifest.color_decoding.filters, size]))
+    release = ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(colour), "-vf", chain]
+    release += ["-pix_fmt", "rgb24", "-f", "null", "-"]
+    return _timed(["bash", "-o", "pipefail", "-c", recode])[1] + _timed(release)[1]
 
 
 def main(argv: list[str] | None = None) -> dict:

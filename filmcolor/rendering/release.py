@@ -73,7 +73,6 @@ class Shot:
     chroma_response: float = 0.0
     chroma_seen: list = field(default_factory=list)  # (dx, dy, response) of each frame measured
     cover: tuple | None = None  # where an overlay lies on the placed frame: (y0, y1, x0, x1, mask)
-    inside: np.ndarray | None = None  # where the placed release shows the picture (``_inside``)
 
 
 @dataclass
@@ -90,6 +89,7 @@ class Release:
     decoding: Decoding = field(default_factory=Decoding)  # how its pictures are made
     overlay: np.ndarray | None = None  # uint8 (s, s) over its frame: 1 under an overlay (a logo)
     fields: str = ""  # its field structure, for the report
+    _covered: tuple | None = field(default=None, repr=False)  # ``_inside``'s last: (key, plane)
 
     @property
     def covered(self) -> float:
@@ -143,9 +143,7 @@ class Release:
             shot.residual = 2 * float(np.hypot(dx, dy))
         placed = self._place(self._chroma_moved(rgb, shot), half.shape, box, shot.shift)
         placed = self._fill_overlay(placed, box, shot)
-        if shot.inside is None:  # the shot's: its shift is found once
-            shot.inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
-        inside = shot.inside
+        inside = self._inside(half.shape, box, shot.shift, rgb.shape[:2])
         own = rgb_to_ab(placed)
         if w == 1 and inside.min() == 1:  # the release shows the whole picture
             return np.ascontiguousarray(own)
@@ -227,6 +225,14 @@ class Release:
         return out
 
     def _inside(self, shape, box, shift, frame_shape) -> np.ndarray:
+        """``_coverage``, kept while its arguments stay (a shot's frames): the last one only, as a
+        picture-sized plane a shot would add up over a film's thousand shots."""
+        key = (shape, box, shift, frame_shape)
+        if self._covered is None or self._covered[0] != key:
+            self._covered = (key, self._coverage(shape, box, shift, frame_shape))
+        return self._covered[1]
+
+    def _coverage(self, shape, box, shift, frame_shape) -> np.ndarray:
         """1 where the release shows the picture and for REACH beyond its edges (their colour
         carried on: a reframed release misses a thin band, where the edge's true colour is a better
         guess than the model's), then fading to 0 over FEATHER pixels."""
