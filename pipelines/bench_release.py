@@ -14,7 +14,8 @@ ratios of the medians.
 
 After them, the render's floor: what ffmpeg must do for it whatever filmcolor does, measured once,
 in CPU seconds: the rendered film decoded and encoded again with the same settings (as the render
-decodes the scan and encodes its colour) and the release decoded through its chain. Where the
+decodes the scan and encodes its colour) and the release decoded through its chain and scaled as
+render reads it. Where the
 floor alone is near the target, the target needs more cores (or a GPU for the model), not a
 faster filmcolor.
 """
@@ -31,10 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from filmcolor.alignment.folder import AlignedFolder
 from filmcolor.io.video import probe
 
 from ._bench import emit, filmcolor_cmd, machine
+from .chroma_edges import release_of
 
 
 def _timed(cmd: list[str]) -> tuple[float, float]:
@@ -57,11 +58,9 @@ def _floor(rendered: Path, colour: Path, aligned: Path, codec: list[str]) -> flo
     recode = f"ffmpeg -nostdin -loglevel error -i {shlex.quote(str(rendered))} -pix_fmt yuv420p "
     recode += "-f rawvideo - | ffmpeg -nostdin -loglevel error -f rawvideo -pix_fmt yuv420p "
     recode += f"-s {info.width}x{info.height} -r {info.fps} -i - {shlex.join(codec)} -f null -"
-    manifest = AlignedFolder(aligned).manifest
-    ref = probe(colour)
-    sx, sy = (manifest.crop["color"][i] / manifest.crop["bw"][i] for i in (2, 3))
-    size = f"scale={2 * round(ref.width / sx / 4)}:{2 * round(ref.height / sy / 4)}"
-    chain = ",".join(filter(None, [manifest.color_decoding.filters, size]))
+    release, _ = release_of(colour.parent, aligned)
+    size = "scale={}:{}".format(*release.half_size())
+    chain = ",".join(filter(None, [release.decoding.filters, size]))
     release = ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(colour), "-vf", chain]
     release += ["-pix_fmt", "rgb24", "-f", "null", "-"]
     return _timed(["bash", "-o", "pipefail", "-c", recode])[1] + _timed(release)[1]
@@ -121,7 +120,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(
         f"its floor (ffmpeg's share alone: its output decoded and encoded again, the release "
-        f"decoded) {floor:.1f} s CPU, {record['floor_cpu_ratio']:.2f}x the transcode's"
+        f"read as render reads it) {floor:.1f} s CPU, "
+        f"{record['floor_cpu_ratio']:.2f}x the transcode's"
     )
     emit(record)
     return record

@@ -344,7 +344,7 @@ class FrameReader:
                 n = got // frame_bytes
                 if n:
                     self.frames_read += n
-                    yield (buf[: n * frame_bytes].view(self.dtype).reshape((n, *self.frame_shape)))
+                    yield buf[: n * frame_bytes].view(self.dtype).reshape((n, *self.frame_shape))
                 if got < len(buf):
                     break
             self._finish()
