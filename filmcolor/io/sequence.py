@@ -59,8 +59,8 @@ class Sequence:
         """An ffconcat script naming the files of ``frames`` (sequence indices), each lasting one
         frame: what ``FrameReader`` reads to take one frame in N."""
         lines = ["ffconcat version 1.0"]
-        for k in frames:
-            name = str(self.file(k)).replace("'", "'\\''")
+        for k in frames:  # absolute: ffconcat takes a relative name from the script's own folder
+            name = str(self.file(k).absolute()).replace("'", "'\\''")
             lines += [f"file '{name}'", f"duration {float(1 / fps):.9f}"]
         return "\n".join(lines) + "\n"
 

@@ -123,3 +123,13 @@ def test_folders_that_hold_no_single_sequence(tmp_path):
     assert probe(both / "b_%03d.png").frames == N
     with pytest.raises(VideoError, match="no files named like"):
         probe(both / "c_%03d.png")
+
+
+def test_a_sequence_named_by_a_relative_path_is_read_one_frame_in_n(tmp_path, monkeypatch):
+    # One frame in N (what render's first look at the film reads) goes through an ffconcat list in
+    # the temporary folder; a folder named relative to where the command runs is still found.
+    _write(tmp_path / "scan", "%06d.tif", "gray16le", _frames("gray16le"), "-c:v", "tiff")
+    monkeypatch.chdir(tmp_path)
+    info = probe("scan")
+    back = np.concatenate(list(FrameReader(info, pix_fmt="gray16le", keyframes=True)))
+    assert len(back) >= 1 and np.array_equal(back[0], _frames("gray16le")[0])
