@@ -58,10 +58,10 @@ format: setup
 	$(PY) -m ruff format $(CODE)
 
 docs: setup
-	$(PY) -m pipelines.docs
+	$(PY) -m pipelines.tools.docs
 
 demo: setup
-	$(PY) -m pipelines.demo $(if $(PAIR),--pair $(PAIR))
+	$(PY) -m pipelines.recipes.demo $(if $(PAIR),--pair $(PAIR))
 
 bench: setup
 	$(PY) -m pipelines.bench $(if $(PAIR),--pair $(PAIR))

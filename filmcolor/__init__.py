@@ -19,7 +19,7 @@ imports only from those before it; ``io`` and the shared modules below serve the
 - ``rendering``: the film coloured at its own resolution, with the colour release where it has it
 
 and at the top: ``settings`` (every option, declared once), ``cli`` (the command line),
-``errors``, ``color`` (colour conversions) and ``geometry`` (boxes in a frame). The packages are
+``errors``, ``colour`` (colour conversions) and ``geometry`` (boxes in a frame). The packages are
 named for what they do (so that ``filmcolor.align`` can be the function) and are imported on first
 use, so ``import filmcolor`` is light.
 """

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from filmcolor.alignment.folder import AlignedFolder
-from pipelines.sd_release import make_sd_release
-from pipelines.synthetic import FilmSpec, make_film_pair
+from pipelines.cases.sd_release import make_sd_release
+from pipelines.cases.synthetic import FilmSpec, make_film_pair
 
 
 def pytest_collection_modifyitems(items):
@@ -58,7 +58,7 @@ def sd_pair(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sd_release(sd_pair, tmp_path_factory):
     """``sd_release(name, kind, **options)``: sd_pair's colour release remade as an SD video
-    (``pipelines.sd_release``), once per name; and ``sd_release.aligned(name)``, aligned with
+    (``pipelines.cases.sd_release``), once per name; and ``sd_release.aligned(name)``, aligned with
     sd_pair's B&W release, once."""
     from filmcolor.alignment.aligner import align
 

@@ -6,7 +6,7 @@ from conftest import make_dataset
 
 from filmcolor.dataset.split import load_aligned
 from filmcolor.settings import TrainSettings
-from pipelines.bench_train import pure_step_rate
+from pipelines.bench.train import pure_step_rate
 
 
 def test_the_training_benchmark_times_the_bare_step(tmp_path):

@@ -74,9 +74,9 @@ def test_align_then_refuses_to_overwrite(capsys, tmp_path, easy_pair):
 
 
 def test_docs_option_tables_are_generated_from_the_command_line():
-    from pipelines.docs import stale
+    from pipelines.tools.docs import stale
 
-    assert stale() == [], "run python -m pipelines.docs"
+    assert stale() == [], "run python -m pipelines.tools.docs"
 
 
 def test_settings_are_checked_where_they_are_made(capsys):

@@ -13,7 +13,7 @@ PACKAGE = ROOT / "filmcolor"
 # The stages in the order data flows through them; a stage imports only from those before it and
 # from the shared modules at the top.
 STAGES = ["io", "alignment", "dataset", "model", "evaluation", "training", "rendering"]
-SHARED = {"errors", "settings", "color", "geometry", "filmcolor"}  # filmcolor: its __version__
+SHARED = {"errors", "settings", "colour", "geometry", "filmcolor"}  # filmcolor: its __version__
 
 
 def _name(path: Path) -> str:
@@ -91,12 +91,15 @@ def test_a_stage_imports_only_from_stages_before_it_and_the_shared_modules():
             assert allowed, f"{module} ({stage}) imports {dep} ({other})"
 
 
-def test_every_package_lists_its_modules():
-    for stage in STAGES:
-        doc = importlib.import_module(f"filmcolor.{stage}").__doc__ or ""
-        for path in (PACKAGE / stage).glob("*.py"):
-            if path.stem != "__init__":
-                assert f"``{path.stem}``" in doc, f"filmcolor/{stage}/__init__.py omits {path.stem}"
+@pytest.mark.parametrize("root", [PACKAGE, ROOT / "pipelines"], ids=["filmcolor", "pipelines"])
+def test_every_package_lists_its_modules_and_packages(root):
+    for init in root.rglob("__init__.py"):
+        name = _name(init)
+        doc = importlib.import_module(name).__doc__ or ""
+        inside = [p for p in init.parent.glob("*.py") if p.stem not in ("__init__", "__main__")]
+        inside += [p for p in init.parent.iterdir() if (p / "__init__.py").is_file()]
+        for path in inside:
+            assert f"``{path.stem}``" in doc, f"{name} omits {path.stem}"
 
 
 def test_the_heads_are_the_architectures_the_settings_offer():

@@ -1,4 +1,4 @@
-"""The long pair builder (pipelines.long_pair) and the alignment scorer on its truth."""
+"""The long pair builder (pipelines.cases.long_pair) and the alignment scorer on its truth."""
 
 import csv
 import json
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from filmcolor.io.video import FrameReader, probe
-from pipelines.long_edit import ID_BASE, Cut
-from pipelines.long_pair import load_source, make_long_pair
-from pipelines.score_alignment import score
+from pipelines.cases.long_edit import ID_BASE, Cut
+from pipelines.cases.long_pair import load_source, make_long_pair
+from pipelines.scores.alignment import score
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from filmcolor.errors import FilmcolorError
-from pipelines.film import report, run_pipeline
+from pipelines.recipes.film import report, run_pipeline
 
 
 @pytest.mark.slow

@@ -1,4 +1,5 @@
-"""Stage 1, align: how a B&W and a colour release of a film line up, written as synced pairs.
+"""Stage 1, align (``filmcolor align``): how a B&W and a colour release of a film line up, written
+as synced pairs.
 
 - ``aligner``: ``align()``, the steps put together, and the pairs written (step 6)
 - ``fields``: how the colour release's frames are made of fields, measured, and its decoding chain
@@ -8,10 +9,10 @@
 - ``overlays``: what stays put on a release (a logo, a watermark), found and left out
 - ``analysis``: shot cuts (PySceneDetect) and the picture area inside bars, as frames go by
 - ``matching``: frame descriptors, matches, the slope and candidate offsets (steps 2, 3)
-- ``segments``: which offset, or none, each B&W frame takes (step 4)
+- ``offsets``: which offset, or none, each B&W frame takes (step 4)
 - ``registration``: the picture both releases share (step 5)
 - ``folder``: the aligned folder (``AlignedFolder``, ``Manifest``), the format later stages read
-- ``pictures``: alignment.png
+- ``plots``: alignment.png and release.png
 
 Needs no torch.
 """

@@ -32,8 +32,8 @@ import numpy as np
 from ..errors import AlignmentError, NoMatch, VideoError
 from ..geometry import Box, chunks, crop_resize, inset, to_pixels
 from ..io.decoding import Decoding
+from ..io.drawing import pair_strip
 from ..io.files import atomic_dir, check_new_output
-from ..io.pictures import pair_strip
 from ..io.video import VideoInfo, probe
 from ..settings import ALIGNED, AlignSettings, as_json, with_options
 from .analysis import shot_ids
@@ -41,10 +41,10 @@ from .decode import Film, check_space, decode_both
 from .fields import FieldStructure, release_decoding
 from .folder import AlignedFolder, Manifest, SegmentRecord
 from .matching import MATCH, match
+from .offsets import Segment
 from .overlays import pair_weights
-from .pictures import alignment_plot, release_picture
+from .plots import alignment_plot, release_picture
 from .registration import find_crops
-from .segments import Segment
 
 log = logging.getLogger("filmcolor")
 

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from ..color import rgb_to_grey
+from ..colour import rgb_to_grey
 from ..errors import VideoError
 from ..geometry import Box
 from ..io.decoding import Decoding

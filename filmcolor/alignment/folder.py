@@ -28,7 +28,7 @@ from .. import __version__
 from ..errors import DatasetError
 from ..io.decoding import Decoding
 from .fields import FieldStructure
-from .segments import color_index
+from .offsets import color_index
 
 COLUMNS = ("pair", "bw_frame", "color_frame", "bw_time", "color_time", "score", "shot", "segment")
 

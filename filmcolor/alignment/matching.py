@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import NoMatch
 from ..geometry import Box, chunks, crop_resize
-from .segments import Segment, color_index, segment
+from .offsets import Segment, color_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture

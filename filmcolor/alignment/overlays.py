@@ -13,7 +13,7 @@ by a pixel for the blur around a logo's edge.
 What an overlay covers is what the release does not show: matching and registration look at the
 frames with it filled in from around it (``Inpainted``), the training loss leaves its pixels out
 (the aligned folder's mask), and the render takes the colour there from around it in the
-release's picture (``rendering.release``).
+release's picture (``rendering.release.source``).
 """
 
 from __future__ import annotations

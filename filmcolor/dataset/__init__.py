@@ -1,4 +1,4 @@
-"""Stage 2, dataset: the aligned pairs as training data.
+"""Stage 2, train (``filmcolor train``), its data: the aligned pairs as training data.
 
 - ``split``: an aligned folder opened for training (``load_aligned``), its chronological split
 - ``batches``: batches of pairs read from the memory-mapped arrays, augmented for training

@@ -16,7 +16,7 @@ import torch
 from torch.utils.data import BatchSampler, DataLoader, Dataset, Sampler
 
 from ..alignment.folder import AlignedFolder
-from ..color import rgb_to_ab
+from ..colour import rgb_to_ab
 
 
 class Batch(NamedTuple):

@@ -1,4 +1,5 @@
-"""Stage 4, evaluate: a model's (or a rendered film's) colour against the colour release, beside a
+"""Stage 4, evaluate (``filmcolor evaluate``): a model's (or a rendered film's) colour against the
+colour release, beside a
 grey film's.
 
 - ``metrics``: the colour error (a*b* with the release's lightness), colourfulness, MSE, PSNR,

@@ -22,12 +22,12 @@ import numpy as np
 import torch
 
 from ..alignment.folder import AlignedFolder
-from ..color import rgb_to_grey
+from ..colour import rgb_to_grey
 from ..dataset.split import load_aligned, split_ranges
 from ..errors import DatasetError
+from ..io.drawing import image_grid
 from ..io.files import atomic_dir
 from ..io.frames import frames_at
-from ..io.pictures import image_grid
 from ..io.video import VideoInfo, probe
 from ..model.checkpoint import load_model
 from ..settings import ALIGNED, EvaluateSettings, with_options

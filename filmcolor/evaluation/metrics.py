@@ -20,7 +20,7 @@ import torch
 from skimage.color import deltaE_ciede2000, rgb2lab
 from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
-from ..color import chroma
+from ..colour import chroma
 
 
 def _unit(frames: np.ndarray) -> torch.Tensor:

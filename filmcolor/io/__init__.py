@@ -16,5 +16,5 @@
 - ``memory``: the C allocator maps frame-sized buffers on their own: a long render's memory stays
   flat
 - ``files``: output that appears whole or not at all
-- ``pictures``: PNG pictures to check a stage by: grids of frames, captions
+- ``drawing``: PNG pictures to check a stage by: grids of frames, captions
 """

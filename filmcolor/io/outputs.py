@@ -2,7 +2,7 @@
 
 Everything about the output is decided before a frame is made (``plan_output``: the format, the
 colour tags, the sound, the start timecode, the frames' numbers). A render is written in pieces
-(``rendering.segments``): each piece of a video file is encoded by its own ffmpeg process
+(``rendering.pieces``): each piece of a video file is encoded by its own ffmpeg process
 (``writer.VideoWriter``) and the pieces joined with the sound; each piece of an image sequence is a
 folder of its frames (``SequenceWriter``: TIFF, PNG and EXR by ffmpeg's image2 muxer, DPX here,
 ``dpx.write_dpx``, with the frame rate and each frame's timecode in its header), moved into the

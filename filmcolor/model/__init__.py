@@ -1,4 +1,5 @@
-"""The model: the network that predicts a frame's colour from its grey, and its checkpoints.
+"""The model that train (stage 2) learns and render (3) and evaluate (4) use: the network that
+predicts a frame's colour from its grey, and its checkpoints.
 
 - ``unet``: the U-Net body of the FilmColorizer report
 - ``head``: what a head is (forward, decode to a*b*, loss, calibrate); the model's normalisation

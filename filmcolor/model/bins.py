@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..color import rgb_to_ab
+from ..colour import rgb_to_ab
 from .head import Head, Mix, masked_mean
 
 GRID = 10

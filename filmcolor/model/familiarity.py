@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from ..alignment.matching import signatures
-from ..color import rgb_to_ab
+from ..colour import rgb_to_ab
 
 SIDE = 16
 AB_SIDE = 4

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..color import LIGHTNESS, lab_to_rgb
+from ..colour import LIGHTNESS, lab_to_rgb
 from ..errors import ModelError
 from . import familiarity
 from .ab import ABHead

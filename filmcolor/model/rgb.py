@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..color import rgb_to_ab
+from ..colour import rgb_to_ab
 from .head import Head, Mix, blend, masked_mean, to_rgb8
 
 

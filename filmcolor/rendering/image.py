@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..color import LIGHTNESS, chroma
+from ..colour import LIGHTNESS, chroma
 from ..errors import FilmcolorError
 from ..io.files import atomic_file
 from .compose import chroma_of_ab, compose, upsample

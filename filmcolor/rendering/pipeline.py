@@ -23,12 +23,12 @@ from ..io.stream import Stream
 from ..io.video import FrameReader, VideoInfo
 from ..settings import RenderSettings
 from .compose import chroma_of_ab, upsample
-from .decisions import Plan
+from .pieces import Piece, Work, remove
 from .planes import Canvas
 from .predictor import ColourFn
-from .release import Release
-from .review import Review
-from .segments import Piece, Work, remove
+from .release.source import Release
+from .review.decisions import Plan
+from .review.facts import Review
 from .smoothing import ColourSmoother
 
 

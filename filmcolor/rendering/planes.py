@@ -22,7 +22,7 @@ import functools
 import cv2
 import numpy as np
 
-from ..color import LIGHTNESS
+from ..colour import LIGHTNESS
 from ..io.formats import PLANAR, ColourTags, OutputFormat
 from ..io.memory import Scratch
 from ..io.video import VideoInfo

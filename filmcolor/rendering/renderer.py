@@ -37,7 +37,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..alignment.analysis import PictureArea, shot_ids
-from ..color import chroma, rgb_to_grey
+from ..colour import chroma, rgb_to_grey
 from ..errors import FilmcolorError, VideoError
 from ..geometry import Box
 from ..io.files import atomic_file, check_new_output
@@ -47,17 +47,17 @@ from ..io.sequence import is_sequence
 from ..io.video import FrameReader, VideoInfo, probe
 from ..model.checkpoint import load_model
 from ..settings import RenderSettings, as_json, with_options
-from . import segments
-from .decisions import Plan
 from .image import COLOUR_WARNING, render_image
 from .jobs import Runner, run_pieces
-from .page import write_review
-from .pictures import release_plot
+from .pieces import Piece, Work, cut_pieces, film_cuts, join
 from .pipeline import PieceJob
 from .predictor import ColourFn, Predictor
-from .release import Release, load_release
-from .review import Review
-from .shots import read_shots
+from .release.source import Release, load_release
+from .review.decisions import Plan
+from .review.facts import Review
+from .review.page import write_review
+from .review.report_plot import release_plot
+from .review.shots import read_shots
 
 log = logging.getLogger("filmcolor")
 
@@ -213,7 +213,7 @@ def render_film(
     ``made_from`` names the colour's
     source (the model file), so that a later run resumes only a render of the same thing.
     ``runner`` renders the pieces left (``jobs.run_pieces`` by default: ``settings.jobs`` at a
-    time, here; ``pipelines/ray_render.py`` passes one that runs them on a Ray cluster)."""
+    time, here; ``pipelines/recipes/ray_render.py`` passes one that runs them on a Ray cluster)."""
     settings = settings or RenderSettings()
     plan = plan or Plan()
     src, out = Path(src), Path(out)
@@ -256,18 +256,18 @@ def render_film(
         width=info.width * (2 if settings.side_by_side else 1),
     )
     out = output.fmt.path  # the file, or a sequence's folder
-    work = segments.Work(out)
+    work = Work(out)
     if release is not None:  # the alignment's cuts, and shots
         shot = release.shot
         cuts = (np.flatnonzero(np.diff(shot)) + 1).tolist()
     else:
         film = {**_identity(src), "frames": [first, stop]}
-        cuts = work.cuts(film, lambda: segments.film_cuts(info, first, stop, progress))
+        cuts = work.cuts(film, lambda: film_cuts(info, first, stop, progress))
         shot = shot_ids(stop, cuts)
     spans = _spans(shot[first:stop])
     plan.resolve(stop - first, spans, _has(release, first, stop, spans))
     by_hand = plan.place(release, first) if release is not None else set()
-    pieces = segments.plan(first, stop, max(1, round(settings.segment * fps)), cuts)
+    pieces = cut_pieces(first, stop, max(1, round(settings.segment * fps)), cuts)
     work.claim(
         {
             "film": _identity(src),
@@ -320,9 +320,7 @@ def render_film(
             finish_sequence(output, [work.video(p) for p in pieces], folder, info.fps)
     else:
         final = work.path / f"joined{out.suffix}"
-        segments.join(
-            [work.video(p) for p in pieces], final, sound=output.sound, timecode=output.timecode
-        )
+        join([work.video(p) for p in pieces], final, sound=output.sound, timecode=output.timecode)
         os.replace(final, out)
     parts = [records[p.index]["review"] for p in pieces]
     summary = None
@@ -342,7 +340,7 @@ def render_film(
     return RenderResult(out, frames, time.perf_counter() - t0, summary, page)
 
 
-def _to_the_end(piece: segments.Piece, info: VideoInfo, settings: RenderSettings) -> bool:
+def _to_the_end(piece: Piece, info: VideoInfo, settings: RenderSettings) -> bool:
     """Whether a piece is read to the film's end: the last piece of a render that has no end of
     its own (the frame count a container states can be off)."""
     return piece.stop == info.frames and settings.duration is None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..io.pictures import image_grid
+from ..io.drawing import image_grid
 
 
 def report(

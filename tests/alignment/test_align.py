@@ -9,7 +9,7 @@ from conftest import truth
 
 from filmcolor.alignment.aligner import align
 from filmcolor.errors import AlignmentError, FilmcolorError, VideoError
-from pipelines.synthetic import FilmSpec, make_film_pair
+from pipelines.cases.synthetic import FilmSpec, make_film_pair
 
 
 def _pairs(out):

@@ -17,8 +17,8 @@ from filmcolor.alignment.stretches import combing, mixed_stretches
 from filmcolor.errors import AlignmentError
 from filmcolor.io.frames import frames_at
 from filmcolor.io.video import FrameReader, probe
-from pipelines.field_truth import clean_sources, picture_fields
-from pipelines.score_alignment import score
+from pipelines.scores.alignment import score
+from pipelines.scores.field_truth import clean_sources, picture_fields
 
 
 def test_a_telecined_release_yields_only_uncombed_pairs_and_its_fields_only_frames(sd_release):

@@ -6,7 +6,7 @@ import torch
 from skimage.color import rgb2lab
 
 from filmcolor.cli import main
-from filmcolor.color import rgb_to_grey
+from filmcolor.colour import rgb_to_grey
 from filmcolor.errors import DatasetError, FilmcolorError
 from filmcolor.evaluation.evaluator import evaluate
 from filmcolor.evaluation.metrics import (

@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from filmcolor.color import rgb_to_ab
+from filmcolor.colour import rgb_to_ab
 from filmcolor.errors import VideoError
 from filmcolor.io.audio import sound_of
 from filmcolor.io.decoding import Decoding

@@ -3,7 +3,7 @@
 import cv2
 import numpy as np
 
-from filmcolor.color import lab_to_rgb
+from filmcolor.colour import lab_to_rgb
 from filmcolor.model import familiarity
 
 

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
-from filmcolor.color import LIGHTNESS, chroma, rgb_to_ab, rgb_to_grey
+from filmcolor.colour import LIGHTNESS, chroma, rgb_to_ab, rgb_to_grey
 from filmcolor.io.formats import ColourTags, OutputFormat
 from filmcolor.io.video import VideoInfo
 from filmcolor.rendering.compose import (

@@ -1,9 +1,9 @@
-"""The release's chroma steadied by its neighbouring pictures' (rendering.neighbours)."""
+"""The release's chroma steadied by its neighbouring pictures' (rendering.release.neighbours)."""
 
 import cv2
 import numpy as np
 
-from filmcolor.rendering.neighbours import Neighbours
+from filmcolor.rendering.release.neighbours import Neighbours
 
 STEP = 3  # pixels the picture moves right from one film frame to the next
 

@@ -1,4 +1,4 @@
-"""The render's pieces as Ray tasks (pipelines/ray_render.py), on a local Ray instance."""
+"""The render's pieces as Ray tasks (filmcolor/rendering/ray.py), on a local Ray instance."""
 
 import os
 
@@ -23,7 +23,7 @@ def _planes(path):
 @pytest.mark.slow
 @pytest.mark.skipif(ray is None, reason="Ray is not installed: pip install -e '.[ray]'")
 def test_two_ray_tasks_render_the_film_one_process_renders(easy_pair, tiny_model, tmp_path):
-    from pipelines.ray_render import ray_runner
+    from filmcolor.rendering.ray import ray_runner
 
     pieces = []
 

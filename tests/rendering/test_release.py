@@ -9,11 +9,11 @@ import pytest
 from conftest import truth
 
 from filmcolor.cli import main
-from filmcolor.color import rgb_to_ab
+from filmcolor.colour import rgb_to_ab
 from filmcolor.evaluation.metrics import colour_error
 from filmcolor.io.video import FrameReader, probe
-from filmcolor.rendering.blend import BLEND, blend_weights
-from filmcolor.rendering.phase import register_shift
+from filmcolor.rendering.release.blend import BLEND, blend_weights
+from filmcolor.rendering.release.phase import register_shift
 from filmcolor.rendering.renderer import render
 
 

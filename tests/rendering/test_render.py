@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from filmcolor.cli import main
-from filmcolor.color import rgb_to_ab, rgb_to_grey
+from filmcolor.colour import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import ModelError
 from filmcolor.io.stream import running_stages
 from filmcolor.io.video import FrameReader, probe

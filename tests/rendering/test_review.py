@@ -8,11 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from filmcolor.color import LIGHTNESS, lab_to_rgb
+from filmcolor.colour import LIGHTNESS, lab_to_rgb
 from filmcolor.io.video import probe
-from filmcolor.rendering.page import review_data, write_json, write_page
-from filmcolor.rendering.review import Review, timecode
-from pipelines import browser as web
+from filmcolor.rendering.review.facts import Review, timecode
+from filmcolor.rendering.review.page import review_data, write_json, write_page
+from pipelines.tools import browser as web
 
 # shot, frames, frames the release has (the first ones), what it shows, model a*b*, gate
 RELEASE_AB, MODEL_AB = (25.0, 10.0), (-20.0, 30.0)

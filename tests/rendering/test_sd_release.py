@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from conftest import LOGO
 
-from filmcolor.color import chroma, rgb_to_ab
+from filmcolor.colour import chroma, rgb_to_ab
 from filmcolor.evaluation.metrics import colour_error
 from filmcolor.io.video import FrameReader, probe
-from filmcolor.rendering.chroma import chroma_offset, shift_chroma
+from filmcolor.rendering.release.chroma import chroma_offset, shift_chroma
 from filmcolor.rendering.renderer import render
-from pipelines.synthetic import FilmSpec, make_film_pair
+from pipelines.cases.synthetic import FilmSpec, make_film_pair
 
 
 def _frames(path):

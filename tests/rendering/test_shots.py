@@ -9,12 +9,12 @@ import pytest
 from conftest import flat_colour
 
 from filmcolor.cli import main
-from filmcolor.color import rgb_to_ab, rgb_to_grey
+from filmcolor.colour import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import FrameReader, probe
-from filmcolor.rendering.decisions import Plan
 from filmcolor.rendering.renderer import render_film
-from filmcolor.rendering.shots import read_shots
+from filmcolor.rendering.review.decisions import Plan
+from filmcolor.rendering.review.shots import read_shots
 from filmcolor.settings import RenderSettings
 
 STILL = (-10.0, -30.0)  # a*b* of the still given for shot 3

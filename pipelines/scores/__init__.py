@@ -1,0 +1,9 @@
+"""Scores: what filmcolor did, against a case's truth.
+
+- ``alignment``: an aligned folder against a pair's truth.json
+- ``field_truth``: which source frames each picture of a decoding chain shows
+- ``colour``: a rendered film's colour against the true colour
+- ``release_colour``: the colour release's own colour, as decoded and steadied, against the truth
+- ``chroma_edges``: whether the release's chroma gains from the B&W scan's edges
+- ``masters``: masters rendered from a scan, checked format by format
+"""
