@@ -78,7 +78,7 @@ def _cmd_align(args: argparse.Namespace) -> None:
 
     result = align(
         args.bw,
-        args.color,
+        args.colour,
         args.out,
         _settings(AlignSettings, args),
         overwrite=args.overwrite,
@@ -91,8 +91,8 @@ def _cmd_align(args: argparse.Namespace) -> None:
         f"{m.crop['color']}, confidence {m.confidence:.2f})"
     )
     overlays = "; ".join(f"{k} overlay at {v['box']} left out" for k, v in m.overlays.items())
-    decoded = m.color_decoding.describe()
-    print(f"colour release: {m.color_fields.describe()}; decoded with {decoded}")
+    decoded = m.colour_decoding.describe()
+    print(f"colour release: {m.colour_fields.describe()}; decoded with {decoded}")
     print(f"overlays: {overlays or 'none found'}")
     print(
         f"check {result.out / 'alignment.png'}, {result.out / 'samples.png'} and "
@@ -201,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
         _cmd_align,
     )
     p.add_argument("bw", type=Path, help=f"the black-and-white release: {_FILM}")
-    p.add_argument("color", type=Path, help="the colour release of the same film")
+    p.add_argument("colour", type=Path, help="the colour release of the same film")
     p.add_argument(
         "-o",
         "--out",

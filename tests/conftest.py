@@ -37,7 +37,7 @@ def easy_pair(tmp_path_factory) -> Path:
 def hard_pair(tmp_path_factory) -> Path:
     """Colour at 25 fps (PAL speed-up), zoomed 8%, one shot missing; B&W letterboxed."""
     spec = FilmSpec(
-        seed=2, color_fps=Fraction(25), color_zoom=1.08, bw_letterbox=12, drop_shot=2, bw_intro=30
+        seed=2, colour_fps=Fraction(25), colour_zoom=1.08, bw_letterbox=12, drop_shot=2, bw_intro=30
     )
     return _pair(tmp_path_factory, "hard", spec)
 
@@ -97,14 +97,14 @@ def make_dataset(path, n=96, size=32, shots=6, seed=0):
             g += np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / r**2)
         bw[i] = np.clip(40 + 180 * g / g.max(), 0, 255)
     f = bw / 255.0
-    color = (np.stack([f, f**2, 1 - f], axis=-1) * 255).astype(np.uint8)
-    folder = AlignedFolder.write(path, n, size, [(bw, color)])
+    colour = (np.stack([f, f**2, 1 - f], axis=-1) * 255).astype(np.uint8)
+    folder = AlignedFolder.write(path, n, size, [(bw, colour)])
     frames = np.arange(n)
     folder.write_pairs(
         bw_frame=frames,
-        color_frame=frames,
+        colour_frame=frames,
         bw_time=frames / 24,
-        color_time=frames / 24,
+        colour_time=frames / 24,
         score=np.ones(n),
         shot=frames * shots // n,
         segment=np.zeros(n, int),

@@ -30,7 +30,7 @@ def test_help_explains_every_option(capsys, command):
 
 
 def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, other_film):
-    color = easy_pair / "color.mp4"
+    colour = easy_pair / "color.mp4"
     text = tmp_path / "notes.mp4"
     text.write_text("hello")
     audio = tmp_path / "audio.m4a"
@@ -39,7 +39,7 @@ def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, othe
         check=True,
     )
     cut = tmp_path / "cut.mp4"
-    cut.write_bytes(color.read_bytes()[:20000])
+    cut.write_bytes(colour.read_bytes()[:20000])
     empty = tmp_path / "empty.mp4"
     empty.touch()
     cases = [
@@ -50,7 +50,7 @@ def test_align_bad_inputs_give_one_line_errors(capsys, tmp_path, easy_pair, othe
         (cut, "cut.mp4"),
     ]
     for bad, word in cases:
-        _one_line_error(*_run(capsys, "align", bad, color, "-o", tmp_path / "out")[::2], word)
+        _one_line_error(*_run(capsys, "align", bad, colour, "-o", tmp_path / "out")[::2], word)
     _one_line_error(
         *_run(
             capsys, "align", easy_pair / "bw.mp4", other_film / "color.mp4", "-o", tmp_path / "out"

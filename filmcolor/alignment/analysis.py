@@ -23,14 +23,14 @@ class CutDetector:
     their hue and saturation never change and would dilute the score.
     """
 
-    def __init__(self, fps: Fraction, gray: bool, threshold: float = 27.0, min_shot: float = 0.4):
+    def __init__(self, fps: Fraction, grey: bool, threshold: float = 27.0, min_shot: float = 0.4):
         # imported here: it takes a fifth of a second
         from scenedetect import ContentDetector, FrameTimecode
 
         self._timecode = FrameTimecode
         self.fps = Fraction(fps)
         min_len = max(1, round(min_shot * self.fps))
-        self._detector = ContentDetector(threshold=threshold, min_scene_len=min_len, luma_only=gray)
+        self._detector = ContentDetector(threshold=threshold, min_scene_len=min_len, luma_only=grey)
         self._index = 0
         self.cuts: list[int] = []
 
@@ -73,10 +73,10 @@ class PictureArea:
         self.rows = np.zeros(side * 256, np.int64)
         self.cols = np.zeros(side * 256, np.int64)
 
-    def update(self, gray: np.ndarray) -> None:
+    def update(self, grey: np.ndarray) -> None:
         """Count a batch of grey frames (n, side, side)."""
         offsets = np.arange(self.side) * 256
-        for hist, means in ((self.rows, gray.mean(axis=2)), (self.cols, gray.mean(axis=1))):
+        for hist, means in ((self.rows, grey.mean(axis=2)), (self.cols, grey.mean(axis=1))):
             hist += np.bincount(
                 (offsets + np.rint(means).astype(np.int64)).ravel(), minlength=len(hist)
             )

@@ -61,20 +61,20 @@ class Scratch:
     """One release's small frames going into its scratch file(s), scanned on the way for the
     picture area and (the B&W release) the shot cuts."""
 
-    def __init__(self, info: VideoInfo, side: int, gray: bool, path: Path):
-        self.info, self.side, self.gray, self.path = info, side, gray, path
-        self.grey_path = path if gray else path.with_suffix(".grey.u8")
+    def __init__(self, info: VideoInfo, side: int, grey: bool, path: Path):
+        self.info, self.side, self.grey, self.path = info, side, grey, path
+        self.grey_path = path if grey else path.with_suffix(".grey.u8")
         self.area = PictureArea(side)
         self.static = StaticPixels(side)
-        self.cuts = CutDetector(info.fps, gray=True) if gray else None
+        self.cuts = CutDetector(info.fps, grey=True) if grey else None
         self.n = 0
         self._files = contextlib.ExitStack()
         self._out = self._files.enter_context(open(path, "wb"))
-        self._grey_out = None if gray else self._files.enter_context(open(self.grey_path, "wb"))
+        self._grey_out = None if grey else self._files.enter_context(open(self.grey_path, "wb"))
 
     def add(self, batch: np.ndarray) -> None:
         self._out.write(batch.tobytes())
-        g = batch if self.gray else rgb_to_grey(batch)
+        g = batch if self.grey else rgb_to_grey(batch)
         if self._grey_out:
             self._grey_out.write(g.tobytes())
         self.area.update(g)
@@ -92,7 +92,7 @@ class Scratch:
                 "more to align"
             )
         grey = ScratchFrames(self.grey_path, self.n, (self.side, self.side))
-        frames = grey if self.gray else ScratchFrames(self.path, self.n, (self.side, self.side, 3))
+        frames = grey if self.grey else ScratchFrames(self.path, self.n, (self.side, self.side, 3))
         box = self.area.box()
         mask, overlay = self.static.mask(box), None
         if mask is not None:
@@ -110,7 +110,7 @@ class Scratch:
 
 def decode_both(
     bw: VideoInfo,
-    color: VideoInfo,
+    colour: VideoInfo,
     side: int,
     scratch: Path,
     progress: bool,
@@ -121,7 +121,7 @@ def decode_both(
     same ffmpeg process, its YCbCr matrix)."""
     decoding = decoding or Decoding()
     bar = tqdm(
-        total=bw.frames + decoding.count(color),
+        total=bw.frames + decoding.count(colour),
         unit="frame",
         desc="decoding",
         disable=not progress,
@@ -130,14 +130,14 @@ def decode_both(
     with (
         bar,
         Scratch(bw, side, True, scratch / "bw.u8") as bw_s,
-        Scratch(color, side, False, scratch / "color.u8") as color_s,
+        Scratch(colour, side, False, scratch / "color.u8") as colour_s,
     ):
         with Stream() as stream:
-            jobs = ((bw, bw_s, "gray", None), (color, color_s, "rgb24", decoding))
+            jobs = ((bw, bw_s, "gray", None), (colour, colour_s, "rgb24", decoding))
             for info, target, fmt, how in jobs:
                 reader = FrameReader(info, size=(side, side), pix_fmt=fmt, batch=64, decoding=how)
                 stream.sink(
                     stream.source(reader),
                     lambda batch, t=target: (t.add(batch), bar.update(len(batch))),
                 )
-        return bw_s.film(), color_s.film()
+        return bw_s.film(), colour_s.film()

@@ -28,9 +28,15 @@ from .. import __version__
 from ..errors import DatasetError
 from ..io.decoding import Decoding
 from .fields import FieldStructure
-from .offsets import color_index
+from .offsets import colour_index
 
 COLUMNS = ("pair", "bw_frame", "color_frame", "bw_time", "color_time", "score", "shot", "segment")
+
+
+def _spelt(data: dict, old: str, new: str) -> dict:
+    """``data`` with its keys that start with ``old`` starting with ``new``: the files keep the
+    spelling of their names (``color.npy``, ``color_frame``), the code spells colour."""
+    return {new + k[len(old) :] if k.startswith(old) else k: v for k, v in data.items()}
 
 
 @dataclass(frozen=True)
@@ -40,8 +46,8 @@ class SegmentRecord:
 
     bw_start: int
     bw_end: int
-    color_start: int
-    color_end: int
+    colour_start: int
+    colour_end: int
     offset: float
     score: float
 
@@ -67,37 +73,41 @@ class Manifest:
     confidence: float  # median similarity of the pairs
     # how the colour release's frames are made of fields, and the decoding that makes its
     # pictures (the chain, the YCbCr matrix): pairs.csv's colour frames are its pictures
-    color_fields: FieldStructure = FieldStructure("progressive", chosen="unknown")
-    color_decoding: Decoding = Decoding()
-    color_pictures: int = 0  # pictures of the colour release through its decoding
+    colour_fields: FieldStructure = FieldStructure("progressive", chosen="unknown")
+    colour_decoding: Decoding = Decoding()
+    colour_pictures: int = 0  # pictures of the colour release through its decoding
     overlays: dict = field(default_factory=dict)  # "bw", "color": Overlay.to_json() where found
     filmcolor_version: str = __version__
 
     def to_json(self) -> dict:
         data = dataclasses.asdict(self)
-        data["color_fields"] = self.color_fields.to_json()
-        data["color_decoding"] = self.color_decoding.to_json()
-        return data
+        data["colour_fields"] = self.colour_fields.to_json()
+        data["colour_decoding"] = self.colour_decoding.to_json()
+        data["segments"] = [_spelt(s, "colour_", "color_") for s in data["segments"]]
+        return _spelt(data, "colour_", "color_")
 
     @classmethod
     def from_json(cls, data: dict) -> Manifest:
+        data = _spelt(data, "color_", "colour_")
         fields = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in fields}
-        values["segments"] = tuple(SegmentRecord(**s) for s in data["segments"])
+        values["segments"] = tuple(
+            SegmentRecord(**_spelt(s, "color_", "colour_")) for s in data["segments"]
+        )
         values["bw_cuts"] = tuple(int(c) for c in data["bw_cuts"])
-        values["color_fields"] = FieldStructure.from_json(data.get("color_fields"))
-        values["color_decoding"] = Decoding.from_json(data.get("color_decoding"))
+        values["colour_fields"] = FieldStructure.from_json(data.get("colour_fields"))
+        values["colour_decoding"] = Decoding.from_json(data.get("colour_decoding"))
         return cls(**values)
 
-    def color_frames(self, n: int, color_frames: int | None = None) -> np.ndarray:
+    def colour_frames(self, n: int, colour_frames: int | None = None) -> np.ndarray:
         """The colour frame shown with each of the first ``n`` B&W frames, -1 where none (or, given
         the colour release's length, where the line runs past its end)."""
         out = np.full(n, -1, np.int64)
         for seg in self.segments:
             b = np.arange(seg.bw_start, min(seg.bw_end, n))
-            out[b] = color_index(b, self.frame_ratio, seg.offset)
-        if color_frames is not None:
-            out[out >= color_frames] = -1
+            out[b] = colour_index(b, self.frame_ratio, seg.offset)
+        if colour_frames is not None:
+            out[out >= colour_frames] = -1
         return out
 
 
@@ -107,8 +117,8 @@ class AlignedFolder:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._manifest: Manifest | None = None
-        self.bw = self.color = None  # memory-mapped arrays, once opened
-        self.shots = self.frames = self.color_frames = np.zeros(0, np.int64)
+        self.bw = self.colour = None  # memory-mapped arrays, once opened
+        self.shots = self.frames = self.colour_frames = np.zeros(0, np.int64)
 
     # --- writing (align)
 
@@ -128,9 +138,9 @@ class AlignedFolder:
                 header = {"descr": "|u1", "fortran_order": False, "shape": shapes[name]}
                 np.lib.format.write_array_header_1_0(f, header)
             start = {name: f.tell() for name, f in files.items()}
-            for bw, color in batches:
+            for bw, colour in batches:
                 fb.write(np.ascontiguousarray(bw, np.uint8).tobytes())
-                fc.write(np.ascontiguousarray(color, np.uint8).tobytes())
+                fc.write(np.ascontiguousarray(colour, np.uint8).tobytes())
             for name, f in files.items():
                 if f.tell() - start[name] != int(np.prod(shapes[name])):
                     raise RuntimeError(f"{f.name}: not the {shapes[name]} array it was to hold")
@@ -140,7 +150,7 @@ class AlignedFolder:
         """``pairs.csv`` from one array per column (``COLUMNS``; ``pair`` is the row number); times
         in seconds, scores as similarities."""
         n = len(columns["bw_frame"])
-        columns = {"pair": np.arange(n), **columns}
+        columns = {"pair": np.arange(n), **_spelt(columns, "colour_", "color_")}
         missing = set(COLUMNS) - set(columns)
         if missing:
             raise TypeError(f"pairs.csv needs the columns {', '.join(sorted(missing))}")
@@ -152,7 +162,7 @@ class AlignedFolder:
                 writer.writerow([formats.get(c, "{}").format(columns[c][i]) for c in COLUMNS])
         self.shots = np.asarray(columns["shot"], np.int64)
         self.frames = np.asarray(columns["bw_frame"], np.int64)
-        self.color_frames = np.asarray(columns["color_frame"], np.int64)
+        self.colour_frames = np.asarray(columns["color_frame"], np.int64)
 
     def write_overlays(self, pairs: np.ndarray, masks: dict[str, np.ndarray]) -> None:
         """``overlay.npz``: the pairs' pixel weights (S, S) and each release's overlay mask."""
@@ -189,7 +199,7 @@ class AlignedFolder:
                 )
         try:
             bw = np.load(path / "bw.npy", mmap_mode="r")
-            color = np.load(path / "color.npy", mmap_mode="r")
+            colour = np.load(path / "color.npy", mmap_mode="r")
         except (ValueError, OSError) as e:
             raise DatasetError(f"{path}: cannot read its arrays ({e})") from None
         n = len(bw)
@@ -197,10 +207,10 @@ class AlignedFolder:
             raise DatasetError(
                 f"{path}/bw.npy: expected N x S x S uint8 grey frames, found {bw.shape} {bw.dtype}"
             )
-        if color.dtype != np.uint8 or color.shape != (n, *bw.shape[1:], 3):
+        if colour.dtype != np.uint8 or colour.shape != (n, *bw.shape[1:], 3):
             raise DatasetError(
                 f"{path}/color.npy: expected {n} x {bw.shape[1]} x {bw.shape[2]} x 3 uint8, found "
-                f"{color.shape} {color.dtype}"
+                f"{colour.shape} {colour.dtype}"
             )
         try:
             with open(path / "pairs.csv", newline="") as f:
@@ -215,8 +225,8 @@ class AlignedFolder:
         if len(rows) != n:
             raise DatasetError(f"{path}: pairs.csv has {len(rows)} rows for {n} frame pairs")
         columns = np.array(rows, np.int64).reshape(-1, 3).T
-        folder.bw, folder.color = bw, color
-        folder.shots, folder.frames, folder.color_frames = columns
+        folder.bw, folder.colour = bw, colour
+        folder.shots, folder.frames, folder.colour_frames = columns
         return folder
 
     @property

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import NoMatch
 from ..geometry import Box, chunks, crop_resize
-from .offsets import Segment, color_index, segment
+from .offsets import Segment, colour_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture
@@ -138,7 +138,7 @@ def _search(
     bd: np.ndarray,
     cd: np.ndarray,
     q: np.ndarray,
-    color_ok: np.ndarray,
+    colour_ok: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The SEARCH_K most similar distinct colour places of each queried B&W frame ``q``.
@@ -150,11 +150,11 @@ def _search(
     and similarities, flat, for the matches at or above MATCH."""
     nc = len(cd)
     cstep = 2 if nc > 2000 else 1
-    cs = np.flatnonzero(color_ok)
+    cs = np.flatnonzero(colour_ok)
     cs = cs[::cstep]
     if len(cs) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32)
-    proj = _projection(cd, color_ok, rng)
+    proj = _projection(cd, colour_ok, rng)
     cp = _project(cd[cs], proj)  # (m, dim)
     m = len(cp)
     g = NMS_GROUP if m >= 4 * NMS_GROUP * SEARCH_K else 1
@@ -192,7 +192,7 @@ def _search(
         sim = np.empty(len(b), np.float32)
         for sl in chunks(len(b), 65536):
             sim[sl] = _dots(bd[b[sl]], cd[cc[sl]])
-        sim[~color_ok[cc]] = -2.0
+        sim[~colour_ok[cc]] = -2.0
         better = sim > best_s
         best_s[better], best_c[better] = sim[better], cc[better]
     keep = best_s >= MATCH
@@ -334,9 +334,9 @@ def _local_candidates(
 
 def match(
     bw_grey,
-    color_grey,
+    colour_grey,
     bw_box: Box,
-    color_box: Box,
+    colour_box: Box,
     cuts: list[int],
     fps: float,
     rng: np.random.Generator,
@@ -348,16 +348,16 @@ def match(
     candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search;
     ``joins``, colour frames where the release's timeline may jump (``segments.segment``)."""
     bd, bc = descriptors(bw_grey, bw_box)
-    cd, cc = descriptors(color_grey, color_box)
-    bw_flat, color_flat = bc < FLAT, cc < FLAT
-    nb, nc = len(bw_grey), len(color_grey)
+    cd, cc = descriptors(colour_grey, colour_box)
+    bw_flat, colour_flat = bc < FLAT, cc < FLAT
+    nb, nc = len(bw_grey), len(colour_grey)
     if known is None:
         # Query every B&W frame while the search stays within its budget, a subsample beyond.
         stride = max(1, int(np.ceil(nb * nc / 2 / SEARCH_BUDGET)))
         q = np.flatnonzero(~bw_flat)[::stride]
-        if len(q) < 2 or (~color_flat).sum() < 2:
+        if len(q) < 2 or (~colour_flat).sum() < 2:
             raise NoMatch("too few frames match")
-        qb, qc, qs = _search(bd, cd, q, ~color_flat, rng)
+        qb, qc, qs = _search(bd, cd, q, ~colour_flat, rng)
         if len(qb) < 2:
             raise NoMatch("too few frames match")
         best = np.lexsort((-qs, qb))
@@ -371,7 +371,7 @@ def match(
     else:
         slope, candidates = known
     segments, state, score = segment(
-        bd, bw_flat, cd, color_flat, slope, candidates, cuts, fps, MATCH, bc, cc, joins
+        bd, bw_flat, cd, colour_flat, slope, candidates, cuts, fps, MATCH, bc, cc, joins
     )
     if slope != 1.0:
         refine_phase(segments, score, bd, cd, slope)
@@ -387,7 +387,7 @@ def refine_phase(
         frames = np.arange(seg.bw_start, seg.bw_end)
         best = None
         for phase in np.arange(-0.5, 0.5, 0.0625):
-            ci = color_index(frames, slope, seg.offset + phase)
+            ci = colour_index(frames, slope, seg.offset + phase)
             if ci.min() < 0 or ci.max() >= len(cd):
                 continue
             sim = np.einsum("ij,ij->i", bd[frames], cd[ci], dtype=np.float32)

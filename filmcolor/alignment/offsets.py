@@ -28,7 +28,7 @@ DRIFT_MARGIN = 0.01
 DRIFT_SHARE = 0.3
 
 
-def color_index(b: np.ndarray | int, slope: float, offset: float) -> np.ndarray:
+def colour_index(b: np.ndarray | int, slope: float, offset: float) -> np.ndarray:
     """The colour frame shown with B&W frame(s) ``b`` on the line ``slope * b + offset``."""
     return np.rint(np.asarray(b) * slope + offset).astype(np.int64)
 
@@ -42,22 +42,22 @@ class Segment:
     offset: float
     score: float
 
-    def color_index(self, b: np.ndarray | int, slope: float) -> np.ndarray:
-        return color_index(b, slope, self.offset)
+    def colour_index(self, b: np.ndarray | int, slope: float) -> np.ndarray:
+        return colour_index(b, slope, self.offset)
 
 
 def segment(
     bw_desc: np.ndarray,
     bw_flat: np.ndarray,
-    color_desc: np.ndarray,
-    color_flat: np.ndarray,
+    colour_desc: np.ndarray,
+    colour_flat: np.ndarray,
     slope: float,
     candidates: list[tuple[float, int, int]],
     cuts: list[int],
     fps: float,
     threshold: float,
     bw_contrast: np.ndarray | None = None,
-    color_contrast: np.ndarray | None = None,
+    colour_contrast: np.ndarray | None = None,
     joins: list[int] = (),
 ) -> tuple[list[Segment], np.ndarray, np.ndarray]:
     """Viterbi over B&W frames: each frame takes one candidate offset or none.
@@ -74,7 +74,7 @@ def segment(
     its decoding changes kind, ``Decoding.joins``): the B&W frames each candidate shows within
     JOIN_SLACK of one change offset as cheaply as at a cut, though mid-shot. Returns the kept
     segments, each B&W frame's segment (-1: none) and its similarity there."""
-    n, nc = len(bw_desc), len(color_desc)
+    n, nc = len(bw_desc), len(colour_desc)
     if not candidates:
         return [], np.full(n, -1), np.zeros(n, np.float32)
     bounds = np.array([0, *cuts, n])
@@ -82,7 +82,7 @@ def segment(
     offs, los, his, parts_e, parts_s, parts_w = [], [], [], [], [], []
     for off, a, b in _widened(candidates, bounds, margin, n):
         frames = np.arange(a, b)
-        ci = color_index(frames, slope, off)
+        ci = colour_index(frames, slope, off)
         # Frames whose colour frame lies beyond an end of the colour film stay in the state and
         # score as "none" does: the B&W film running on past the release is no evidence against
         # the offset, and must not cost the change of offset leaving it mid-shot would.
@@ -94,13 +94,13 @@ def segment(
         for sl in range(0, len(frames), 65536):
             f, c = frames[sl : sl + 65536], ci[sl : sl + 65536]
             sim[sl : sl + 65536] = np.einsum(
-                "ij,ij->i", bw_desc[f], color_desc[c], dtype=np.float32
+                "ij,ij->i", bw_desc[f], colour_desc[c], dtype=np.float32
             )
         weight = np.ones(len(frames), np.float32)
-        if bw_contrast is not None and color_contrast is not None:
-            lowest = np.minimum(bw_contrast[frames], color_contrast[ci])
+        if bw_contrast is not None and colour_contrast is not None:
+            lowest = np.minimum(bw_contrast[frames], colour_contrast[ci])
             weight = np.clip((lowest - FLAT_CONTRAST) / (FAINT - FLAT_CONTRAST), 0.0, 1.0)
-        weight[bw_flat[frames] | color_flat[ci] | ~ok] = 0.0
+        weight[bw_flat[frames] | colour_flat[ci] | ~ok] = 0.0
         e = (sim - threshold) * weight
         offs.append(off)
         los.append(int(frames[0]))
@@ -193,7 +193,7 @@ def segment(
                 s0, s1 = good[0], good[-1] + 1
                 runs.append((int(a + s0), int(a + s1), offs[j], sim[s0:s1], w[s0:s1]))
 
-    runs = [r for r in runs if not _drifts(r, bw_desc, color_desc, slope)]
+    runs = [r for r in runs if not _drifts(r, bw_desc, colour_desc, slope)]
 
     def alternatives(a: int, b: int) -> list[tuple[float, np.ndarray, np.ndarray]]:
         """Every other candidate's similarities over B&W frames [a, b), where it covers them."""
@@ -227,7 +227,7 @@ def _widened(
     return merged
 
 
-def _drifts(run: tuple, bw_desc: np.ndarray, color_desc: np.ndarray, slope: float) -> bool:
+def _drifts(run: tuple, bw_desc: np.ndarray, colour_desc: np.ndarray, slope: float) -> bool:
     """Whether a run's offset is only where the truth passes by: the colour release's picture
     drifts against the B&W film there (video deinterlaced at another rate, a speed change), so a
     neighbouring offset matches better than the run's on more than DRIFT_SHARE of its informative
@@ -238,9 +238,9 @@ def _drifts(run: tuple, bw_desc: np.ndarray, color_desc: np.ndarray, slope: floa
         return False
     beaten = np.zeros(len(frames), bool)
     for d in (-2, -1, 1, 2):
-        ci = color_index(frames, slope, off + d)
-        ok = (ci >= 0) & (ci < len(color_desc))
-        near = np.einsum("ij,ij->i", bw_desc[frames[ok]], color_desc[ci[ok]], dtype=np.float32)
+        ci = colour_index(frames, slope, off + d)
+        ok = (ci >= 0) & (ci < len(colour_desc))
+        near = np.einsum("ij,ij->i", bw_desc[frames[ok]], colour_desc[ci[ok]], dtype=np.float32)
         beaten[ok] |= near > sim[w >= 0.5][ok] + DRIFT_MARGIN
     return float(beaten.mean()) > DRIFT_SHARE
 
@@ -268,7 +268,7 @@ def _select_segments(
     claimed = np.zeros(nc, bool)
     pieces = []
     for a, b, off, sim, w in sorted(runs, key=lambda r: -_mean(r[3], r[4])):
-        ci = color_index(np.arange(a, b), slope, off)
+        ci = colour_index(np.arange(a, b), slope, off)
         free = ~claimed[ci]
         edges = np.flatnonzero(np.diff(np.concatenate([[0], free.astype(np.int8), [0]])))
         for s0, s1 in zip(edges[::2], edges[1::2]):
@@ -283,7 +283,7 @@ def _select_segments(
             best = None
             for off2, sim2, w2 in alternatives(a + s0, a + s1):
                 m2 = _mean(sim2, w2)
-                c2 = color_index(np.arange(a + s0, a + s1), slope, off2)
+                c2 = colour_index(np.arange(a + s0, a + s1), slope, off2)
                 if off2 != off and m2 >= need and (best is None or m2 > best[0]):
                     if (c2 >= 0).all() and (c2 < nc).all() and not claimed[c2].any():
                         best = (m2, off2, sim2, c2)

@@ -39,9 +39,9 @@ def alignment_plot(
     img = np.full((h, w, 3), 255, np.uint8)
     xmax, ymax = durations
 
-    def xy(t_bw, t_color):
+    def xy(t_bw, t_colour):
         x = left + np.asarray(t_bw) / xmax * (w - left - right)
-        y = h - bottom - np.asarray(t_color) / ymax * (h - top - bottom)
+        y = h - bottom - np.asarray(t_colour) / ymax * (h - top - bottom)
         return np.rint(x).astype(int), np.rint(y).astype(int)
 
     for cut in cuts:
@@ -58,8 +58,8 @@ def alignment_plot(
                 cv2.line(img, (int(x), h - bottom), (int(x), h - bottom + 4), (0, 0, 0), 1)
                 text(img, f"{t:g}", (int(x) - 8, h - bottom + 18))
     cv2.rectangle(img, (left, top), (w - right, h - bottom), (0, 0, 0), 1)
-    for k, (t_bw, t_color) in enumerate(segments):
-        x, y = xy(t_bw, t_color)
+    for k, (t_bw, t_colour) in enumerate(segments):
+        x, y = xy(t_bw, t_colour)
         cv2.line(
             img, (int(x[0]), int(y[0])), (int(x[1]), int(y[1])), (255, 200, 150), 9, cv2.LINE_AA
         )
@@ -86,7 +86,7 @@ def alignment_plot(
 
 def release_picture(
     path: Path,
-    color: VideoInfo,
+    colour: VideoInfo,
     decoding: Decoding,
     moment: int,
     crop: Box,
@@ -102,10 +102,10 @@ def release_picture(
         # by parts (near, not exact: a picture for the eye).
         ratio = decoding.cycle[0] / decoding.cycle[1]
         if decoding.parts and decoding.fps:
-            ratio = float(color.fps / decoding.fps)
+            ratio = float(colour.fps / decoding.fps)
         first = max(0, round(moment * ratio))
         plain = Decoding(matrix=decoding.matrix, full_range=decoding.full_range)
-        x0, y0, x1, y1 = to_pixels(crop, color.width, color.height)
+        x0, y0, x1, y1 = to_pixels(crop, colour.width, colour.height)
         cx, cy, half = (x0 + x1) // 2, (y0 + y1) // 2, max(24, (x1 - x0) // 8)
         detail = (cx - half, cy - half * 3 // 4, 2 * half, 3 * half // 2)
         for title, how, start in (
@@ -120,7 +120,7 @@ def release_picture(
         ):
             tiles = [
                 cv2.resize(f, (240, 180), interpolation=cv2.INTER_NEAREST)
-                for f in frames_at(color, range(start, start + 5), crop=detail, decoding=how)
+                for f in frames_at(colour, range(start, start + 5), crop=detail, decoding=how)
             ]
             rows.append(labelled(_strip(tiles), f"{title}: frames {start}-{start + 4} (detail)"))
     for name, info, k, mask in overlays:

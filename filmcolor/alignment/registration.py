@@ -20,18 +20,18 @@ log = logging.getLogger("filmcolor")
 
 
 def register(
-    bw_img: np.ndarray, color_img: np.ndarray, bw_box: Box, color_box: Box
+    bw_img: np.ndarray, colour_img: np.ndarray, bw_box: Box, colour_box: Box
 ) -> tuple[np.ndarray, float] | None:
     """Scale and shift (sx, sy, tx, ty) mapping B&W frame coordinates (fractions) to colour ones, by
     ECC on two grey frames, with its correlation; None if ECC fails."""
     side = bw_img.shape[0]
     template = cv2.GaussianBlur(cv2.equalizeHist(bw_img), (0, 0), 1.0).astype(np.float32)
-    moving = cv2.GaussianBlur(cv2.equalizeHist(color_img), (0, 0), 1.0).astype(np.float32)
+    moving = cv2.GaussianBlur(cv2.equalizeHist(colour_img), (0, 0), 1.0).astype(np.float32)
     mask = np.zeros_like(bw_img)
     x0, y0, x1, y1 = to_pixels(inset(bw_box, 0.02), side, side)
     mask[y0:y1, x0:x1] = 255
     bx0, by0, bx1, by1 = bw_box
-    cx0, cy0, cx1, cy1 = color_box
+    cx0, cy0, cx1, cy1 = colour_box
     # Two starting guesses: the frames show the same area, or the two picture areas do.
     guesses = [(1.0, 1.0, 0.0, 0.0)]
     sx, sy = (cx1 - cx0) / (bx1 - bx0), (cy1 - cy0) / (by1 - by0)
@@ -59,11 +59,11 @@ def register(
 
 def find_crops(
     bw_grey,
-    color_grey,
+    colour_grey,
     bw_active: Box,
-    color_active: Box,
+    colour_active: Box,
     bw_frames: np.ndarray,
-    color_frames: np.ndarray,
+    colour_frames: np.ndarray,
     score: np.ndarray,
 ) -> tuple[Box, Box]:
     """Common picture area of both releases, as fractions of each frame, from grey frames (n, s, s)
@@ -75,16 +75,16 @@ def find_crops(
     params = []
     for i in (s[np.argmax(score[s])] for s in stretches):
         found = register(
-            bw_grey[bw_frames[i]], color_grey[color_frames[i]], bw_active, color_active
+            bw_grey[bw_frames[i]], colour_grey[colour_frames[i]], bw_active, colour_active
         )
         if found and found[1] > 0.5:
             params.append(found[0])
     if len(params) < 3:
         log.warning("could not register the two pictures; assuming they show the same area")
-        return bw_active, color_active
+        return bw_active, colour_active
     sx, sy, tx, ty = np.median(np.array(params), axis=0)
     # Common area in B&W fractions: inside the B&W picture and mapping inside the colour picture.
-    cx0, cy0, cx1, cy1 = color_active
+    cx0, cy0, cx1, cy1 = colour_active
     bx0, by0, bx1, by1 = bw_active
     x0 = max(bx0, (cx0 - tx) / sx)
     x1 = min(bx1, (cx1 - tx) / sx)
@@ -93,5 +93,10 @@ def find_crops(
     if x1 - x0 < 0.2 or y1 - y0 < 0.2:
         raise NoMatch("the two pictures share too little area")
     bw_box = inset((x0, y0, x1, y1), 0.01)
-    color_box = (bw_box[0] * sx + tx, bw_box[1] * sy + ty, bw_box[2] * sx + tx, bw_box[3] * sy + ty)
-    return bw_box, color_box
+    colour_box = (
+        bw_box[0] * sx + tx,
+        bw_box[1] * sy + ty,
+        bw_box[2] * sx + tx,
+        bw_box[3] * sy + ty,
+    )
+    return bw_box, colour_box

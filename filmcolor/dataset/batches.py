@@ -71,10 +71,10 @@ class PairBatches(Dataset):
 
     def __getitem__(self, indices: list[int]) -> Batch:
         idx = np.sort(np.asarray(indices))
-        color = resized(self.data.color[idx], self.size)
+        colour = resized(self.data.colour[idx], self.size)
         grey = torch.from_numpy(resized(self.data.bw[idx], self.size).astype(np.float32))
-        rgb = torch.from_numpy(color.astype(np.float32))
-        ab = torch.from_numpy(rgb_to_ab(color)).permute(0, 3, 1, 2)
+        rgb = torch.from_numpy(colour.astype(np.float32))
+        ab = torch.from_numpy(rgb_to_ab(colour)).permute(0, 3, 1, 2)
         mask = None if self.weights is None else self.weights.expand(len(idx), -1, -1).clone()
         if self.augment:
             mirror = torch.from_numpy(self.rng.random(len(idx)) < 0.5)

@@ -151,7 +151,7 @@ def evaluate_video(
         crops = aligned.manifest.crop
         pred = _frames(probe(video, input_fps), crops["bw"], data.frames[keep], data.size)
         target = _frames(
-            probe(reference, input_fps), crops["color"], data.color_frames[keep], data.size
+            probe(reference, input_fps), crops["color"], data.colour_frames[keep], data.size
         )
         shutil.rmtree(tmp / "aligned")
         grey = rgb_to_grey(pred)

@@ -54,6 +54,6 @@ def score_split(
     ``sample``) at its ``size``; also the frames scored (grey, prediction, colour release; resized
     to ``size``)."""
     keep, consecutive = sample(data, r, most=most)
-    grey, target = resized(data.bw[keep], size), resized(data.color[keep], size)
+    grey, target = resized(data.bw[keep], size), resized(data.colour[keep], size)
     pred = colorize(net, grey)
     return score_pairs(grey, pred, target, consecutive), (grey, pred, target)

@@ -230,16 +230,16 @@ def _graph(parts) -> str:
     return ";".join([head, *branches, tail])
 
 
-def colour_matrix(color_space: str, color_range: str, height: int, name: str) -> tuple[str, bool]:
+def colour_matrix(colour_space: str, color_range: str, height: int, name: str) -> tuple[str, bool]:
     """The YCbCr matrix and range a file's pictures were made with, from its tags; an untagged
     file is taken as BT.601 up to 576 lines (SD) and BT.709 above (HD), and the log says so."""
-    matrix = _MATRICES.get(color_space or "")
+    matrix = _MATRICES.get(colour_space or "")
     if matrix is None:
         matrix = "bt601" if height <= 576 else "bt709"
         log.info(
             "%s: no colour-matrix tag%s; read as %s (%s)",
             name,
-            f" ({color_space})" if color_space and color_space != "unknown" else "",
+            f" ({colour_space})" if colour_space and colour_space != "unknown" else "",
             matrix.upper().replace("BT", "BT."),
             "SD" if height <= 576 else "HD",
         )

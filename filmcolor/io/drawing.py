@@ -57,11 +57,11 @@ def image_grid(
     write_png(path, grid)
 
 
-def pair_strip(path: Path, bw: np.ndarray, color: np.ndarray, labels: Sequence[str]) -> None:
+def pair_strip(path: Path, bw: np.ndarray, colour: np.ndarray, labels: Sequence[str]) -> None:
     """Sample pairs side by side: one column per pair, the B&W frame above its colour frame."""
     pad = 4
     cols = []
-    for b, c, text in zip(bw, color, labels):
+    for b, c, text in zip(bw, colour, labels):
         gap = np.full((pad, b.shape[1], 3), 255, np.uint8)
         cols.append(labelled(np.vstack([b, gap, c]), text))
     gap = np.full((cols[0].shape[0], pad, 3), 255, np.uint8)

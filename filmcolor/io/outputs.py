@@ -1,6 +1,6 @@
 """A rendered film's output: a video file or an image sequence, with its sound and its timecode.
 
-Everything about the output is decided before a frame is made (``plan_output``: the format, the
+Everything about the output is decided before a frame is made (``film_output``: the format, the
 colour tags, the sound, the start timecode, the frames' numbers). A render is written in pieces
 (``rendering.pieces``): each piece of a video file is encoded by its own ffmpeg process
 (``writer.VideoWriter``) and the pieces joined with the sound; each piece of an image sequence is a
@@ -56,7 +56,7 @@ class FilmOutput:
         return add(self.timecode, k - self.first_frame, fps) if self.timecode else None
 
 
-def plan_output(
+def film_output(
     info: VideoInfo,
     out: str | Path,
     *,
@@ -113,17 +113,17 @@ def atomic_output(fmt: OutputFormat, overwrite: bool) -> Iterator[Path]:
 
 
 def open_writer(
-    plan: FilmOutput, target: Path, width: int, height: int, fps: Fraction, first: int, sar=1
+    output: FilmOutput, target: Path, width: int, height: int, fps: Fraction, first: int, sar=1
 ):
     """A writer of frames in ``plan.fmt``'s layout, from film frame ``first`` on, into ``target``
     (a file, or a folder for a sequence's frames); used in a ``with`` block. The sound and the
     timecode of a video file are put in when its pieces are joined."""
-    fmt = plan.fmt
+    fmt = output.fmt
     if fmt.sequence:
         target.mkdir(exist_ok=True)
-        timecode = plan.timecode_of(first, fps)
+        timecode = output.timecode_of(first, fps)
         return SequenceWriter(
-            fmt, target, width, height, fps, plan.colour, timecode, plan.number(first)
+            fmt, target, width, height, fps, output.colour, timecode, output.number(first)
         )
     return VideoWriter(
         target,
@@ -136,7 +136,7 @@ def open_writer(
         pix_fmt=fmt.pix_fmt,
         source_pix_fmt=fmt.pix_fmt,
         sar=Fraction(sar),
-        colour=plan.colour,
+        colour=output.colour,
         options=fmt.options,
     )
 
@@ -213,7 +213,7 @@ class SequenceWriter:
             self.abort()
 
 
-def finish_sequence(plan: FilmOutput, pieces: list[Path], folder: Path, fps: Fraction) -> int:
+def finish_sequence(output: FilmOutput, pieces: list[Path], folder: Path, fps: Fraction) -> int:
     """The frames of every piece (folders of frames) moved into the sequence's ``folder``, its
     sound written beside them and ``sequence.json`` describing them; the number of frames."""
     frames = 0
@@ -221,15 +221,15 @@ def finish_sequence(plan: FilmOutput, pieces: list[Path], folder: Path, fps: Fra
         for file in sorted(piece.iterdir()):
             os.replace(file, folder / file.name)
             frames += 1
-    if plan.sound is not None:
-        seconds = to_frames(plan.timecode, fps) / fps if plan.timecode else None
-        write_wav(plan.sound, folder / SOUND, None if seconds is None else float(seconds))
-    (folder / SIDECAR).write_text(json.dumps(_description(plan, frames, fps), indent=2) + "\n")
+    if output.sound is not None:
+        seconds = to_frames(output.timecode, fps) / fps if output.timecode else None
+        write_wav(output.sound, folder / SOUND, None if seconds is None else float(seconds))
+    (folder / SIDECAR).write_text(json.dumps(_description(output, frames, fps), indent=2) + "\n")
     return frames
 
 
-def _description(plan: FilmOutput, frames: int, fps: Fraction) -> dict:
-    fmt, colour = plan.fmt, plan.colour
+def _description(output: FilmOutput, frames: int, fps: Fraction) -> dict:
+    fmt, colour = output.fmt, output.colour
     stored = {"tiff": "TIFF", "png": "PNG", "dpx": "DPX", "exr": "OpenEXR half float"}
     values = (
         "scene-linear R'G'B' (BT.709 transfer inverted)"
@@ -238,18 +238,18 @@ def _description(plan: FilmOutput, frames: int, fps: Fraction) -> dict:
     )
     return {
         "frames": frames,
-        "first_number": plan.first_number,
+        "first_number": output.first_number,
         "files": fmt.name,
         "format": stored[fmt.codec],
         "bits": fmt.bits,
         "fps": f"{fps.numerator}/{fps.denominator}",
-        "timecode": plan.timecode,
+        "timecode": output.timecode,
         "colour": {
             "values": values,
             "primaries": colour.primaries,
             "transfer": colour.transfer,
             "luma matrix": colour.matrix,
         },
-        "sound": SOUND if plan.sound is not None else None,
+        "sound": SOUND if output.sound is not None else None,
         "made_by": "filmcolor render",
     }

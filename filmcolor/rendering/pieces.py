@@ -65,7 +65,7 @@ def film_cuts(info: VideoInfo, first: int, stop: int, progress: bool = False) ->
     """The shot cuts (film frame numbers) of frames [first, stop) of a film, from small grey frames
     (PySceneDetect's content detector, as alignment finds the B&W film's): one quick decode, a few
     percent of a render's time, so that pieces end at cuts and shots have numbers beforehand."""
-    detector = CutDetector(info.fps, gray=True)
+    detector = CutDetector(info.fps, grey=True)
     start = (first - 0.5) / float(info.fps) if first else None
     bar = tqdm(total=stop - first, unit="frame", desc="finding shots", disable=not progress)
     with (

@@ -27,7 +27,7 @@ from .pieces import Piece, Work, remove
 from .planes import Canvas
 from .predictor import ColourFn
 from .release.source import Release
-from .review.decisions import Plan
+from .review.decisions import Decisions
 from .review.facts import Review
 from .smoothing import ColourSmoother
 
@@ -49,7 +49,7 @@ class PieceJob:
     work: Work
     output: FilmOutput
     to_the_end: bool = False
-    plan: Plan | None = None
+    decisions: Decisions | None = None
     start: int = 0
     shot: np.ndarray | None = None  # the shot of each of the film's frames
 
@@ -89,7 +89,7 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
     layout, in order; call ``done(n)`` as frames are written and give ``review`` each frame's
     facts. Returns the number of frames written."""
     info, settings, release, colour = job.info, job.settings, job.release, job.colour
-    plan = job.plan or Plan()
+    decisions = job.decisions or Decisions()
     first, count = job.piece.first, job.piece.frames
     # even corners: the chroma planes are half size
     corners = to_pixels(job.box, info.width, info.height, multiple=2)
@@ -137,7 +137,7 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
         shot = shot_of(k)
         model = upsample(c, canvas.half_size)
         use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
-        ab, used, strength = plan.colour(i, model, use)
+        ab, used, strength = decisions.colour(i, model, use)
         has = rgb is not None
         review.add(
             i,

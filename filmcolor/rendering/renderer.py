@@ -20,7 +20,7 @@ frame written in the output's own planes (``planes``). Each frame's facts go to 
 (``review``), written beside the output as ``OUT_review.html``, ``OUT_review.json`` and
 ``OUT_shots.toml`` (``page``). The output is a video file or an image sequence, chosen by its name
 (``io.formats``), with the film's audio or another file's, and the source's timecode
-(``io.outputs``). It is written in pieces (``segments``) joined at the end, under a temporary name
+(``io.outputs``). It is written in pieces (``pieces``) joined at the end, under a temporary name
 renamed when complete: an error or Ctrl-C leaves no partial output behind (only the finished
 pieces, to resume from).
 """
@@ -42,7 +42,7 @@ from ..errors import FilmcolorError, VideoError
 from ..geometry import Box
 from ..io.files import atomic_file, check_new_output
 from ..io.formats import is_sequence_output, output_path
-from ..io.outputs import atomic_output, finish_sequence, plan_output
+from ..io.outputs import atomic_output, film_output, finish_sequence
 from ..io.sequence import is_sequence
 from ..io.video import FrameReader, VideoInfo, probe
 from ..model.checkpoint import load_model
@@ -53,7 +53,7 @@ from .pieces import Piece, Work, cut_pieces, film_cuts, join
 from .pipeline import PieceJob
 from .predictor import ColourFn, Predictor
 from .release.source import Release, load_release
-from .review.decisions import Plan
+from .review.decisions import Decisions
 from .review.facts import Review
 from .review.page import write_review
 from .review.report_plot import release_plot
@@ -162,7 +162,7 @@ def render(
             )
         )
     _check_new(output_path(out), overwrite)
-    plan = Plan(read_shots(shots)) if shots is not None else None
+    decisions = Decisions(read_shots(shots)) if shots is not None else None
     loaded = load_model(model, settings.strength)
     predictor = Predictor(loaded, settings.device)
     if image:
@@ -182,7 +182,7 @@ def render(
         predictor,
         settings,
         release=release,
-        plan=plan,
+        decisions=decisions,
         audio=audio,
         made_from=made_from,
         runner=runner,
@@ -198,7 +198,7 @@ def render_film(
     settings: RenderSettings | None = None,
     *,
     release: Release | None = None,
-    plan: Plan | None = None,
+    decisions: Decisions | None = None,
     audio: str | Path | None = None,
     made_from: dict | None = None,
     runner: Runner | None = None,
@@ -215,7 +215,7 @@ def render_film(
     ``runner`` renders the pieces left (``jobs.run_pieces`` by default: ``settings.jobs`` at a
     time, here; ``pipelines/recipes/ray_render.py`` passes one that runs them on a Ray cluster)."""
     settings = settings or RenderSettings()
-    plan = plan or Plan()
+    decisions = decisions or Decisions()
     src, out = Path(src), Path(out)
     info = probe(src, settings.input_fps)
     start, duration = settings.start, settings.duration
@@ -240,7 +240,7 @@ def render_film(
         stop = first + int(
             round(min(duration or info.duration, info.duration - (start or 0)) * fps)
         )
-    output = plan_output(
+    output = film_output(
         info,
         out,
         first=first,
@@ -265,8 +265,8 @@ def render_film(
         cuts = work.cuts(film, lambda: film_cuts(info, first, stop, progress))
         shot = shot_ids(stop, cuts)
     spans = _spans(shot[first:stop])
-    plan.resolve(stop - first, spans, _has(release, first, stop, spans))
-    by_hand = plan.place(release, first) if release is not None else set()
+    decisions.resolve(stop - first, spans, _has(release, first, stop, spans))
+    by_hand = decisions.place(release, first) if release is not None else set()
     pieces = cut_pieces(first, stop, max(1, round(settings.segment * fps)), cuts)
     work.claim(
         {
@@ -274,7 +274,7 @@ def render_film(
             "colour": made_from
             or {"function": getattr(colour, "__qualname__", type(colour).__name__)},
             "settings": {k: v for k, v in as_json(settings).items() if k != "jobs"},
-            "shots": plan.identity(),
+            "shots": decisions.identity(),
             "box": list(box),
             "pieces": [[p.first, p.stop] for p in pieces],
         },
@@ -292,7 +292,7 @@ def render_film(
             work,
             output,
             to_the_end=_to_the_end(p, info, settings),
-            plan=plan,
+            decisions=decisions,
             start=first,
             shot=shot,
         )
@@ -335,7 +335,7 @@ def render_film(
                 note += "; overlay (logo) left out, filled from around it"
             release_plot(tmp, release.weight, release.shot, summary["shots"], fps, src.name, note)
     review = Review.merged(info.fps, release is not None, parts, work.thumbs)
-    page = write_review(out, review, plan, src, first, summary, by_hand)
+    page = write_review(out, review, decisions, src, first, summary, by_hand)
     work.remove()
     return RenderResult(out, frames, time.perf_counter() - t0, summary, page)
 

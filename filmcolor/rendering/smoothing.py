@@ -21,7 +21,7 @@ class ColourSmoother:
     each neighbour first warped onto the frame by optical flow (Farneback, at the model's size) so
     colour follows what moves instead of trailing it; pixels the flow gets wrong (their warped luma
     differs) count less. Neighbours in another shot never count: each frame comes in with its shot
-    (the film's cuts are known before rendering, ``segments``). Frames go in with ``push`` and come
+    (the film's cuts are known before rendering, ``pieces``). Frames go in with ``push`` and come
     out of ``pop_ready`` once the frames after them in their window are in. ``sigma`` 0 turns
     smoothing off.
     """

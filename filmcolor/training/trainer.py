@@ -227,7 +227,7 @@ def _train(
     train_pairs = slice(ranges["train"].start, ranges["train"].stop)
     levels = module.net.calibrate(
         dataset.bw[train_pairs],
-        dataset.color[train_pairs],
+        dataset.colour[train_pairs],
         dataset.shots[train_pairs],
         dataset.frames[train_pairs],
         settings.unseen,

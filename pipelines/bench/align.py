@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     args = ap.parse_args(argv)
     pair = default_pair(args.pair)
-    bw, color = pair / "bw.mp4", pair / "color.mp4"
-    bi, ci = probe(bw), probe(color)
+    bw, colour = pair / "bw.mp4", pair / "color.mp4"
+    bi, ci = probe(bw), probe(colour)
     print(
         f"align benchmark on {pair} ({machine()}): bw {bi.frames} frames {bi.width}x{bi.height}, "
         f"colour {ci.frames} frames {ci.width}x{ci.height}"
@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> dict:
                             "-",
                         ]
                     )[0]
-                    for f in (bw, color)
+                    for f in (bw, colour)
                 )
             )
-            seconds, peak = measure(filmcolor_cmd("align", bw, color, "-o", Path(tmp) / f"out{i}"))
+            seconds, peak = measure(filmcolor_cmd("align", bw, colour, "-o", Path(tmp) / f"out{i}"))
             align_runs.append(seconds)
             peaks.append(peak)
         decode_s, align_s, peak = median(decode_runs), median(align_runs), max(peaks)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
         if args.loops > 1:
             long = Path(tmp) / "long"
             long.mkdir()
-            for f in (bw, color):
+            for f in (bw, colour):
                 _loop(f, long / f.name, args.loops)
             long_s, long_peak = measure(
                 filmcolor_cmd(

@@ -42,22 +42,22 @@ from .common import emit, filmcolor_cmd, machine, measure_all
 HD_PIXELS = 1920 * 1080
 
 
-def _decode_cmd(bw: Path, color: Path) -> list[str]:
+def _decode_cmd(bw: Path, colour: Path) -> list[str]:
     """ffmpeg decoding both files at once, each to null."""
-    return ["ffmpeg", "-nostdin", "-v", "error", "-i", str(bw), "-i", str(color),
+    return ["ffmpeg", "-nostdin", "-v", "error", "-i", str(bw), "-i", str(colour),
             "-map", "0:v:0", "-f", "null", "-", "-map", "1:v:0", "-f", "null", "-"]  # fmt: skip
 
 
 def bench_pair(pair: Path, work: Path, args) -> dict:
     """Every figure of one pair; ``work`` holds its aligned folder, run and renders."""
-    bw, color = pair / "bw.mp4", pair / "color.mp4"
-    info, cinfo = probe(bw), probe(color)
+    bw, colour = pair / "bw.mp4", pair / "color.mp4"
+    info, cinfo = probe(bw), probe(colour)
     work.mkdir(parents=True, exist_ok=True)
     r = {"pair": str(pair), "minutes": info.frames / 24 / 60, "size": f"{info.width}x{info.height}"}
-    r.update(bw_frames=info.frames, color_frames=cinfo.frames)
-    r["decode_s"], r["decode_cpu_s"], _ = measure_all(_decode_cmd(bw, color))
+    r.update(bw_frames=info.frames, colour_frames=cinfo.frames)
+    r["decode_s"], r["decode_cpu_s"], _ = measure_all(_decode_cmd(bw, colour))
     aligned = work / "aligned"
-    align = filmcolor_cmd("align", bw, color, "-o", aligned, "--overwrite")
+    align = filmcolor_cmd("align", bw, colour, "-o", aligned, "--overwrite")
     r["align_s"], r["align_cpu_s"], r["align_peak_mb"] = measure_all(align)
     r["align_ratio"] = r["align_s"] / r["decode_s"]
     r["align_cpu_ratio"] = r["align_cpu_s"] / r["decode_cpu_s"]
@@ -111,7 +111,7 @@ def tables(records: list[dict]) -> str:
     ]
     for r in records:
         lines.append(
-            f"| {r['minutes']:.1f} min {r['size']} | {r['bw_frames']} / {r['color_frames']} | "
+            f"| {r['minutes']:.1f} min {r['size']} | {r['bw_frames']} / {r['colour_frames']} | "
             f"{r['decode_s']:.1f} ({r['decode_cpu_s']:.1f}) | {r['align_s']:.1f} "
             f"({r['align_cpu_s']:.1f}) | {r['align_ratio']:.2f} ({r['align_cpu_ratio']:.2f}) | "
             f"{r['align_peak_mb']:.0f} | {r['precision']:.4f} | {r['coverage']:.4f} | "

@@ -104,8 +104,8 @@ def _near(v: dict, rng, w: int, h: int) -> dict:
 # --- the edit ----------------------------------------------------------------------------------
 
 
-def plan(
-    shots: list, in_color: set, size: tuple[int, int], o: Cut
+def plan_edit(
+    shots: list, in_colour: set, size: tuple[int, int], o: Cut
 ) -> tuple[list, list, list, list, float]:
     """Both releases' edits (at least ``o.minutes`` long in B&W) from the source's ``shots``
     (name, first id, end id), ``in_color`` its ids the colour release shows and ``size`` its
@@ -117,8 +117,8 @@ def plan(
     variants, sep = draw_variants(n_reels, rng, o.setups, *size)
     bw, co, reels, nb, nc = [], [], [], 0, 0
     while nb < n_frames:
-        b, c, reel = _reel(len(reels), variants, reels, shots, in_color, o, rng)
-        reel.update(bw_start=nb, color_start=nc)
+        b, c, reel = _reel(len(reels), variants, reels, shots, in_colour, o, rng)
+        reel.update({"bw_start": nb, "color_start": nc})  # truth.json's keys
         reels.append(reel)
         bw += b
         co += c
@@ -128,7 +128,7 @@ def plan(
     return bw, co, reels, variants, sep
 
 
-def _reel(r: int, variants, reels, shots, in_color, o: Cut, rng) -> tuple[list, list, dict]:
+def _reel(r: int, variants, reels, shots, in_colour, o: Cut, rng) -> tuple[list, list, dict]:
     """Reel ``r`` of both releases (the rng is drawn in one fixed order: a seed makes one film)."""
     v, vid = variants[r], r
     reverse = bool(rng.random() < 0.3)
@@ -154,7 +154,7 @@ def _reel(r: int, variants, reels, shots, in_color, o: Cut, rng) -> tuple[list, 
         dip = (at, gap, max(0, gap + int(rng.integers(-4, 9))))
     drop = None  # a shot the colour release lacks
     if rng.random() < o.drop_prob:
-        whole = [k for k, (_, ids) in enumerate(seq) if all(s in in_color for s in ids)]
+        whole = [k for k, (_, ids) in enumerate(seq) if all(s in in_colour for s in ids)]
         drop = int(rng.choice(whole)) if whole else None
     fb = None  # a chunk of an earlier reel, again
     if r > 0 and rng.random() < o.reuse and not replay and len(seq) > 4:
@@ -170,14 +170,14 @@ def _reel(r: int, variants, reels, shots, in_color, o: Cut, rng) -> tuple[list, 
     b, c = _leaders(r, o, rng)
     for k, (_, ids) in enumerate(seq):
         b += _pictures(vid, ids, gain)
-        c += _pictures(vid, ids, gain, in_color) if k != drop else []
+        c += _pictures(vid, ids, gain, in_colour) if k != drop else []
         if dip and k == dip[0]:
             b.append((BLACK, dip[1]))
             c.append((BLACK, dip[2]))
         if fb and k == fb["at"]:
             for _, ids2 in fb["_chunk"]:
                 b += _pictures(fb["variant"], ids2, fb["_gain"])
-                c += _pictures(fb["variant"], ids2, fb["_gain"], in_color)
+                c += _pictures(fb["variant"], ids2, fb["_gain"], in_colour)
     runout = int(rng.integers(0, 49)) + (int(rng.integers(96, 193)) if rng.random() < 0.2 else 0)
     c_end = int(rng.integers(0, 25))
     b.append((BLACK, 0 if o.regular is not None else runout))

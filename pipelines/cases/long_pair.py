@@ -56,7 +56,7 @@ from filmcolor.errors import FilmcolorError
 from filmcolor.io.files import atomic_dir
 from filmcolor.io.video import probe
 
-from .long_edit import Cut, plan, truth_of
+from .long_edit import Cut, plan_edit, truth_of
 
 SHARED = next(
     (p / "shared" for p in Path(__file__).resolve().parents if (p / "shared").is_dir()),
@@ -199,11 +199,11 @@ def transform(plane: np.ndarray, v: dict, m: np.ndarray, box, div: int) -> np.nd
 
 def encode(edit: list, rel: str, source: Source, cache: Path, variants, path: Path, e: Encoding):
     """Stream one release's frames into ffmpeg (libx264); the B&W one with neutral chroma."""
-    w, h, gray = source.width, source.height, rel == "bw"
+    w, h, grey = source.width, source.height, rel == "bw"
     ys, cs = w * h, w * h // 4
     cmd = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}",
            "-r", "24", "-i", "-", "-c:v", "libx264", "-preset", e.preset,
-           "-crf", str(e.crf + (e.bw_crf_delta if gray else 0)), "-pix_fmt", "yuv420p",
+           "-crf", str(e.crf + (e.bw_crf_delta if grey else 0)), "-pix_fmt", "yuv420p",
            "-threads", str(e.threads), "-movflags", "+faststart", str(path)]  # fmt: skip
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE)
     fd, rows = os.open(cache / f"{source.path.name}-{rel}.yuv", os.O_RDONLY), source.rows(rel)
@@ -216,7 +216,7 @@ def encode(edit: list, rel: str, source: Source, cache: Path, variants, path: Pa
             elif ev[0] == "card":
                 if ev not in cards:
                     cards[ev] = card(*ev[1:], rel, w, h)
-                    cards[ev] = cards[ev][:ys] + neutral if gray else cards[ev]
+                    cards[ev] = cards[ev][:ys] + neutral if grey else cards[ev]
                 data = cards[ev]
             else:
                 _, vid, sid, g = ev
@@ -230,7 +230,7 @@ def encode(edit: list, rel: str, source: Source, cache: Path, variants, path: Pa
                 n = source.frame_bytes
                 f = np.frombuffer(os.pread(fd, n, rows[sid] * n), np.uint8)
                 planes = [(f[:ys].reshape(h, w), m, 1, 16)]
-                if not gray:
+                if not grey:
                     cb, cr = (
                         f[ys + i * cs : ys + (i + 1) * cs].reshape(h // 2, w // 2) for i in (0, 1)
                     )
@@ -242,7 +242,7 @@ def encode(edit: list, rel: str, source: Source, cache: Path, variants, path: Pa
                         lut = np.clip(zero + (np.arange(256) - zero) * g, 0, 255).astype(np.uint8)
                         x = cv2.LUT(x, lut)
                     parts.append(x.tobytes())
-                data = b"".join(parts) + (neutral if gray else b"")
+                data = b"".join(parts) + (neutral if grey else b"")
             for _ in range(count):
                 p.stdin.write(data)
     finally:
@@ -266,8 +266,10 @@ def make_long_pair(
     contents. ``cache``: where the source's raw frames are kept (default: a temporary folder);
     ``truth_only``: write truth.json alone into ``out`` (the plan is the seed's)."""
     source = load_source(source_path)
-    in_color = {s for s in source.frames["color"] if s >= 0}
-    bw, co, reels, variants, sep = plan(source.shots, in_color, (source.width, source.height), cut)
+    in_colour = {s for s in source.frames["color"] if s >= 0}
+    bw, co, reels, variants, sep = plan_edit(
+        source.shots, in_colour, (source.width, source.height), cut
+    )
     (bw_ids, bw_faint), (co_ids, co_faint) = truth_of(bw), truth_of(co)
     truth = {
         "about": "frame k of each file shows picture id frames[k], framing * 100000 + the source "

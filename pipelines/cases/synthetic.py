@@ -41,9 +41,9 @@ class FilmSpec:
     shot_frames: tuple[int, int] = (30, 54)  # frames per shot, drawn uniformly
     seed: int = 0
     bw_intro: int = 18
-    color_intro: int = 10
-    color_fps: Fraction = Fraction(24)
-    color_zoom: float = 1.0
+    colour_intro: int = 10
+    colour_fps: Fraction = Fraction(24)
+    colour_zoom: float = 1.0
     bw_letterbox: int = 0
     drop_shot: int | None = None
     bw_weights: tuple[float, float, float] = (0.35, 0.50, 0.15)
@@ -209,14 +209,14 @@ def make_film_pair(out: str | Path, spec: FilmSpec | None = None) -> dict:
         bw_cuts.append(len(bw_frames))
         bw_frames += [_film_look(f, spec, rng) for f in frames]
         bw_truth += ids
-    color_frames = _card(spec, "COLOUR", spec.color_intro, (160, 90, 40))
-    color_truth = [-1] * spec.color_intro
-    color_cuts = []
+    colour_frames = _card(spec, "COLOUR", spec.colour_intro, (160, 90, 40))
+    colour_truth = [-1] * spec.colour_intro
+    colour_cuts = []
     for i, (ids, frames) in enumerate(shots):
         if i != spec.drop_shot:
-            color_cuts.append(len(color_frames))
-            color_frames += [_zoom(f, spec.color_zoom) for f in frames]
-            color_truth += ids
+            colour_cuts.append(len(colour_frames))
+            colour_frames += [_zoom(f, spec.colour_zoom) for f in frames]
+            colour_truth += ids
 
     wav = out / "bw_audio.wav" if spec.audio else None
     if wav:
@@ -224,15 +224,15 @@ def make_film_pair(out: str | Path, spec: FilmSpec | None = None) -> dict:
     _encode(bw_frames, out / "bw.mp4", Fraction(24), spec.crf + 2, wav)
     if wav:
         wav.unlink()
-    _encode(color_frames, out / "color.mp4", Fraction(spec.color_fps), spec.crf)
+    _encode(colour_frames, out / "color.mp4", Fraction(spec.colour_fps), spec.crf)
     truth = {
         "about": "frame k of each file shows source frame truth[k]; -1 is an intro card",
         "bw": {"fps": 24, "frames": bw_truth, "cuts": [c for c in bw_cuts if c > 0]},
         "color": {
-            "fps": float(spec.color_fps),
-            "zoom": spec.color_zoom,
-            "frames": color_truth,
-            "cuts": [c for c in color_cuts if c > 0],
+            "fps": float(spec.colour_fps),
+            "zoom": spec.colour_zoom,
+            "frames": colour_truth,
+            "cuts": [c for c in colour_cuts if c > 0],
         },
         "bw_letterbox_px": spec.bw_letterbox,
         "dropped_shot": spec.drop_shot,

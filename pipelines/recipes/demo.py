@@ -17,7 +17,9 @@ from pipelines.cases.synthetic import FilmSpec, make_film_pair
 
 from . import film
 
-DEMO_SPEC = FilmSpec(shots=8, color_fps=Fraction(25), color_zoom=1.05, bw_letterbox=8, drop_shot=5)
+DEMO_SPEC = FilmSpec(
+    shots=8, colour_fps=Fraction(25), colour_zoom=1.05, bw_letterbox=8, drop_shot=5
+)
 
 
 def demo_pair(folder: Path) -> Path:

@@ -48,7 +48,7 @@ log = logging.getLogger("filmcolor")
 
 def run_pipeline(
     bw: Path,
-    color: Path,
+    colour: Path,
     out: Path,
     *,
     epochs: int = TrainSettings.epochs,
@@ -78,7 +78,7 @@ def run_pipeline(
         stamp,
         {
             "bw": _identity(bw),
-            "color": _identity(color),
+            "color": _identity(colour),
             "epochs": epochs,
             "render_duration": render_duration,
             "audio": None if audio is None else _identity(audio),
@@ -89,7 +89,7 @@ def run_pipeline(
     )
 
     if not _done(aligned / "manifest.json", "align"):
-        align(bw, color, aligned, input_fps=input_fps, progress=progress)
+        align(bw, colour, aligned, input_fps=input_fps, progress=progress)
     if not _done(run / "metrics.json", "train"):
         resume = (run / "last.ckpt").exists()
         train(aligned, run, epochs=epochs, resume=resume, overwrite=not resume, progress=progress)
@@ -100,7 +100,7 @@ def run_pipeline(
             bw,
             target,
             model=run,
-            reference=color,
+            reference=colour,
             aligned=aligned,
             audio=audio,
             duration=render_duration,
@@ -108,7 +108,7 @@ def run_pipeline(
             progress=progress,
         )
     if not _done(film_eval / "evaluation.json", "evaluate the render"):
-        evaluate_video(film, color, out=film_eval, overwrite=True, progress=progress)
+        evaluate_video(film, colour, out=film_eval, overwrite=True, progress=progress)
     review = film.with_name(f"{film.stem}_review.html")
     return {
         "aligned": aligned,

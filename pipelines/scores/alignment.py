@@ -40,7 +40,7 @@ def score(pair: Path, aligned: Path) -> dict:
     if fields:
         manifest = AlignedFolder(aligned).manifest
         path = Path(manifest.inputs["color"]["path"])
-        tc = clean_sources(picture_fields(path, manifest.color_decoding, fields))
+        tc = clean_sources(picture_fields(path, manifest.colour_decoding, fields))
     with open(aligned / "pairs.csv") as f:
         rows = list(csv.DictReader(f))
     b = np.array([int(r["bw_frame"]) for r in rows])

@@ -59,7 +59,7 @@ def release_of(pair: Path, aligned: Path) -> tuple[Release, object]:
     bx, by, bw, bh = m.crop["bw"]
     cx, cy, cw, ch = m.crop["color"]
     scale = (cw / bw, ch / bh)
-    frame_of = m.color_frames(film.frames, m.color_pictures or ref.frames)
+    frame_of = m.colour_frames(film.frames, m.colour_pictures or ref.frames)
     mask = folder.overlay("color")
     rel = Release(
         ref,
@@ -68,7 +68,7 @@ def release_of(pair: Path, aligned: Path) -> tuple[Release, object]:
         np.zeros(film.frames, np.int64),
         scale,
         (cx - bx * scale[0], cy - by * scale[1]),
-        decoding=m.color_decoding,
+        decoding=m.colour_decoding,
         overlay=None if mask is None else mask.astype(np.uint8),
     )
     return rel, film

@@ -55,7 +55,7 @@ def score(pair: Path, aligned: Path, shift: float = 0.0, width: int = 720) -> di
     height = round(width * info.height / (info.width * float(info.sar)) / 2) * 2
     pictures = []
     folder = AlignedFolder(aligned)
-    decoding = folder.manifest.color_decoding
+    decoding = folder.manifest.colour_decoding
     with FrameReader(info, decoding=decoding, batch=32, size=(width, height)) as reader:
         for batch in reader:
             pictures += list(batch)

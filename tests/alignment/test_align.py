@@ -43,9 +43,9 @@ def test_offset_between_intros_recovered_exactly(easy_pair, easy_aligned):
 def test_writes_memory_mapped_arrays_manifest_and_report(easy_aligned):
     result, out = easy_aligned
     bw = np.load(out / "bw.npy", mmap_mode="r")
-    color = np.load(out / "color.npy", mmap_mode="r")
-    assert bw.shape == (result.pairs, 64, 64) and color.shape == (result.pairs, 64, 64, 3)
-    assert bw.dtype == color.dtype == np.uint8
+    colour = np.load(out / "color.npy", mmap_mode="r")
+    assert bw.shape == (result.pairs, 64, 64) and colour.shape == (result.pairs, 64, 64, 3)
+    assert bw.dtype == colour.dtype == np.uint8
     m = json.loads((out / "manifest.json").read_text())
     for key in (
         "inputs",
@@ -62,7 +62,7 @@ def test_writes_memory_mapped_arrays_manifest_and_report(easy_aligned):
     ).stat().st_size > 1000
     assert not (out / "scratch").exists()
     # The colour frame is the picture the B&W frame shows: its luma tracks the B&W frame.
-    luma = color.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = colour.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     r = np.corrcoef(luma.ravel(), bw.astype(np.float32).ravel())[0, 1]
     assert r > 0.8
 
@@ -85,7 +85,7 @@ def test_ntsc_rate_drift_over_a_minute(tmp_path):
     minute."""
     pair = tmp_path / "pair"
     make_film_pair(
-        pair, FilmSpec(seed=4, shots=28, shot_frames=(40, 56), color_fps=Fraction(24000, 1001))
+        pair, FilmSpec(seed=4, shots=28, shot_frames=(40, 56), colour_fps=Fraction(24000, 1001))
     )
     result = align(pair / "bw.mp4", pair / "color.mp4", tmp_path / "out")
     _check_against_truth(pair, tmp_path / "out")
@@ -142,7 +142,7 @@ def test_one_frame_video_is_refused(easy_pair, tmp_path):
 def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
     """A colour release converted 24 -> 30 fps repeats every fourth frame: slope 1.25, not a
     speed-up."""
-    color30 = tmp_path / "color30.mp4"
+    colour30 = tmp_path / "color30.mp4"
     subprocess.run(
         [
             "ffmpeg",
@@ -156,11 +156,11 @@ def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
             "libx264",
             "-crf",
             "14",
-            str(color30),
+            str(colour30),
         ],
         check=True,
     )
-    result = align(easy_pair / "bw.mp4", color30, tmp_path / "out")
+    result = align(easy_pair / "bw.mp4", colour30, tmp_path / "out")
     assert result.alignment.slope == 1.25
     # Which source frame each 30 fps frame shows: the original colour frame it is nearest to.
     from filmcolor.io.video import FrameReader, probe
@@ -169,7 +169,7 @@ def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
         np.concatenate(list(FrameReader(probe(p), size=(24, 24), pix_fmt="gray")))
         .reshape(-1, 576)
         .astype(float)
-        for p in (easy_pair / "color.mp4", color30)
+        for p in (easy_pair / "color.mp4", colour30)
     ]
     nearest = np.array([np.abs(small[0] - f).mean(axis=1).argmin() for f in small[1]])
     tb, tc = truth(easy_pair)

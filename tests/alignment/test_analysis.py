@@ -8,7 +8,7 @@ def test_cuts_found_in_grey_and_colour_releases(easy_pair):
     truth = json.loads((easy_pair / "truth.json").read_text())
     for name in ("bw", "color"):
         info = probe(easy_pair / f"{name}.mp4")
-        detector = CutDetector(info.fps, gray=name == "bw")
+        detector = CutDetector(info.fps, grey=name == "bw")
         pix_fmt = "gray" if name == "bw" else "rgb24"
         with FrameReader(info, size=(96, 96), pix_fmt=pix_fmt) as reader:
             for batch in reader:

@@ -25,11 +25,12 @@ def test_a_telecined_release_yields_only_uncombed_pairs_and_its_fields_only_fram
     release = sd_release("telecine", logo=LOGO)
     aligned = sd_release.aligned("telecine")
     m = AlignedFolder(aligned).manifest
-    assert (m.color_fields.kind, m.color_fields.order) == ("telecine", "tff")
-    assert m.color_decoding.filters.startswith("fieldmatch=order=tff:")
-    assert m.color_decoding.filters.endswith("decimate=scthresh=100")
+    assert (m.colour_fields.kind, m.colour_fields.order) == ("telecine", "tff")
+    assert m.colour_decoding.filters.startswith("fieldmatch=order=tff:")
+    assert m.colour_decoding.filters.endswith("decimate=scthresh=100")
     assert (
-        m.color_decoding.cycle == (5, 4) and m.color_pictures < probe(release / "color.mpg").frames
+        m.colour_decoding.cycle == (5, 4)
+        and m.colour_pictures < probe(release / "color.mpg").frames
     )
     r = score(release, aligned)
     assert r["precision"] == 1.0, "both fields of every pair's colour frame show its film frame"
@@ -50,8 +51,8 @@ def test_an_interlaced_release_is_deinterlaced_one_picture_a_field(sd_release):
     release = sd_release("interlaced", "interlaced")
     aligned = sd_release.aligned("interlaced")
     m = AlignedFolder(aligned).manifest
-    assert m.color_fields.kind == "interlaced"
-    assert m.color_decoding.filters.startswith("bwdif=mode=send_field")
+    assert m.colour_fields.kind == "interlaced"
+    assert m.colour_decoding.filters.startswith("bwdif=mode=send_field")
     r = score(release, aligned)
     assert r["precision"] >= 0.99 and r["coverage"] >= 0.95, "every film frame is a field"
 
@@ -59,7 +60,7 @@ def test_an_interlaced_release_is_deinterlaced_one_picture_a_field(sd_release):
 def test_a_misflagged_field_order_is_measured_not_trusted(sd_release):
     release = sd_release("misflagged", "misflagged")
     aligned = sd_release.aligned("misflagged")
-    fields = AlignedFolder(aligned).manifest.color_fields
+    fields = AlignedFolder(aligned).manifest.colour_fields
     assert (fields.order, fields.flagged, fields.misflagged) == ("tff", "bff", True)
     assert score(release, aligned)["precision"] == 1.0
 
@@ -68,22 +69,22 @@ def test_a_release_mixing_telecine_and_video_decodes_each_stretch_by_its_kind(sd
     release = sd_release("mixed", "mixed")
     aligned = sd_release.aligned("mixed")
     m = AlignedFolder(aligned).manifest
-    assert m.color_fields.kind == "mixed"
-    assert [k for *_, k in m.color_fields.stretches] == ["telecine", "interlaced"]
-    parts = m.color_decoding.parts
-    assert [p[2] for p in parts] == ["telecine", "interlaced"] and m.color_decoding.seekable
+    assert m.colour_fields.kind == "mixed"
+    assert [k for *_, k in m.colour_fields.stretches] == ["telecine", "interlaced"]
+    parts = m.colour_decoding.parts
+    assert [p[2] for p in parts] == ["telecine", "interlaced"] and m.colour_decoding.seekable
     assert parts[0][3].startswith("fieldmatch") and parts[1][3].startswith("bwdif=mode=send_field")
     # The cut lies between the telecine's last frame and the video's first (truth: the first
     # frame whose film frames step by two to the next frame's); the video part is read from a
     # cycle (a frame) before it, that picture dropped.
     truth = json.loads((release / "truth.json").read_text())["color"]["fields"]
     first_video = next(k for k in range(len(truth) - 1) if truth[k + 1][0] - truth[k][0] == 2)
-    stretch = m.color_fields.stretches[1][0] - probe(release / "color.mpg").start_time
+    stretch = m.colour_fields.stretches[1][0] - probe(release / "color.mpg").start_time
     assert abs(stretch * float(probe(release / "color.mpg").fps) - (first_video - 0.5)) < 0.1
     assert parts[1][3].endswith(",trim=start_frame=2")
     # Its pictures are counted to the video's first (the join), so seeks inside the telecine, to
     # the join and inside the video give the same pictures as a decode from the start.
-    info, decoding = probe(release / "color.mpg"), m.color_decoding
+    info, decoding = probe(release / "color.mpg"), m.colour_decoding
     whole = np.concatenate(list(FrameReader(info, size=(48, 32), decoding=decoding)))
     j = decoding.joins[0]
     wanted = [37, j - 1, j, j + 3, j + 60]
@@ -101,8 +102,8 @@ def test_a_release_mixing_soft_and_hard_pulldown_is_counted_and_seeks(sd_release
     release = sd_release("softmix", "mixed", mix=("soft", "telecine"))
     aligned = sd_release.aligned("softmix")
     m = AlignedFolder(aligned).manifest
-    assert [k for *_, k in m.color_fields.stretches] == ["soft", "telecine"]
-    decoding = m.color_decoding
+    assert [k for *_, k in m.colour_fields.stretches] == ["soft", "telecine"]
+    decoding = m.colour_decoding
     assert decoding.parts[0][3] == "" and decoding.seekable and decoding.steady == (False, False)
     info = probe(release / "color.mpg")
     whole = np.concatenate(list(FrameReader(info, size=(48, 32), decoding=decoding)))
@@ -139,8 +140,8 @@ def test_a_field_shifted_release_is_measured_so_and_field_matched(sd_release):
     release = sd_release("shifted", "shifted")
     aligned = sd_release.aligned("shifted")
     m = AlignedFolder(aligned).manifest
-    assert (m.color_fields.kind, m.color_fields.order) == ("shifted", "bff")
-    assert m.color_decoding.filters == "fieldmatch=order=bff"
+    assert (m.colour_fields.kind, m.colour_fields.order) == ("shifted", "bff")
+    assert m.colour_decoding.filters == "fieldmatch=order=bff"
     assert score(release, aligned)["precision"] >= 0.99
 
 

@@ -35,9 +35,9 @@ def test_a_folder_round_trips(tmp_path):
     frames = np.array([2, 3, 4, 9, 10])
     folder.write_pairs(
         bw_frame=frames,
-        color_frame=frames + 10,
+        colour_frame=frames + 10,
         bw_time=frames / 24,
-        color_time=frames / 24,
+        colour_time=frames / 24,
         score=np.full(5, 0.9),
         shot=np.array([0, 0, 0, 1, 1]),
         segment=np.array([0, 0, 0, 1, 1]),
@@ -52,8 +52,8 @@ def test_a_folder_round_trips(tmp_path):
 
 def test_the_manifest_says_which_colour_frame_each_bw_frame_shows():
     m = _manifest()
-    assert m.color_frames(12).tolist() == [-1, -1, 12, 13, 14, 15, -1, -1, -1, 30, 31, -1]
-    assert m.color_frames(12, color_frames=31)[10] == -1, "past the colour release's end"
+    assert m.colour_frames(12).tolist() == [-1, -1, 12, 13, 14, 15, -1, -1, -1, 30, 31, -1]
+    assert m.colour_frames(12, colour_frames=31)[10] == -1, "past the colour release's end"
 
 
 def test_a_folder_without_a_readable_manifest_is_refused(tmp_path):

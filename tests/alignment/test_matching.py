@@ -31,9 +31,9 @@ def test_the_slope_of_a_release_is_found_and_snapped(slope):
 def test_match_finds_the_offset_around_an_intro_and_a_missing_shot():
     grey, cuts = film([40, 50, 45], [1, 2, 3])
     intro = film([25], [9])[0]  # the colour release's own card, 25 frames
-    color = np.concatenate([intro, tone(grey[:40]), tone(grey[90:])])  # shot 2 left out
+    colour = np.concatenate([intro, tone(grey[:40]), tone(grey[90:])])  # shot 2 left out
     slope, segments, state, score, _ = match(
-        grey, color, (0, 0, 1, 1), (0, 0, 1, 1), cuts, 24.0, np.random.default_rng(0)
+        grey, colour, (0, 0, 1, 1), (0, 0, 1, 1), cuts, 24.0, np.random.default_rng(0)
     )
     assert slope == 1.0
     offsets = {seg.offset for seg in segments}

@@ -17,13 +17,13 @@ def _zoom(frames, z):
 @pytest.mark.parametrize("zoom", [1.0, 1.08])
 def test_a_zoomed_release_is_cropped_to_the_common_picture(zoom):
     grey, _ = film([30, 30], [4, 5])
-    color = tone(_zoom(grey, zoom))
+    colour = tone(_zoom(grey, zoom))
     frames = np.arange(len(grey))
-    bw_box, color_box = find_crops(
-        grey, color, (0, 0, 1, 1), (0, 0, 1, 1), frames, frames, np.ones(len(grey))
+    bw_box, colour_box = find_crops(
+        grey, colour, (0, 0, 1, 1), (0, 0, 1, 1), frames, frames, np.ones(len(grey))
     )
-    bw_w, color_w = bw_box[2] - bw_box[0], color_box[2] - color_box[0]
-    assert color_w / bw_w == pytest.approx(zoom, abs=0.01)
+    bw_w, colour_w = bw_box[2] - bw_box[0], colour_box[2] - colour_box[0]
+    assert colour_w / bw_w == pytest.approx(zoom, abs=0.01)
     centre = (bw_box[0] + bw_box[2]) / 2
     assert centre == pytest.approx(0.5, abs=0.01)
     if zoom > 1:  # the colour picture shows less: the B&W crop is the part it shows

@@ -30,8 +30,8 @@ def test_reader_yields_every_frame_cropped_and_scaled(easy_pair):
     batches = list(reader)
     assert all(b.shape[1:] == (16, 32, 3) for b in batches)
     assert sum(len(b) for b in batches) == reader.frames_read == info.frames
-    gray = np.concatenate(list(FrameReader(info, pix_fmt="gray")))
-    assert gray.shape == (info.frames, 112, 192)
+    grey = np.concatenate(list(FrameReader(info, pix_fmt="gray")))
+    assert grey.shape == (info.frames, 112, 192)
 
 
 def test_writer_round_trip_carries_audio(easy_pair, tmp_path):

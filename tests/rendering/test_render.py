@@ -15,8 +15,8 @@ from filmcolor.rendering.smoothing import ColourSmoother
 from filmcolor.settings import RenderSettings
 
 
-def _frames(path, gray=False):
-    return np.concatenate(list(FrameReader(probe(path), pix_fmt="gray" if gray else "rgb24")))
+def _frames(path, grey=False):
+    return np.concatenate(list(FrameReader(probe(path), pix_fmt="gray" if grey else "rgb24")))
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +54,9 @@ def test_output_keeps_the_input_luminance(easy_pair, rendered, tmp_path):
         ],
         check=True,
     )
-    src = _frames(easy_pair / "bw.mp4", gray=True).astype(int)
-    codec_error = np.abs(src - _frames(plain, gray=True)).mean()
-    ours = np.abs(src - _frames(rendered, gray=True)).mean()
+    src = _frames(easy_pair / "bw.mp4", grey=True).astype(int)
+    codec_error = np.abs(src - _frames(plain, grey=True)).mean()
+    ours = np.abs(src - _frames(rendered, grey=True)).mean()
     assert ours < codec_error + 0.3
 
 

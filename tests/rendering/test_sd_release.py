@@ -83,7 +83,7 @@ def shifted(sd_release, tiny_model, tmp_path_factory):
     beyond it) and its chroma 3 px right of its luma (the 3 columns at its left edge without
     colour) and at half its resolution."""
     pair = tmp_path_factory.mktemp("sd-big")
-    spec = FilmSpec(seed=3, motion=3, width=384, height=224, shots=4, color_zoom=1.06)
+    spec = FilmSpec(seed=3, motion=3, width=384, height=224, shots=4, colour_zoom=1.06)
     make_film_pair(pair, spec)
     release = sd_release("shift3", pair=pair, chroma_shift=3, chroma_res=0.5)
     aligned = sd_release.aligned("shift3", bw=pair)

@@ -13,7 +13,7 @@ from filmcolor.colour import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.rendering.renderer import render_film
-from filmcolor.rendering.review.decisions import Plan
+from filmcolor.rendering.review.decisions import Decisions
 from filmcolor.rendering.review.shots import read_shots
 from filmcolor.settings import RenderSettings
 
@@ -57,19 +57,21 @@ def edited(easy_pair, plain_render, tmp_path_factory):
     shots = folder / "shots.toml"
     shots.write_text(text)
     out = folder / "film.mkv"
-    plan = Plan(read_shots(shots))
-    render_film(easy_pair / "bw.mp4", out, flat_colour, RenderSettings(crf=0), plan=plan)
+    decisions = Decisions(read_shots(shots))
+    render_film(easy_pair / "bw.mp4", out, flat_colour, RenderSettings(crf=0), decisions=decisions)
     return out, shots
 
 
 def test_the_shots_file_round_trips(plain_render):
     path = plain_render.with_name("film_shots.toml")
     rows = _review(plain_render)["shots"]
-    plan = Plan(read_shots(path))
-    assert sorted(plan.shots) == [r["shot"] for r in rows] and len(rows) >= 4
-    plan.resolve(rows[-1]["last"] + 1, {r["shot"]: (r["first"], r["last"]) for r in rows}, None)
-    assert [s[:2] for s in plan.spans] == [(r["first"], r["last"]) for r in rows]
-    assert all(plan.changes(r["first"], r["last"], "model") == {} for r in rows)
+    decisions = Decisions(read_shots(path))
+    assert sorted(decisions.shots) == [r["shot"] for r in rows] and len(rows) >= 4
+    decisions.resolve(
+        rows[-1]["last"] + 1, {r["shot"]: (r["first"], r["last"]) for r in rows}, None
+    )
+    assert [s[:2] for s in decisions.spans] == [(r["first"], r["last"]) for r in rows]
+    assert all(decisions.changes(r["first"], r["last"], "model") == {} for r in rows)
     text = _edit(path.read_text(), 2, colour="model", strength=0.5)
     path.with_name("edited.toml").write_text(text)
     d = read_shots(path.with_name("edited.toml")).shots[2]
@@ -119,17 +121,26 @@ def test_shots_the_film_has_not_are_refused_before_the_output_is_kept(easy_pair,
     refused = r"shots.toml:4: shot 99 is not in this film \(its shots are 0-\d+\)"
     with pytest.raises(FilmcolorError, match=refused):
         render_film(
-            easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
+            easy_pair / "bw.mp4",
+            tmp_path / "o.mkv",
+            flat_colour,
+            decisions=Decisions(read_shots(shots)),
         )
     shots.write_text("[shots.2]\nframes = [5, 9]\n")
     with pytest.raises(FilmcolorError, match=r"shots.toml:1: \[shots.2\] is frames \d+-\d+ here"):
         render_film(
-            easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
+            easy_pair / "bw.mp4",
+            tmp_path / "o.mkv",
+            flat_colour,
+            decisions=Decisions(read_shots(shots)),
         )
     shots.write_text('[shots.2]\ncolour = "release"\n')
     with pytest.raises(FilmcolorError, match=r"shots.toml:1: .*needs the colour release"):
         render_film(
-            easy_pair / "bw.mp4", tmp_path / "o.mkv", flat_colour, plan=Plan(read_shots(shots))
+            easy_pair / "bw.mp4",
+            tmp_path / "o.mkv",
+            flat_colour,
+            decisions=Decisions(read_shots(shots)),
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == [".o.mkv.segments", "shots.toml"]
     # only the film's cut scan is kept, for the run with the mended file

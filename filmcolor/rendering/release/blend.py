@@ -53,7 +53,7 @@ def transfers(
         if len(rows) == 0:
             continue
         rows = rows[np.linspace(0, len(rows) - 1, min(most, len(rows))).astype(int)]
-        grey, colour = resized(data.bw[rows], size), resized(data.color[rows], size)
+        grey, colour = resized(data.bw[rows], size), resized(data.colour[rows], size)
         model, truth = net.ab(grey).reshape(-1, 2), rgb_to_ab(colour).reshape(-1, 2)
         out[int(s)] = np.stack([model.mean(0), model.std(0), truth.mean(0), truth.std(0)])
     return out

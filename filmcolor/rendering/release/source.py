@@ -317,7 +317,7 @@ def _release(
                 "files (or leave out --aligned)"
             )
     n = film.frames
-    frame_of = manifest.color_frames(n, manifest.color_pictures or ref.frames)
+    frame_of = manifest.colour_frames(n, manifest.colour_pictures or ref.frames)
     shot = shot_ids(n, manifest.bw_cuts)
     bx, by, bw, bh = manifest.crop["bw"]
     cx, cy, cw, ch = manifest.crop["color"]
@@ -329,9 +329,9 @@ def _release(
         shot,
         scale,
         (cx - bx * scale[0], cy - by * scale[1]),
-        decoding=manifest.color_decoding,
+        decoding=manifest.colour_decoding,
         overlay=None if (mask := folder.overlay("color")) is None else mask.astype(np.uint8),
-        fields=manifest.color_fields.describe(),
+        fields=manifest.colour_fields.describe(),
     )
     found = transfers(frame_of, shot, AlignedFolder.open(aligned), net, model_size)
     release.shots.update({s: Shot(transfer=t) for s, t in found.items()})

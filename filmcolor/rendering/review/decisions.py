@@ -7,7 +7,7 @@ alone (``model``: the release is not used, nor the model matched to it), ``grey`
 a strength scales the a*b* shown; a still makes the model's colour take the still's a*b* mean and
 spread (the shot's model colour so far against the still's, as the release's transfer does); a
 shift places the release by hand. Decisions are looked up by frame, so that each piece of a render
-(``segments``), in whatever process, obeys them alike.
+(``pieces``), in whatever process, obeys them alike.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .shots import Decision, ShotsFile
 SPREAD = (0.5, 2.0)  # bounds of the spread ratio of a colour transfer, as for the release's
 
 
-class Plan:
+class Decisions:
     """The decisions of a shots file (none: the defaults), by frame of the rendered film."""
 
     def __init__(self, file: ShotsFile | None = None):

@@ -245,7 +245,7 @@ class Review:
         self._close()
 
     def to_json(self) -> dict:
-        """What a piece of a render gathered, for its record (``segments``): rows, thumbnails'
+        """What a piece of a render gathered, for its record (``pieces``): rows, thumbnails'
         names, runs."""
         self.finish()
         thumbs = {str(s): t for s, t in self.thumbs.items()}

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ...io.files import atomic_dir, atomic_file
-from .decisions import Plan
+from .decisions import Decisions
 from .facts import (
     COLOURED,
     GREY_CHROMA,
@@ -349,7 +349,7 @@ def write_page(page: Path, data: dict, review: Review) -> None:
 def write_review(
     out: Path,
     review: Review,
-    plan: Plan,
+    decisions: Decisions,
     film: Path,
     start_frame: int,
     release: dict | None,
@@ -358,14 +358,14 @@ def write_review(
     """``OUT_review.json``, ``OUT_review.html`` and ``OUT_shots.toml`` beside the rendered film
     ``out`` (the shots file is left alone when it is the one this render read); ``release`` is
     ``Release.report()``. Returns the page's path."""
-    shots_file = plan.file.path if plan.file else None
+    shots_file = decisions.file.path if decisions.file else None
     data = review_data(
         review,
         film=Path(film).name,
         out=out.name,
         start_frame=start_frame,
         registration=release["shots"] if release else None,
-        changes=lambda row: plan.changes(row["first"], row["last"], row["default_colour"]),
+        changes=lambda row: decisions.changes(row["first"], row["last"], row["default_colour"]),
         shots_file=shots_file,
         by_hand=by_hand,
     )
@@ -377,5 +377,5 @@ def write_review(
     if shots_file is None or toml.resolve() != shots_file.resolve():
         header = f"{Path(film).name} rendered as {out.name}"
         with atomic_file(toml, overwrite=True) as tmp:
-            tmp.write_text(shots_text(data["shots"], plan, header, toml.parent))
+            tmp.write_text(shots_text(data["shots"], decisions, header, toml.parent))
     return page

@@ -219,7 +219,7 @@ class _JSONLines:
         return start + 1
 
 
-def shots_text(rows: list[dict], plan, header: str, folder: Path) -> str:
+def shots_text(rows: list[dict], decisions, header: str, folder: Path) -> str:
     """``OUT_shots.toml`` (in ``folder``): every shot (the review's ``rows``) with the decisions in
     force, ready to edit and pass back with --shots; what a file did not set, as its default."""
     lines = [
@@ -235,7 +235,7 @@ def shots_text(rows: list[dict], plan, header: str, folder: Path) -> str:
     ]
     for row in rows:
         s = row["shot"]
-        d = plan.shots.get(s, Decision())
+        d = decisions.shots.get(s, Decision())
         lines += [
             "",
             f"[shots.{s}]  # {row['start']} - {row['end']}",
@@ -250,7 +250,7 @@ def shots_text(rows: list[dict], plan, header: str, folder: Path) -> str:
             lines.append(f"# shift = [{x:.2f}, {y:.2f}]  # found by registration")
         if d.still is not None:
             lines.append(f'still = "{_relative(d.still, folder)}"')
-    for first, last, d in plan.ranges:
+    for first, last, d in decisions.ranges:
         lines += ["", f'[frames."{first}-{last}"]']
         if d.colour is not None:
             lines.append(f'colour = "{d.colour}"')
