@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import NoMatch
 from ..geometry import Box, chunks, crop_resize
-from .offsets import Segment, colour_index, segment
+from .offsets import Evidence, Segment, colour_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture
@@ -346,7 +346,7 @@ def match(
     """Steps 2-4 on grey frames (n, s, s) of both releases, inside the given picture boxes: the
     slope, the segments, each B&W frame's segment (-1: none), its similarity there, and the
     candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search;
-    ``joins``, colour frames where the release's timeline may jump (``segments.segment``)."""
+    ``joins``, colour frames where the release's timeline may jump (``offsets.segment``)."""
     bd, bc = descriptors(bw_grey, bw_box)
     cd, cc = descriptors(colour_grey, colour_box)
     bw_flat, colour_flat = bc < FLAT, cc < FLAT
@@ -370,9 +370,8 @@ def match(
         )
     else:
         slope, candidates = known
-    segments, state, score = segment(
-        bd, bw_flat, cd, colour_flat, slope, candidates, cuts, fps, MATCH, bc, cc, joins
-    )
+    bw, colour = Evidence(bd, bw_flat, bc), Evidence(cd, colour_flat, cc)
+    segments, state, score = segment(bw, colour, slope, candidates, cuts, fps, MATCH, joins)
     if slope != 1.0:
         refine_phase(segments, score, bd, cd, slope)
     return slope, segments, state, score, candidates

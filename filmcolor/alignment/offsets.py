@@ -33,6 +33,17 @@ def colour_index(b: np.ndarray | int, slope: float, offset: float) -> np.ndarray
     return np.rint(np.asarray(b) * slope + offset).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """One release's frames as the pass sees them: their descriptors (n, d), which of them are
+    featureless (``flat``: they say nothing), and their thumbnails' contrast in grey levels (None:
+    every frame weighs the same)."""
+
+    desc: np.ndarray
+    flat: np.ndarray
+    contrast: np.ndarray | None = None
+
+
 @dataclass
 class Segment:
     """A stretch of B&W frames [bw_start, bw_end) shown by colour frames slope * b + offset."""
@@ -47,23 +58,19 @@ class Segment:
 
 
 def segment(
-    bw_desc: np.ndarray,
-    bw_flat: np.ndarray,
-    colour_desc: np.ndarray,
-    colour_flat: np.ndarray,
+    bw: Evidence,
+    colour: Evidence,
     slope: float,
     candidates: list[tuple[float, int, int]],
     cuts: list[int],
     fps: float,
     threshold: float,
-    bw_contrast: np.ndarray | None = None,
-    colour_contrast: np.ndarray | None = None,
     joins: list[int] = (),
 ) -> tuple[list[Segment], np.ndarray, np.ndarray]:
     """Viterbi over B&W frames: each frame takes one candidate offset or none.
 
     A frame scores its similarity minus ``threshold`` under an offset (0 where it or its colour
-    frame is featureless, ``bw_flat``/``color_flat``) and 0 under "none"; changing offset costs
+    frame is featureless: ``flat``) and 0 under "none"; changing offset costs
     SWITCH_AT_CUT at a B&W cut, SWITCH_INSIDE_SHOT elsewhere. Given the frames' contrasts, a
     frame weighs by its contrast up to FAINT (the dark end of a fade says little about where it
     is) and a faint B&W frame counts as a cut: releases are re-cut through black, so an offset
@@ -74,7 +81,7 @@ def segment(
     its decoding changes kind, ``Decoding.joins``): the B&W frames each candidate shows within
     JOIN_SLACK of one change offset as cheaply as at a cut, though mid-shot. Returns the kept
     segments, each B&W frame's segment (-1: none) and its similarity there."""
-    n, nc = len(bw_desc), len(colour_desc)
+    n, nc = len(bw.desc), len(colour.desc)
     if not candidates:
         return [], np.full(n, -1), np.zeros(n, np.float32)
     bounds = np.array([0, *cuts, n])
@@ -94,13 +101,13 @@ def segment(
         for sl in range(0, len(frames), 65536):
             f, c = frames[sl : sl + 65536], ci[sl : sl + 65536]
             sim[sl : sl + 65536] = np.einsum(
-                "ij,ij->i", bw_desc[f], colour_desc[c], dtype=np.float32
+                "ij,ij->i", bw.desc[f], colour.desc[c], dtype=np.float32
             )
         weight = np.ones(len(frames), np.float32)
-        if bw_contrast is not None and colour_contrast is not None:
-            lowest = np.minimum(bw_contrast[frames], colour_contrast[ci])
+        if bw.contrast is not None and colour.contrast is not None:
+            lowest = np.minimum(bw.contrast[frames], colour.contrast[ci])
             weight = np.clip((lowest - FLAT_CONTRAST) / (FAINT - FLAT_CONTRAST), 0.0, 1.0)
-        weight[bw_flat[frames] | colour_flat[ci] | ~ok] = 0.0
+        weight[bw.flat[frames] | colour.flat[ci] | ~ok] = 0.0
         e = (sim - threshold) * weight
         offs.append(off)
         los.append(int(frames[0]))
@@ -119,8 +126,8 @@ def segment(
     best_prev = np.full(n, -1, np.int64)
     is_cut = np.zeros(n + 1, bool)
     is_cut[cuts] = True
-    if bw_contrast is not None:
-        faint = np.flatnonzero(bw_contrast < FAINT)
+    if bw.contrast is not None:
+        faint = np.flatnonzero(bw.contrast < FAINT)
         is_cut[faint] = True
         is_cut[np.minimum(faint + 1, n)] = True
     for off, a, b in zip(offs, los, his):
@@ -193,7 +200,7 @@ def segment(
                 s0, s1 = good[0], good[-1] + 1
                 runs.append((int(a + s0), int(a + s1), offs[j], sim[s0:s1], w[s0:s1]))
 
-    runs = [r for r in runs if not _drifts(r, bw_desc, colour_desc, slope)]
+    runs = [r for r in runs if not _drifts(r, bw.desc, colour.desc, slope)]
 
     def alternatives(a: int, b: int) -> list[tuple[float, np.ndarray, np.ndarray]]:
         """Every other candidate's similarities over B&W frames [a, b), where it covers them."""

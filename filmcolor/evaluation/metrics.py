@@ -5,7 +5,7 @@
   lightness L* put in, so that only a*, b* count: how wrong the colour is, whatever the B&W stock
   did to the tones. A grey film scores the release's own chroma (the thing to beat);
 - ``colourfulness``: Hasler and Suesstrunk's measure (2003), shown beside the release's; MSE-trained
-  colorizers are known to come out muted (DeOldify 0.56x the truth's on ImageNet, DDColor 1.00x);
+  colorizers are known to come out muted (docs/evaluate.md);
 Then the report's and the usual image measures:
 - MSE over RGB scaled to [-1, 1] (the FilmColorizer report's unit; ``frame_mse`` is the one place
   it is computed), PSNR and SSIM over the same range (torchmetrics);

@@ -206,9 +206,7 @@ def _float(value) -> float | None:
 
 # swscale's flags for YCbCr to RGB at another size: by default it scales the subsampled chroma
 # apart from the luma and converts without interpolating it to every pixel, which misplaces colour
-# at its edges (an a*b* error of up to 66 on a sharp colour edge halved in size; 6.5 with these
-# flags). davis-film's render read at the scorer's size: 0.268x a grey film's colour error
-# without them, 0.233x with them. They cost about 2% more of ffmpeg's CPU in align's decoding.
+# at its edges, which these flags avoid for a little more of ffmpeg's CPU (docs/render.md).
 EXACT_RGB = "+accurate_rnd+full_chroma_int+full_chroma_inp"
 
 

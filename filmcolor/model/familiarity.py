@@ -19,9 +19,7 @@ each read from the training frames themselves:
 Colour is shown at full strength where both say "known" (likeness from ``seen`` up, colour distance
 from ``near`` down), at the ``unseen`` strength setting where either says "new" (likeness ``unseen``
 and below, or distance ``far`` and above), and in between by the product of the two straight lines.
-Measured on the DAVIS pairs (docs/train.md): the recurring scenes of davis-film's test split have a
-median likeness of 0.92 and colour distance 2.7 (near 3.8), davis-hard's car-shadow, unseen but
-built like car-roundabout, likeness 0.79 and distance 11.2 (near 3.6, far 14.7).
+docs/train.md gives the likeness and distance measured on scenes seen and unseen.
 """
 
 from __future__ import annotations

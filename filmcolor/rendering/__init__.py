@@ -1,7 +1,8 @@
 """Stage 3, render (``filmcolor render``): the film coloured at its own resolution, with its own
 sound, from the model and, where it has the frame, the colour release.
 
-- ``renderer``: ``render()`` and ``render_film()``: the film planned in pieces, rendered, joined
+- ``renderer``: ``render()`` and ``render_film()``: the film planned, its pieces rendered, joined
+- ``plan``: what a render decides before its first frame (``RenderPlan``, ``Sources``)
 - ``pieces``: the pieces cut at shots, the work folder that makes a render resumable, the join
 - ``pipeline``: one piece through decode, predict, smooth and compose, encode (``render_piece``)
 - ``jobs``: pieces rendered several at a time in processes of their own (``--jobs``)

@@ -138,7 +138,6 @@ def upsample(ab: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Colour (h, w, 2) at a model's size brought to ``size`` (W, H) by bilinear interpolation.
 
     Not a guided filter on the film's luma: from a 64x64 colour, guided upsampling (windows at the
-    colour's scale) blurred the colour and carried the B&W stock's texture into it; with the true
-    colour of davis-film at 64x64 it left 0.38x a grey film's colour error, bilinear 0.18x
-    (docs/render.md)."""
+    colour's scale) blurred the colour and carried the B&W stock's texture into it, and scored
+    worse than bilinear (docs/render.md)."""
     return cv2.resize(np.ascontiguousarray(ab, np.float32), size, interpolation=cv2.INTER_LINEAR)

@@ -28,7 +28,7 @@ from .planes import Canvas
 from .predictor import ColourFn
 from .release.source import Release
 from .review.decisions import Decisions
-from .review.facts import Review
+from .review.facts import FrameFacts, Review
 from .smoothing import ColourSmoother
 
 
@@ -140,16 +140,18 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
         ab, used, strength = decisions.colour(i, model, use)
         has = rgb is not None
         review.add(
-            i,
-            shot,
-            half,
-            model,
-            ab,
-            float(release.weight[k]) if used else 0.0,
-            has,
-            gate,
-            strength,
-            lambda: release.place(k, rgb, half.shape, corner) if has else None,
+            FrameFacts(
+                i,
+                shot,
+                half,
+                model,
+                ab,
+                float(release.weight[k]) if used else 0.0,
+                has,
+                gate,
+                strength,
+                lambda: release.place(k, rgb, half.shape, corner) if has else None,
+            )
         )
         lightness = canvas.lightness(fine)
         return canvas.frame(y, fine, *chroma_of_ab(lightness, ab, canvas.weights, canvas.scratch))

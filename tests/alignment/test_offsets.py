@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from filmcolor.alignment.offsets import colour_index, segment
+from filmcolor.alignment.offsets import Evidence, colour_index, segment
 
 
 def _unit(rng, n, k=32):
@@ -19,7 +19,7 @@ def test_each_frame_takes_the_offset_whose_colour_frame_it_shows():
     flat = np.zeros(200, bool)
     candidates = [(10.0, 0, 50), (60.0, 70, 120), (35.0, 0, 120)]  # the last voted by chance
     segments, state, score = segment(
-        bw, flat[:120], colour, flat, 1.0, candidates, [50, 70], 24.0, 0.7
+        Evidence(bw, flat[:120]), Evidence(colour, flat), 1.0, candidates, [50, 70], 24.0, 0.7
     )
     assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 50, 10.0), (70, 120, 60.0)]
     assert (state[50:70] == -1).all() and (score[state >= 0] > 0.99).all()
@@ -31,7 +31,13 @@ def test_a_colour_frame_is_claimed_once():
     bw = np.concatenate([colour[20:60], colour[20:60]])  # the same stretch shown twice in B&W
     flat = np.zeros(100, bool)
     segments, state, _ = segment(
-        bw, np.zeros(80, bool), colour, flat, 1.0, [(20.0, 0, 40), (-20.0, 40, 80)], [40], 24.0, 0.7
+        Evidence(bw, np.zeros(80, bool)),
+        Evidence(colour, flat),
+        1.0,
+        [(20.0, 0, 40), (-20.0, 40, 80)],
+        [40],
+        24.0,
+        0.7,
     )
     shown = np.concatenate(
         [colour_index(np.arange(s.bw_start, s.bw_end), 1.0, s.offset) for s in segments]
@@ -57,7 +63,9 @@ def test_an_offset_voted_twice_is_kept_through_a_still_shot():
     flat = np.zeros(220, bool)
     # Offset 10 voted for before and after the still shot, offset 11 inside it.
     candidates = [(10.0, 0, 50), (10.0, 120, 200), (11.0, 60, 110)]
-    segments, _, _ = segment(bw, flat[:200], colour, flat, 1.0, candidates, [60, 110], 24.0, 0.7)
+    segments, _, _ = segment(
+        Evidence(bw, flat[:200]), Evidence(colour, flat), 1.0, candidates, [60, 110], 24.0, 0.7
+    )
     assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 200, 10.0)]
 
 
@@ -69,7 +77,9 @@ def test_an_offset_may_end_with_the_colour_film():
     flat = np.zeros(109, bool)
     # Offset 9 reaches the B&W film's end inside the colour film, offset 10 does not.
     candidates = [(10.0, 0, 100), (9.0, 70, 100)]
-    segments, _, _ = segment(bw, flat[:100], colour, flat, 1.0, candidates, [70], 24.0, 0.7)
+    segments, _, _ = segment(
+        Evidence(bw, flat[:100]), Evidence(colour, flat), 1.0, candidates, [70], 24.0, 0.7
+    )
     assert [(s.bw_start, s.bw_end, s.offset) for s in segments] == [(0, 99, 10.0)]
 
 
@@ -85,7 +95,16 @@ def test_an_offset_changes_mid_shot_where_the_colour_release_changes_kind():
     candidates = [(0.0, 0, 50), (-1.0, 51, 120)]
 
     def runs(joins):
-        found, _, _ = segment(bw, flat, colour, flat, 1.0, candidates, [40], 24.0, 0.7, joins=joins)
+        found, _, _ = segment(
+            Evidence(bw, flat),
+            Evidence(colour, flat),
+            1.0,
+            candidates,
+            [40],
+            24.0,
+            0.7,
+            joins=joins,
+        )
         return [(s.bw_start, s.bw_end, s.offset) for s in found]
 
     # Colour frame 39 is claimed once: B&W frame 40 then has none.

@@ -10,7 +10,7 @@ import pytest
 
 from filmcolor.colour import LIGHTNESS, lab_to_rgb
 from filmcolor.io.video import probe
-from filmcolor.rendering.review.facts import Review, timecode
+from filmcolor.rendering.review.facts import FrameFacts, Review, timecode
 from filmcolor.rendering.review.page import review_data, write_json, write_page
 from pipelines.tools import browser as web
 
@@ -46,7 +46,11 @@ def synthetic_review(folder, name="synthetic"):
             strength = 0.0 if how == "grey" else 1.0
             ab = ab * strength
             rgb = lab_to_rgb(LIGHTNESS[half], release)
-            review.add(i, shot, half, model, ab, weight, has, gate, strength, lambda rgb=rgb: rgb)
+            review.add(
+                FrameFacts(
+                    i, shot, half, model, ab, weight, has, gate, strength, lambda rgb=rgb: rgb
+                )
+            )
             i += 1
     review.finish()
     registration = {0: {"shift_px": [0.5, -1.0], "response": 0.4, "residual_px": 2.0}}

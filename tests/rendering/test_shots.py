@@ -12,6 +12,7 @@ from filmcolor.cli import main
 from filmcolor.colour import rgb_to_ab, rgb_to_grey
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import FrameReader, probe
+from filmcolor.rendering.plan import Sources
 from filmcolor.rendering.renderer import render_film
 from filmcolor.rendering.review.decisions import Decisions
 from filmcolor.rendering.review.shots import read_shots
@@ -58,7 +59,9 @@ def edited(easy_pair, plain_render, tmp_path_factory):
     shots.write_text(text)
     out = folder / "film.mkv"
     decisions = Decisions(read_shots(shots))
-    render_film(easy_pair / "bw.mp4", out, flat_colour, RenderSettings(crf=0), decisions=decisions)
+    render_film(
+        easy_pair / "bw.mp4", out, Sources(flat_colour, decisions=decisions), RenderSettings(crf=0)
+    )
     return out, shots
 
 
@@ -123,24 +126,21 @@ def test_shots_the_film_has_not_are_refused_before_the_output_is_kept(easy_pair,
         render_film(
             easy_pair / "bw.mp4",
             tmp_path / "o.mkv",
-            flat_colour,
-            decisions=Decisions(read_shots(shots)),
+            Sources(flat_colour, decisions=Decisions(read_shots(shots))),
         )
     shots.write_text("[shots.2]\nframes = [5, 9]\n")
     with pytest.raises(FilmcolorError, match=r"shots.toml:1: \[shots.2\] is frames \d+-\d+ here"):
         render_film(
             easy_pair / "bw.mp4",
             tmp_path / "o.mkv",
-            flat_colour,
-            decisions=Decisions(read_shots(shots)),
+            Sources(flat_colour, decisions=Decisions(read_shots(shots))),
         )
     shots.write_text('[shots.2]\ncolour = "release"\n')
     with pytest.raises(FilmcolorError, match=r"shots.toml:1: .*needs the colour release"):
         render_film(
             easy_pair / "bw.mp4",
             tmp_path / "o.mkv",
-            flat_colour,
-            decisions=Decisions(read_shots(shots)),
+            Sources(flat_colour, decisions=Decisions(read_shots(shots))),
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == [".o.mkv.segments", "shots.toml"]
     # only the film's cut scan is kept, for the run with the mended file

@@ -2,14 +2,14 @@
 
 A DVD holds each film frame whole in the luma of its pictures, but not always in their chroma. A
 film frame held only in two fields of mixed (telecined) pictures carries chroma that the encoder
-subsampled across both fields, half of it a neighbour's. On davis-dvd's own pictures those frames
-score 0.244x a grey film's colour error against 0.203x on the frames it holds whole. And every
-picture's chroma carries compression noise at a fraction of the luma's resolution. So each
-picture's chroma is averaged with the chroma of the pictures shown with the film frames before and
-after it. Each neighbour is first moved onto the picture along the luma's motion (DIS optical
-flow), and counts pixel by pixel as much as its moved luma matches: a pixel the flow got wrong, or
-one that came into view, counts little. A picture of another shot, one far along the release and
-an overlay's (a logo's) pixels never count. The picture's own luma is kept.
+subsampled across both fields, half of it a neighbour's: those frames score worse than the frames it
+holds whole (docs/render.md). And every picture's chroma carries compression noise at a fraction of
+the luma's resolution. So each picture's chroma is averaged with the chroma of the pictures shown
+with the film frames before and after it. Each neighbour is first moved onto the picture along the
+luma's motion (DIS optical flow), and counts pixel by pixel as much as its moved luma matches: a
+pixel the flow got wrong, or one that came into view, counts little. A picture of another shot, one
+far along the release and an overlay's (a logo's) pixels never count. The picture's own luma is
+kept.
 
 What of the picture's own chroma is its neighbours' is measured, picture by picture: the share m
 of it that is their chroma where they lie unmoved (a least-squares fit over the pixels where the
@@ -154,6 +154,6 @@ class Neighbours:
         shift = (counts * unmixed + pull) / (counts + total)[..., None]
         h, w = now.rgb.shape[:2]
         # cv2.transform, not numpy's matmul: its BLAS threads spin on after each small product,
-        # taking a core from the encoder (2.3 CPU-seconds in the 1080p davis-dvd render)
+        # taking a core from the encoder
         change = cv2.resize(cv2.transform(shift, TO_RGB), (w, h), interpolation=cv2.INTER_LINEAR)
         return cv2.add(now.rgb, change, dtype=cv2.CV_8U)

@@ -16,9 +16,8 @@ release has:
    chroma moved back by it there, before the frame is placed (``chroma``); where an overlay
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
-   as they are score worse: 0.200x a grey film's colour error against 0.185x on davis-film,
-   placed exactly); sharpening it on the B&W edges with a guided filter gained nothing in the
-   rendered film, so it is not done (docs/render.md).
+   as they are score worse); sharpening it on the B&W edges with a guided filter gained nothing
+   in the rendered film, so it is not done (docs/render.md).
 
 The model colours what the release lacks: the picture outside the release's framing, and frames
 missing from it, blended in where the release gives way (``blend``).

@@ -20,6 +20,8 @@ the release's own chroma, so ``error_ratio`` reads as the project's colour measu
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
 
@@ -28,7 +30,18 @@ import numpy as np
 
 from ...colour import LIGHTNESS, lab_to_rgb, rgb_to_ab
 
-KINDS = ("release", "blend", "model", "grey")  # where a frame's colour came from
+
+class Source(StrEnum):
+    """Where a frame's colour came from."""
+
+    RELEASE = "release"  # the colour release's own
+    BLEND = "blend"  # the release's giving way to the model's
+    MODEL = "model"
+    GREY = "grey"
+
+
+SOURCES = tuple(Source)
+
 STAT_WIDTH = 64  # pixels across the picture at which a frame's figures are measured
 THUMB_WIDTH = 160
 CANDIDATES = 16  # thumbnail candidates kept per shot, at most
@@ -58,7 +71,7 @@ class _Shot:
 
     def __init__(self, shot: int, first: int):
         self.shot, self.first, self.last = shot, first, first
-        self.kinds = np.zeros(len(KINDS), np.int64)
+        self.kinds = np.zeros(len(SOURCES), np.int64)
         self.weight = self.has = 0.0
         self.gates: list[float] = []
         self.model_gates: list[float] = []
@@ -70,6 +83,22 @@ class _Shot:
         self.step = 1
         self.size = (THUMB_WIDTH, THUMB_WIDTH)
         self.previous: np.ndarray | None = None
+
+
+@dataclass
+class FrameFacts:
+    """What the review is told of one frame as it is composed (``Review.add``)."""
+
+    i: int  # the rendered film's frame
+    shot: int
+    half: np.ndarray  # its picture's luma at the chroma planes' size, full range
+    model_ab: np.ndarray  # the model's a*b* at that size
+    ab: np.ndarray  # the a*b* it was shown with
+    weight: float  # the release's share of its colour
+    has: bool  # whether the release has the frame
+    gate: float | None  # the familiarity gate's strength, where the model has one
+    strength: float  # the strength the shots file asked for
+    placed: Callable[[], np.ndarray | None]  # the release's frame placed on the picture (RGB)
 
 
 class Review:
@@ -88,23 +117,9 @@ class Review:
         self.current: _Shot | None = None
         self.latest: tuple | None = None
 
-    def add(
-        self,
-        i: int,
-        shot: int,
-        half: np.ndarray,
-        model_ab: np.ndarray,
-        ab: np.ndarray,
-        weight: float,
-        has: bool,
-        gate: float | None,
-        strength: float,
-        placed: Callable[[], np.ndarray | None],
-    ) -> None:
-        """Frame ``i`` of ``shot``: its picture's luma ``half`` (full range) and, at that size, the
-        model's a*b* and those it was shown with; the release's share of its colour, whether the
-        release has it, the gate's strength and the strength asked for; ``placed()`` gives the
-        release's frame placed on the picture (RGB), when it has one."""
+    def add(self, f: FrameFacts) -> None:
+        """A frame's facts, as it is composed (frames in order)."""
+        i, shot, half, ab = f.i, f.shot, f.half, f.ab
         if self.current is None or shot != self.current.shot:
             self._close()
             self.current = _Shot(shot, i)
@@ -114,17 +129,17 @@ class Review:
         h, w = half.shape
         size = (STAT_WIDTH, max(1, round(STAT_WIDTH * h / w)))
         small = cv2.resize(ab, size, interpolation=cv2.INTER_AREA)
-        model_small = cv2.resize(model_ab, size, interpolation=cv2.INTER_AREA)
+        model_small = cv2.resize(f.model_ab, size, interpolation=cv2.INTER_AREA)
         chroma = float(np.hypot(small[..., 0], small[..., 1]).mean())
-        kind = self._kind(weight, strength, chroma)
+        kind = self._kind(f.weight, f.strength, chroma)
         s.kinds[kind] += 1
-        s.weight += weight
-        s.has += has
+        s.weight += f.weight
+        s.has += f.has
         s.chroma += chroma
-        if gate is not None:
-            s.gates.append(float(gate))
-            if weight < 1:
-                s.model_gates.append(float(gate))
+        if f.gate is not None:
+            s.gates.append(float(f.gate))
+            if f.weight < 1:
+                s.model_gates.append(float(f.gate))
         if s.previous is not None:
             s.flicker.append(float(np.abs(small - s.previous).mean()))
         s.previous = small
@@ -133,7 +148,7 @@ class Review:
             self.runs[-1][3] = i
         else:
             self.runs.append([shot, kind, i, i])
-        rgb = placed() if has and int(s.has) % ERROR_EVERY == 1 else None
+        rgb = f.placed() if f.has and int(s.has) % ERROR_EVERY == 1 else None
         if rgb is not None:
             ref = rgb_to_ab(cv2.resize(rgb, size, interpolation=cv2.INTER_AREA))
             m = max(1, size[0] // 20)  # leave the edges, where the release may not reach
@@ -144,7 +159,7 @@ class Review:
                     for x in (model_small, small, np.zeros_like(small))
                 )
             )
-        self.latest = (i, half, ab, placed if has else None)
+        self.latest = (i, half, ab, f.placed if f.has else None)
         if (i - s.first) % s.step == 0:
             s.candidates.append(self._shrink(*self.latest))
             self.latest = None
@@ -154,12 +169,12 @@ class Review:
 
     def _kind(self, weight: float, strength: float, chroma: float) -> int:
         if strength == 0:
-            return KINDS.index("grey")
+            return SOURCES.index(Source.GREY)
         if weight >= 0.999:
-            return KINDS.index("release")
+            return SOURCES.index(Source.RELEASE)
         if weight > 0.001:
-            return KINDS.index("blend")
-        return KINDS.index("grey" if chroma < 1.0 else "model")
+            return SOURCES.index(Source.BLEND)
+        return SOURCES.index(Source.GREY if chroma < 1.0 else Source.MODEL)
 
     @staticmethod
     def _size(half: np.ndarray) -> tuple[int, int]:
@@ -221,8 +236,8 @@ class Review:
             "frames": n,
             "start": timecode(s.first, self.fps),
             "end": timecode(s.last, self.fps),
-            "source": KINDS[int(np.argmax(s.kinds))],
-            "sources": {k: int(c) for k, c in zip(KINDS, s.kinds) if c},
+            "source": str(SOURCES[int(np.argmax(s.kinds))]),
+            "sources": {str(k): int(c) for k, c in zip(SOURCES, s.kinds) if c},
             "release_share": s.weight / n,
             "release_frames": int(s.has),
             "release_lacks": bool(self.release and s.has == 0),
@@ -275,7 +290,10 @@ class Review:
 
     def timeline(self) -> list[dict]:
         """Runs of frames of one shot and one colour source."""
-        return [{"shot": s, "source": KINDS[k], "first": a, "last": b} for s, k, a, b in self.runs]
+        return [
+            {"shot": s, "source": str(SOURCES[k]), "first": a, "last": b}
+            for s, k, a, b in self.runs
+        ]
 
 
 def _join(a: dict, ta: dict, b: dict, tb: dict) -> tuple[dict, dict]:
@@ -287,7 +305,7 @@ def _join(a: dict, ta: dict, b: dict, tb: dict) -> tuple[dict, dict]:
         return y if x is None else x if y is None else (x * na + y * nb) / (na + nb)
 
     row = dict(a, last=b["last"], end=b["end"], frames=na + nb)
-    row["sources"] = {k: a["sources"].get(k, 0) + b["sources"].get(k, 0) for k in KINDS}
+    row["sources"] = {str(k): a["sources"].get(k, 0) + b["sources"].get(k, 0) for k in SOURCES}
     row["sources"] = {k: v for k, v in row["sources"].items() if v}
     row["source"] = max(row["sources"], key=row["sources"].get)
     row["release_frames"] = a["release_frames"] + b["release_frames"]
@@ -321,13 +339,13 @@ def _seam(means: list[tuple[int, np.ndarray]]) -> float | None:
     the model's (or grey) in the shot, across the blend between them."""
     runs: list[list] = []  # [kind, first mean, last mean], blends left out
     for kind, mean in means:
-        if KINDS[kind] == "blend":
+        if SOURCES[kind] == Source.BLEND:
             continue
         if runs and runs[-1][0] == kind:
             runs[-1][2] = mean
         else:
             runs.append([kind, mean, mean])
-    release = KINDS.index("release")
+    release = SOURCES.index(Source.RELEASE)
     jumps = [
         float(np.hypot(*(a[2] - b[1])))
         for a, b in zip(runs, runs[1:])

@@ -27,10 +27,10 @@ from .decisions import Decisions
 from .facts import (
     COLOURED,
     GREY_CHROMA,
-    KINDS,
     PALE_GATE,
     RESIDUAL_PX,
     SEAM_JUMP,
+    SOURCES,
     WARNINGS,
     Review,
 )
@@ -229,7 +229,7 @@ def review_page(data: dict, thumbs: dict[int, dict], folder: str) -> str:
     if data["shots_file"]:
         changed = sum(1 for r in rows if r["overrides"])
         summary.append(f"Decisions from {escape(data['shots_file'])} change {changed} shot(s).")
-    legend = "".join(f'<span class="key {k}"></span>{k}' for k in KINDS)
+    legend = "".join(f'<span class="key {k}"></span>{k}' for k in SOURCES)
     columns = [c for c in COLUMNS if release or not c[4]]
     options = [("all", "all shots"), ("warning", "shots with a warning")]
     options += [(k, f"⚠ {k}") for k in WARNINGS]
