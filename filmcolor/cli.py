@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import FilmcolorError
+from .io.codecs import outputs_help
 from .settings import ALIGNED, AlignSettings, EvaluateSettings, RenderSettings, TrainSettings, flag
 
 log = logging.getLogger("filmcolor")
@@ -252,9 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         required=True,
-        help="output: a video (.mp4 H.264, .mov ProRes, .mxf DNxHR, .mkv FFV1, ...), an image "
-        "sequence (a folder, or a pattern such as master/%%06d.tif, .dpx, .png, .exr) or, for a "
-        "photograph, an image",
+        help=f"output: {outputs_help()} or, for a photograph, an image",
     )
     p.add_argument(
         "--model",

@@ -277,14 +277,13 @@ class RenderSettings:
     preset: str = option("medium", "encoder speed/size preset (ultrafast ... veryslow)")
     codec: str | None = option(
         None,
-        "video encoder (default by the output's name: .mp4 libx264, .mov prores_ks, .mxf dnxhd, "
-        ".mkv ffv1; a sequence: tiff, png, dpx or exr)",
+        "encoder, instead of the one the output's name calls for (-o lists them)",
         parse=str,
     )
     pix_fmt: str | None = option(
         None,
-        "pixel format written, e.g. yuv444p10le (ProRes 4444), yuv422p10le, yuv420p10le (default: "
-        "the highest depth the format holds up to the source's; H.264 yuv420p)",
+        "pixel format written, e.g. yuv444p10le (ProRes 4444) or yuv420p10le (default: the "
+        "encoder's for the source's depth); one the encoder does not write is refused",
         parse=str,
     )
     timecode: str | None = option(

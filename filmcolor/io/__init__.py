@@ -5,7 +5,8 @@
 - ``sequence``: a folder (or printf pattern) of numbered DPX/TIFF/PNG/EXR/JPEG frames read as a film
 - ``dpx``: DPX headers (frame rate, timecode) read, and DPX frames written with them
 - ``timecode``: SMPTE timecode checked, moved on, packed for DPX
-- ``formats``: pixel formats, colour tags and the output formats chosen from a name and a depth
+- ``codecs``: every output format, declared once: encoders, image file types, containers
+- ``formats``: pixel formats, colour tags and the output format chosen from a name and a depth
 - ``decoding``: how a file's frames become pictures (a filter chain, a YCbCr matrix, seeking)
 - ``writer``: ``VideoWriter`` encodes frames into a video file
 - ``audio``: a film's sound (its own, or another file's) carried into a new file

@@ -1,18 +1,14 @@
-"""Pixel formats, colour tags and the output formats filmcolor writes, chosen from the output's
-name and the source's depth.
+"""Pixel formats, colour tags, and the format an output is written in, chosen from its name and
+the source's depth.
 
-Outputs, by the name given to ``-o`` (``--codec`` and ``--pix-fmt`` override the choice):
+The output formats are declared in ``codecs``, one entry each (a new one is added there):
+``output_format`` writes a file in its name's container (``CONTAINERS``), with the container's
+encoder or ``--codec``'s (``ENCODERS``), and a folder or a pattern such as ``master/%06d.tif`` as an
+image sequence of the file type its suffix names; at ``--pix-fmt``, else at the encoder's pixel
+format for the source's depth. What an entry refuses is refused here, before any work.
 
-- ``.mov``: ProRes 422 HQ, yuv422p10le (``--pix-fmt yuv444p10le``: ProRes 4444)
-- ``.mxf``: DNxHR HQX, yuv422p10le (an 8-bit source: DNxHR HQ, yuv422p; yuv444p10le: DNxHR 444)
-- ``.mkv``: FFV1 (lossless), yuv420p at the source's depth (8, 10, 12 or 16 bits)
-- ``.mp4`` and anything else: H.264 (``--codec libx265``: H.265), yuv420p, the compact default
-- a folder, or a pattern such as ``master/%06d.tif``: an image sequence, TIFF or PNG at 16 bits,
-  DPX at 10, EXR half float (an 8-bit source: 8-bit TIFF, PNG, DPX)
-
-The depth written is the highest the format holds up to the source's. The colour tags say the
-matrix the chroma was made with: the source's where it says one, else BT.709 for HD and larger,
-BT.601 for SD.
+The colour tags say the matrix the chroma was made with: the source's where it says one, else
+BT.709 for HD and larger, BT.601 for SD.
 """
 
 from __future__ import annotations
@@ -23,6 +19,17 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import FilmcolorError
+from .codecs import (
+    CONTAINERS,
+    ENCODERS,
+    FOLDER,
+    OTHER_NAMES,
+    SEQUENCE_SUFFIXES,
+    Encoder,
+    Kind,
+    encoder,
+    listing,
+)
 
 # Planar Y'CbCr formats: bits, and the chroma planes' shift of width and height (4:2:0 is 1, 1).
 PLANAR = {
@@ -31,35 +38,6 @@ PLANAR = {
     for bits in (8, 9, 10, 12, 14, 16)
 }
 _PACKED16 = ("rgb48", "bgr48", "rgba64", "bgra64", "ya16", "gray16")
-SEQUENCE_CODECS = {".tif": "tiff", ".tiff": "tiff", ".png": "png", ".dpx": "dpx", ".exr": "exr"}
-# What each image-sequence format is written as: pix_fmt -> bits (the first: from an 8-bit source;
-# the last: from a deeper one).
-_SEQUENCE_PIX = {
-    "tiff": {"rgb24": 8, "rgb48le": 16},
-    "png": {"rgb24": 8, "rgb48le": 16},
-    "dpx": {"rgb24": 8, "gbrp10le": 10, "rgb48le": 16},
-    "exr": {"gbrpf32le": 16},
-}
-_DEFAULT_SEQUENCE_PIX = {"tiff": "rgb48le", "png": "rgb48le", "dpx": "gbrp10le", "exr": "gbrpf32le"}
-_SEQUENCE_OPTIONS = {
-    "tiff": {"compression_algo": "deflate"},
-    "exr": {"format:v": "half", "compression": "zip16"},  # "format" alone is -f
-}
-_VIDEO_CODECS = {".mov": "prores_ks", ".mxf": "dnxhd", ".mkv": "ffv1"}
-# Pixel formats the encoders filmcolor knows take (others are left to ffmpeg to check).
-_ENCODER_PIX = {
-    "prores_ks": ("yuv422p10le", "yuv444p10le"),
-    "prores_aw": ("yuv422p10le", "yuv444p10le"),
-    "dnxhd": ("yuv422p", "yuv422p10le", "yuv444p10le"),
-    "libx264": ("yuv420p", "yuv422p", "yuv444p", "yuv420p10le", "yuv422p10le", "yuv444p10le"),
-    "libx265": tuple(f"yuv{c}p{b}" for c in ("420", "422", "444") for b in ("", "10le", "12le")),
-    "ffv1": tuple(PLANAR),
-}
-_CRF_CODECS = ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1")
-_PRESET_CODECS = ("libx264", "libx265", "libsvtav1")
-MXF_RATES = {Fraction(n, d) for n, d in ((24000, 1001), (30000, 1001), (60000, 1001))} | {
-    Fraction(n) for n in (24, 25, 30, 48, 50, 60)
-}
 
 
 def bit_depth(pix_fmt: str) -> int:
@@ -153,7 +131,7 @@ class OutputFormat:
 
     path: Path  # the file, or the sequence's folder
     codec: str
-    pix_fmt: str  # the frames handed over (a sequence: their layout, see SEQUENCE_CODECS)
+    pix_fmt: str  # the frames handed over (a sequence: their layout, see ``Encoder.stored``)
     bits: int
     options: dict = field(default_factory=dict)  # encoder options
     name: str | None = None  # a sequence's file names in ``path``, e.g. "%06d.tif"
@@ -172,8 +150,9 @@ class OutputFormat:
         return PLANAR[self.pix_fmt][1:] if not self.rgb else (0, 0)
 
     @property
-    def container(self) -> str:
-        return "sequence" if self.sequence else self.path.suffix.lstrip(".").lower()
+    def encoder(self) -> Encoder:
+        """Its entry in ``codecs.ENCODERS``."""
+        return encoder(self.codec, Kind.IMAGES if self.sequence else Kind.VIDEO)
 
 
 def output_path(out: str | Path) -> Path:
@@ -199,49 +178,37 @@ def output_format(
     crf: int | None = 18,
     preset: str | None = "medium",
 ) -> OutputFormat:
-    """The format ``out`` is written in (see the module's docstring); FilmcolorError for a
-    combination that cannot be written."""
+    """The format ``out`` is written in, by the entries of ``codecs`` (see the module's docstring);
+    FilmcolorError for a combination that cannot be written."""
     out = Path(out)
     if is_sequence_output(out):
         return _sequence_format(out, source_bits, codec, pix_fmt)
-    suffix = out.suffix.lower()
-    codec = codec or _VIDEO_CODECS.get(suffix, "libx264")
-    if suffix == ".mxf" and codec != "dnxhd":
+    box = CONTAINERS.get(out.suffix.lower(), CONTAINERS[OTHER_NAMES])
+    enc = encoder(codec or box.encoder)
+    if box.only and enc.name != box.encoder:
+        own = ENCODERS[box.encoder]
+        others = [
+            f"{ENCODERS[c.encoder].title} to {c.suffix}"
+            for c in CONTAINERS.values()
+            if c is not box
+        ]
         raise FilmcolorError(
-            f"{out}: MXF holds DNxHR here (--codec dnxhd); write ProRes to .mov, FFV1 to .mkv"
+            f"{out}: {box.title} holds {own.title} here (--codec {own.name}), not {enc.name}; "
+            f"write {listing(others)}"
         )
-    deep = source_bits > 8
-    options: dict = {}
-    if codec.startswith("prores"):
-        pix_fmt = pix_fmt or "yuv422p10le"
-        options["profile:v"] = 4 if pix_fmt.startswith("yuv444") else 3
-        if codec == "prores_ks":
-            options["vendor"] = "apl0"
-    elif codec == "dnxhd":
-        pix_fmt = pix_fmt or ("yuv422p10le" if deep else "yuv422p")
-        options["profile:v"] = {"yuv444p10le": "dnxhr_444", "yuv422p": "dnxhr_hq"}.get(
-            pix_fmt, "dnxhr_hqx"
-        )
-    elif codec == "ffv1":
-        bits = next(b for b in (8, 9, 10, 12, 14, 16) if b >= min(source_bits, 16))
-        pix_fmt = pix_fmt or ("yuv420p" if bits == 8 else f"yuv420p{bits}le")
-        options.update({"level": 3, "g": 1, "slices": 4, "slicecrc": 1})
-    else:
-        pix_fmt = pix_fmt or "yuv420p"
-        if crf is not None and codec in _CRF_CODECS:
-            options["crf"] = crf
-        if preset and codec in _PRESET_CODECS:
-            options["preset"] = preset
+    pix_fmt = pix_fmt or _by_depth(enc, source_bits)
     if pix_fmt not in PLANAR:
         raise FilmcolorError(
             f"{out}: --pix-fmt {pix_fmt} is not a planar Y'CbCr format (such as yuv422p10le) "
             "that a video file is written in"
         )
-    if codec in _ENCODER_PIX and pix_fmt not in _ENCODER_PIX[codec]:
+    if enc.pix_fmts is not None and pix_fmt not in enc.pix_fmts:
         raise FilmcolorError(
-            f"{out}: {codec} does not write {pix_fmt}; it writes {', '.join(_ENCODER_PIX[codec])}"
+            f"{out}: {enc.name} does not write {pix_fmt}; it writes {', '.join(enc.pix_fmts)}"
         )
-    return OutputFormat(out, codec, pix_fmt, PLANAR[pix_fmt][0], options)
+    return OutputFormat(
+        out, enc.name, pix_fmt, bit_depth(pix_fmt), _options(enc, pix_fmt, crf, preset)
+    )
 
 
 def _sequence_format(
@@ -249,36 +216,54 @@ def _sequence_format(
 ) -> OutputFormat:
     folder, name = (out.parent, out.name) if "%" in out.name else (out, None)
     suffix = Path(name).suffix.lower() if name else None
-    if suffix is not None and suffix not in SEQUENCE_CODECS:
+    types = [e for e in ENCODERS.values() if e.kind is Kind.IMAGES]
+    if suffix is not None and suffix not in SEQUENCE_SUFFIXES:
+        suffixes = [e.suffixes[0] for e in types]
         raise FilmcolorError(
-            f"{out}: an image sequence is written as .tif, .png, .dpx or .exr, not {suffix}"
+            f"{out}: an image sequence is written as {listing(suffixes)}, not {suffix}"
         )
-    by_name = SEQUENCE_CODECS[suffix] if suffix else None
-    codec = codec or by_name or "tiff"
-    if codec not in _SEQUENCE_PIX or (by_name and codec != by_name):
+    by_name = SEQUENCE_SUFFIXES[suffix].name if suffix else None
+    codec = codec or by_name or FOLDER
+    names = [e.name for e in types]
+    if codec not in names or (by_name and codec != by_name):
         raise FilmcolorError(
-            f"{out}: a folder is written as an image sequence: --codec tiff, png, dpx or exr"
+            f"{out}: a folder is written as an image sequence: --codec {listing(names)}"
         )
-    choices = _SEQUENCE_PIX[codec]
-    if pix_fmt is None:
-        pix_fmt = next(iter(choices)) if source_bits <= 8 else _DEFAULT_SEQUENCE_PIX[codec]
-    if pix_fmt not in choices:
+    enc = ENCODERS[codec]
+    pix_fmt = pix_fmt or _by_depth(enc, source_bits)
+    if pix_fmt not in enc.pix_fmts:
         raise FilmcolorError(
-            f"{out}: {codec} frames are written as {', '.join(choices)}, not {pix_fmt}"
+            f"{out}: {codec} frames are written as {', '.join(enc.pix_fmts)}, not {pix_fmt}"
         )
-    name = name or f"%06d.{'tif' if codec == 'tiff' else codec}"
-    options = dict(_SEQUENCE_OPTIONS.get(codec, {}))
-    return OutputFormat(folder, codec, pix_fmt, choices[pix_fmt], options, name)
+    name = name or f"%06d{enc.suffixes[0]}"
+    options = _options(enc, pix_fmt, None, None)
+    return OutputFormat(folder, codec, pix_fmt, bit_depth(pix_fmt), options, name)
+
+
+def _by_depth(enc: Encoder, source_bits: int) -> str:
+    """The encoder's default pixel format for a source: as deep as the source, up to its deepest."""
+    bits = min(source_bits, bit_depth(enc.by_depth[-1]))
+    return next(p for p in enc.by_depth if bit_depth(p) >= bits)
+
+
+def _options(enc: Encoder, pix_fmt: str, crf: int | None, preset: str | None) -> dict:
+    profile = {"profile:v": enc.profiles[pix_fmt]} if enc.profiles else {}
+    return {**profile, **enc.options, **enc.quality(crf, preset)}
 
 
 def check_writable(fmt: OutputFormat, width: int, height: int, fps: Fraction) -> None:
     """Refuse, before any work, what the encoder or container would refuse after it."""
-    if fmt.codec == "dnxhd" and (width < 256 or height < 120):
+    enc = fmt.encoder
+    if width < enc.min_size[0] or height < enc.min_size[1]:
         raise FilmcolorError(
-            f"{fmt.path}: DNxHR needs frames of 256x120 or more, not {width}x{height}"
+            f"{fmt.path}: {enc.title} needs frames of {enc.min_size[0]}x{enc.min_size[1]} or "
+            f"more, not {width}x{height}"
         )
-    if fmt.container == "mxf" and fps not in MXF_RATES:
+    box = None if fmt.sequence else CONTAINERS.get(fmt.path.suffix.lower())
+    if box is not None and box.rates is not None and fps not in box.rates:
+        rates = ", ".join(f"{float(r):.3f}".rstrip("0").rstrip(".") for r in sorted(box.rates))
+        others = [c.suffix for c in CONTAINERS.values() if c.rates is None]
         raise FilmcolorError(
-            f"{fmt.path}: MXF does not hold {float(fps):g} fps (23.976, 24, 25, 29.97, 30, 48, 50, "
-            "59.94, 60); write .mov or .mkv"
+            f"{fmt.path}: {box.title} does not hold {float(fps):g} fps ({rates}); "
+            f"write {listing(others)}"
         )

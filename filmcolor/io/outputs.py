@@ -4,12 +4,12 @@ Everything about the output is decided before a frame is made (``film_output``: 
 colour tags, the sound, the start timecode, the frames' numbers). A render is written in pieces
 (``rendering.pieces``): each piece of a video file is encoded by its own ffmpeg process
 (``writer.VideoWriter``) and the pieces joined with the sound; each piece of an image sequence is a
-folder of its frames (``SequenceWriter``: TIFF, PNG and EXR by ffmpeg's image2 muxer, DPX here,
-``dpx.write_dpx``, with the frame rate and each frame's timecode in its header), moved into the
-sequence's folder at the end (``finish_sequence``), with the sound beside the frames as
-``audio.wav`` (a Broadcast WAV stamped with the start timecode) and ``sequence.json`` saying how
-the frames are encoded (depth, colour, rate, timecode), since TIFF, PNG and EXR files carry little
-of it.
+folder of its frames (``SequenceWriter``: by ffmpeg's image2 muxer, or by the file type's own
+``write``, as DPX by ``dpx.write_dpx`` with the frame rate and each frame's timecode in its
+header), moved into the sequence's folder at the end (``finish_sequence``), with the sound beside
+the frames as ``audio.wav`` (a Broadcast WAV stamped with the start timecode) and ``sequence.json``
+saying how the frames are encoded (depth, colour, rate, timecode), since TIFF, PNG and EXR files
+carry little of it.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import numpy as np
 
 from ..errors import VideoError
 from .audio import Sound, sound_of, write_wav
-from .dpx import write_dpx
 from .files import atomic_dir, atomic_file
 from .formats import ColourTags, OutputFormat, check_writable, output_colour, output_format
 from .sequence import SIDECAR
@@ -160,8 +159,8 @@ class SequenceWriter:
         self.timecode, self.first = timecode, first_number
         self.written = 0
         self._ffmpeg = None
-        if fmt.codec != "dpx":
-            stored = "rgb48be" if fmt.codec == "png" and fmt.bits == 16 else fmt.pix_fmt
+        self._write = fmt.encoder.write  # its own writer of one file, else ffmpeg's
+        if self._write is None:
             self._ffmpeg = VideoWriter(
                 folder / fmt.name,
                 width,
@@ -170,7 +169,7 @@ class SequenceWriter:
                 codec=fmt.codec,
                 crf=None,
                 preset=None,
-                pix_fmt=stored,
+                pix_fmt=fmt.encoder.stored.get(fmt.pix_fmt, fmt.pix_fmt),
                 source_pix_fmt=fmt.pix_fmt,
                 colour=ColourTags(colour.matrix, colour.primaries, colour.transfer, "pc"),
                 options={**fmt.options, "start_number": first_number},
@@ -185,7 +184,7 @@ class SequenceWriter:
         else:
             for i, frame in enumerate(batch):
                 n = self.written + i
-                write_dpx(
+                self._write(
                     self.folder / (self.fmt.name % (self.first + n)),
                     frame,
                     self.fmt.bits,
@@ -230,17 +229,16 @@ def finish_sequence(output: FilmOutput, pieces: list[Path], folder: Path, fps: F
 
 def _description(output: FilmOutput, frames: int, fps: Fraction) -> dict:
     fmt, colour = output.fmt, output.colour
-    stored = {"tiff": "TIFF", "png": "PNG", "dpx": "DPX", "exr": "OpenEXR half float"}
     values = (
         "scene-linear R'G'B' (BT.709 transfer inverted)"
-        if fmt.codec == "exr"
+        if fmt.encoder.linear
         else "R'G'B', full range"
     )
     return {
         "frames": frames,
         "first_number": output.first_number,
         "files": fmt.name,
-        "format": stored[fmt.codec],
+        "format": fmt.encoder.title,
         "bits": fmt.bits,
         "fps": f"{fps.numerator}/{fps.denominator}",
         "timecode": output.timecode,

@@ -15,11 +15,9 @@ import numpy as np
 
 from ..errors import VideoError
 from .audio import Sound, audio_input
+from .codecs import encoder
 from .formats import BT601, ColourTags
 from .process import StderrTail
-
-_CRF_CODECS = ("libx264", "libx265", "libvpx-vp9", "libsvtav1", "libaom-av1")
-_PRESET_CODECS = ("libx264", "libx265", "libsvtav1")
 
 
 class VideoWriter:
@@ -63,10 +61,7 @@ class VideoWriter:
         streams = [video]
         fmt = self.path.suffix.lstrip(".").lower()
         out_args = {"vcodec": codec, "pix_fmt": pix_fmt, **colour.options(), **(options or {})}
-        if crf is not None and codec in _CRF_CODECS:
-            out_args["crf"] = crf
-        if preset and codec in _PRESET_CODECS:
-            out_args["preset"] = preset
+        out_args.update(encoder(codec).quality(crf, preset))
         if fmt in ("mp4", "mov", "m4v"):
             out_args["movflags"] = "+faststart"
         if timecode:

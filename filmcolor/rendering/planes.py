@@ -179,7 +179,7 @@ class Canvas:
         rgb = np.stack([luma + dr, luma + dg, luma + db], axis=-1)
         if self.side_by_side:
             rgb = np.concatenate([np.repeat(luma[..., None], 3, axis=2), rgb], axis=1)
-        if self.fmt.codec == "exr":
+        if self.fmt.encoder.linear:
             return _linear(np.clip(rgb * np.float32(1 / 255), 0, 1)).transpose(2, 0, 1)[[1, 2, 0]]
         top = (1 << self.fmt.bits) - 1
         scaled = np.clip(np.rint(rgb * np.float32(top / 255)), 0, top)

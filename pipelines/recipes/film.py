@@ -1,7 +1,7 @@
 """The whole job on one pair of releases: align, train, evaluate, render, evaluate the render.
 
     python -m pipelines.recipes.film BW COLOR -o OUT [--epochs 40] [--render-duration S]
-        [--audio WAV] [--input-fps 24] [--render-as mp4|mov|mxf|mkv|tif|dpx|png|exr]
+        [--audio WAV] [--input-fps 24] [--render-as mp4]
 
 BW may be a video or a scan: a folder of frames (or a pattern such as scan/%06d.dpx) read at
 --input-fps (default: the DPX header's, else 24), with its sound in --audio.
@@ -13,8 +13,8 @@ Everything goes into OUT:
     OUT/run/evaluation.json     test-split metrics, evaluation.png            (filmcolor evaluate)
     OUT/<bw>_color.mp4          the colorized film, the colour release's own colour wherever it
                                 has the frame (filmcolor render --reference), and its _report.png
-                                (.mov, .mxf, .mkv with --render-as; a folder of frames for
-                                tif, dpx, png or exr)
+                                (another container with --render-as mov, mxf, ...; a folder
+                                of frames for tif, dpx, ...: filmcolor.io.codecs lists them)
     OUT/<bw>_color_review.html  the film shot by shot, for a browser (with _review.json and
                                 _shots.toml, the decisions per shot to edit: docs/render.md)
     OUT/<bw>_color_evaluation/  the rendered film scored against the colour release
@@ -38,10 +38,11 @@ from pathlib import Path
 from filmcolor.cli import run_command
 from filmcolor.errors import FilmcolorError
 from filmcolor.evaluation.tables import evaluation_table, split_table
+from filmcolor.io.codecs import CONTAINERS, ENCODERS, Kind
 from filmcolor.settings import TrainSettings, frame_rate
 
-SEQUENCES = ("tif", "dpx", "png", "exr")
-RENDER_AS = ("mp4", "mov", "mxf", "mkv", *SEQUENCES)
+SEQUENCES = tuple(e.suffixes[0][1:] for e in ENCODERS.values() if e.kind is Kind.IMAGES)
+RENDER_AS = (*(suffix[1:] for suffix in CONTAINERS), *SEQUENCES)
 
 log = logging.getLogger("filmcolor")
 
