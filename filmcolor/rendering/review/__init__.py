@@ -3,7 +3,8 @@
 - ``facts``: each frame's facts gathered while composing, summed up per shot (``Review``)
 - ``page``: the review's files: OUT_review.html (its Jinja2 templates ``review.html`` and
   ``cells.html``), OUT_review.json and OUT_shots.toml
-- ``shots``: the shots file (``render --shots``): read, checked, written
+- ``shots``: the shots file (``render --shots``): read and checked
+- ``shots_toml``: OUT_shots.toml written, keeping the comments of a file the render was given
 - ``decisions``: a shots file's decisions by frame, as render obeys them (``Decisions``)
 - ``report_plot``: OUT_report.png, where the film took the release's colour
 """

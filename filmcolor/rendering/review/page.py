@@ -34,7 +34,7 @@ from .facts import (
     WARNINGS,
     Review,
 )
-from .shots import shots_text
+from .shots_toml import shots_text
 
 
 class Column(NamedTuple):
