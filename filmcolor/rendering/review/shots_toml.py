@@ -77,9 +77,9 @@ def _document(rows, decisions, header: str, folder: Path, theirs: _Theirs) -> to
         doc.add(item) if key is None else doc.append(key, item)
     shots, last = tomlkit.table(is_super_table=True), doc
     for row in rows:
-        above, items = theirs.shots.pop(row["shot"], ([], None))
+        above, their = theirs.shots.pop(row["shot"], ([], None))
         _below(last, above)
-        table = _shot(row, _values(row, decisions, folder), items)
+        table = _shot(row, _values(row, decisions, folder), their)
         last = _append(shots, str(row["shot"]), table)
     _append(doc, "shots", shots)
     supers: dict[str, Table] = {}
