@@ -29,7 +29,7 @@ ffmpeg:
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "$(TORCH)"
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,ray]"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test,ray,bench]"
 	touch $@
 
 browser: $(VNU_JAR)

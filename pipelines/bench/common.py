@@ -8,42 +8,46 @@ import platform
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import psutil
 
 DEMO_PAIR = Path("demo") / "pair"
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
-    total, todo = 0, [pid]
-    while todo:
-        p = todo.pop()
+def _tree_rss(proc: psutil.Process) -> int:
+    """Resident memory (bytes) of a process and all its descendants now."""
+    try:
+        tree = [proc, *proc.children(recursive=True)]
+    except psutil.NoSuchProcess:  # it ended meanwhile
+        return 0
+    total = 0
+    for p in tree:
         try:
-            with open(f"/proc/{p}/status") as f:
-                total += next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (FileNotFoundError, ProcessLookupError, StopIteration):
-            continue
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
     return total
 
 
 def measure(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return its wall time (s) and the peak memory of its process tree (MB)."""
+    """Run a command; return its wall time (s) and the peak memory of its process tree (MB: the
+    most resident memory of the command and its descendants together, sampled every 20 ms)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
-    while proc.poll() is None:
-        peak = max(peak, _tree_rss_kb(proc.pid))
-        time.sleep(0.02)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(
-            f"benchmark command failed: {' '.join(cmd)}\n{proc.stderr.read().decode()[-2000:]}"
-        )
-    return elapsed, peak / 1024
+    with tempfile.TemporaryFile() as err:  # a file: a pipe left unread would stall a chatty one
+        proc = psutil.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        peak = 0
+        while proc.poll() is None:
+            peak = max(peak, _tree_rss(proc))
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - start
+        if proc.returncode != 0:
+            err.seek(0)
+            tail = err.read().decode(errors="replace")[-2000:]
+            sys.exit(f"benchmark command failed: {' '.join(cmd)}\n{tail}")
+    return elapsed, peak / 2**20
 
 
 def measure_cpu(cmd: list[str]) -> tuple[float, float]:
@@ -54,7 +58,9 @@ def measure_cpu(cmd: list[str]) -> tuple[float, float]:
 
 
 def measure_all(cmd: list[str]) -> tuple[float, float, float]:
-    """Run a command; return its wall time (s), CPU seconds and peak memory (MB), as above."""
+    """Run a command; return its wall time (s), CPU seconds and peak memory (MB), as above. The CPU
+    seconds are those the system counts for this process's ended children and their own (exact;
+    psutil's children times, the same figures, are 0 on macOS)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall, peak = measure(cmd)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

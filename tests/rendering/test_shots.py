@@ -2,6 +2,7 @@
 refused."""
 
 import json
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -16,6 +17,7 @@ from filmcolor.rendering.plan import Sources
 from filmcolor.rendering.renderer import render_film
 from filmcolor.rendering.review.decisions import Decisions
 from filmcolor.rendering.review.shots import read_shots
+from filmcolor.rendering.review.shots_toml import shots_text
 from filmcolor.settings import RenderSettings
 
 STILL = (-10.0, -30.0)  # a*b* of the still given for shot 3
@@ -55,6 +57,9 @@ def edited(easy_pair, plain_render, tmp_path_factory):
     text = _edit(text, 2, colour="model", strength=0.5)
     text = _edit(text, 3, still="still.png")
     text += '\n[frames."200-210"]\ncolour = "grey"\n'
+    text = "# reviewed in the grading suite\n" + text.replace(
+        "[shots.2]", "# the director wants this one muted\n[shots.2]"
+    )
     shots = folder / "shots.toml"
     shots.write_text(text)
     out = folder / "film.mkv"
@@ -212,3 +217,82 @@ def test_the_review_shows_what_the_shots_file_changed(edited):
     assert ranged["overrides"] == {"frames 200-210": {"colour": "grey"}}
     assert not any(r["overrides"] for s, r in rows.items() if s not in (1, 2, 3, ranged["shot"]))
     assert "shots.1]" in out.with_name("film_shots.toml").read_text()
+
+
+def test_the_shots_file_a_render_writes_keeps_the_comments_of_the_one_it_read(edited):
+    out, shots = edited
+    written = out.with_name("film_shots.toml")
+    text = written.read_text()
+    assert text.startswith("# bw.mp4 rendered as film.mkv\n# Decisions per shot")
+    assert text.count("# Decisions per shot") == 1 and "\n# reviewed in the grading suite\n" in text
+    assert "# the director wants this one muted\n[shots.2]  # " in text
+    assert text.index("[shots.1]") < text.index("[shots.2]") < text.index('[frames."200-210"]')
+    before, after = read_shots(shots), read_shots(written)
+
+    def decided(file):
+        ranges = [(a, b, replace(d, line=0)) for a, b, d in file.ranges]
+        return {s: replace(d, line=0) for s, d in file.shots.items()}, ranges
+
+    assert decided(after) == decided(before), "the same decisions"
+
+
+def _rows(n: int) -> list[dict]:
+    """The review's rows of a made-up film of ``n`` shots of ten frames."""
+    return [
+        {
+            "shot": s,
+            "first": 10 * s,
+            "last": 10 * s + 9,
+            "start": f"00:00:0{s}:00",
+            "end": f"00:00:0{s}:09",
+            "default_colour": "model",
+            "shift_px": None,
+        }
+        for s in range(n)
+    ]
+
+
+def test_a_still_path_with_backslashes_and_quotes_round_trips(tmp_path):
+    stills = tmp_path / 'C:\\films\\"final"'
+    stills.mkdir()
+    still = stills / 'shot 2\'s \\ "still".png'
+    cv2.imwrite(str(still), np.full((8, 8, 3), 128, np.uint8))
+    given = tmp_path / "given.json"
+    given.write_text(json.dumps({"shots": {"2": {"still": str(still), "strength": 0.5}}}))
+    out = tmp_path / "out"
+    out.mkdir()
+    written = out / "film_shots.toml"
+    written.write_text(shots_text(_rows(4), Decisions(read_shots(given)), "bw.mp4", out))
+    d = read_shots(written).shots[2]
+    assert d.still.resolve() == still.resolve() and d.strength == 0.5
+
+
+def test_a_users_shots_file_is_written_back_with_its_comments_around_the_film_s_shots(tmp_path):
+    given = tmp_path / "given.toml"
+    given.write_text(
+        "# my notes\n\n"
+        "# the fight:\n"
+        '[shots.2]  # the fight\ncolor = "grey"  # too garish\n\n'
+        '[frames."25-27"]\nstrength = 0.5\n# end of the range\n\n'
+        "# the end\n"
+    )
+    text = shots_text(_rows(4), Decisions(read_shots(given)), "bw.mp4", tmp_path)
+    assert text.startswith("# bw.mp4\n# Decisions per shot")
+    assert "\n\n# my notes\n\n[shots.0]" in text
+    assert "\n\n# the fight:\n[shots.2]  # the fight\n" in text
+    assert 'colour = "grey"  # too garish\n' in text and "color =" not in text
+    assert "[shots.3]  # 00:00:03:00 - 00:00:03:09\n" in text
+    assert '[frames."25-27"]\nstrength = 0.5\n# end of the range\n\n# the end\n' in text
+    assert [text.index(f"[shots.{s}]") for s in range(4)] == sorted(
+        text.index(f"[shots.{s}]") for s in range(4)
+    )
+    again = tmp_path / "again.toml"
+    again.write_text(text)
+    assert (
+        again.read_text() == text
+        and shots_text(_rows(4), Decisions(read_shots(again)), "bw.mp4", tmp_path) == text
+    ), "written back as it was"
+    assert read_shots(again).shots[2].colour == "grey" and read_shots(again).ranges[0][:2] == (
+        25,
+        27,
+    )

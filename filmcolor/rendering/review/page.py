@@ -2,13 +2,13 @@
 browser, its thumbnails in the folder ``OUT_review/`` beside it, with ``OUT_review.json``
 (``review_data``: the rows and their warnings) and ``OUT_shots.toml``.
 
-The page (``review.html``, filled in here) holds the figures as text and a few lines of script to
-filter the rows by warning and sort them by a column; its images are the JPEG files beside it
-(a feature film's thousands of shots make a page of a few MB, not of a hundred, and a render
-keeps no picture in memory for it). Nothing is fetched, so it works offline and from ``file://``;
-move the page with its folder. A column is one entry of
-``COLUMNS`` (header, the row's figure it sorts by, how a cell shows it): another figure is one
-more entry.
+The page (the Jinja2 template ``review.html``, filled in here, autoescaped) holds the figures as
+text and a few lines of script to filter the rows by warning and sort them by a column; its images
+are the JPEG files beside it (a feature film's thousands of shots make a page of a few MB, not of a
+hundred, and a render keeps no picture in memory for it). Nothing is fetched, so it works offline
+and from ``file://``; move the page with its folder. A column is one entry of ``COLUMNS`` (header,
+the row's figure it sorts by, the macro of ``cells.html`` that draws its cell): another figure is
+one more entry and its macro.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import json
 import os
 import shutil
 from collections.abc import Callable
-from html import escape
-from importlib import resources
 from pathlib import Path
-from urllib.parse import quote
+from typing import NamedTuple
+
+import jinja2
 
 from ...io.files import atomic_dir, atomic_file
 from .decisions import Decisions
@@ -34,13 +34,56 @@ from .facts import (
     WARNINGS,
     Review,
 )
-from .shots import shots_text
+from .shots_toml import shots_text
 
 
-def _img(src: str | None, alt: str, size: tuple[int, int]) -> str:
-    if src is None:
-        return '<span class="none">no release frame here</span>'
-    return f'<img src="{escape(src)}" alt="{escape(alt)}" width="{size[0]}" height="{size[1]}">'
+class Column(NamedTuple):
+    """A column of the page: its header, the row's figure it sorts by (None: not sortable), the
+    macro of ``cells.html`` that draws its cell, the cell's class, and whether it is shown only
+    with a colour release."""
+
+    header: str
+    sort: str | None
+    cell: str
+    css: str = ""
+    release_only: bool = False
+
+    @property
+    def data(self) -> str:
+        """The sort figure's name as a data- attribute's (and the script's dataset key)."""
+        return self.sort.replace("_", "")
+
+
+COLUMNS = [
+    Column("Shot", "shot", "shot", "num"),
+    Column("Frames", "first", "frames", "num"),
+    Column("B&W", None, "bw"),
+    Column("filmcolor: first, middle, last", None, "colour", "thumbs"),
+    Column("Colour release", None, "release", release_only=True),
+    Column("Source", "release_share", "source", "source"),
+    Column("Registration", "residual_px", "registration", "num", release_only=True),
+    Column("Gate", "gate", "gate", "num"),
+    Column("Colour error", "error_ratio", "error", "num", release_only=True),
+    Column("Flicker", "flicker", "flicker", "num"),
+    Column("Warnings", "warning_count", "warnings"),
+    Column("Shots file", None, "changes"),
+]
+
+
+def _figure(value, spec: str = ".2f", none: str = "–") -> str:
+    """A figure as the page writes it (``fmt`` in the templates): ``none`` where there is none."""
+    return none if value is None else format(value, spec)
+
+
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader(__package__, "."),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_TEMPLATES.filters["fmt"] = _figure
 
 
 def _names(thumbs: dict) -> list[str]:
@@ -48,215 +91,35 @@ def _names(thumbs: dict) -> list[str]:
     return [n for n in (thumbs["bw"], *thumbs["colour"], thumbs["release"]) if n]
 
 
-def _under(folder: str, thumbs: dict) -> dict:
-    """One shot's thumbnails with each name made a link from the page into ``folder``."""
-
-    def link(name):
-        return None if name is None else f"{quote(folder)}/{quote(name)}"
-
-    return {
-        **thumbs,
-        "bw": link(thumbs["bw"]),
-        "colour": [link(c) for c in thumbs["colour"]],
-        "release": link(thumbs["release"]),
-    }
-
-
-def _f(value, digits: int = 2, suffix: str = "") -> str:
-    return "–" if value is None else f"{value:.{digits}f}{suffix}"
-
-
-def _frames(row: dict, thumbs: dict) -> str:
-    return (
-        f"{row['first']}–{row['last']}<br><small>{row['start']}<br>{row['end']}<br>"
-        f"{row['frames']} frames</small>"
-    )
-
-
-def _bw(row: dict, thumbs: dict) -> str:
-    return _img(
-        thumbs["bw"], f"shot {row['shot']}, B&W, frame {thumbs['frames'][1]}", thumbs["size"]
-    )
-
-
-def _colour(row: dict, thumbs: dict) -> str:
-    names = ("first", "middle", "last")
-    return "".join(
-        _img(data, f"shot {row['shot']}, filmcolor, {name} frame {k}", thumbs["size"])
-        for data, name, k in zip(thumbs["colour"], names, thumbs["frames"])
-    )
-
-
-def _release(row: dict, thumbs: dict) -> str:
-    if row["release_lacks"]:
-        return '<span class="lacks">not in the release</span>'
-    alt = f"shot {row['shot']}, colour release, frame {thumbs['frames'][1]}"
-    return _img(thumbs["release"], alt, thumbs["size"])
-
-
-def _source(row: dict, thumbs: dict) -> str:
-    n, badge = row["frames"], f'<span class="badge {row["source"]}">{row["source"]}</span>'
-    parts = ", ".join(f"{k} {c / n:.0%}" for k, c in row["sources"].items())
-    if len(row["sources"]) > 1:
-        badge += f"<br><small>{parts}<br>release's share {row['release_share']:.0%}</small>"
-    return badge
-
-
-def _registration(row: dict, thumbs: dict) -> str:
-    if row["shift_px"] is None:
-        return "–"
-    x, y = row["shift_px"]
-    how = "by hand" if row["shift_by_hand"] else f"response {_f(row['response'])}"
-    text = (
-        f"shift {x:+.2f}, {y:+.2f} px<br><small>{how}</small><br>left {_f(row['residual_px'])} px"
-    )
-    if row.get("chroma_px") is not None:  # the release's chroma against its luma, corrected
-        cx, cy = row["chroma_px"]
-        text += f"<br><small>chroma {cx:+.2f}, {cy:+.2f} px</small>"
-    return text
-
-
-def _gate(row: dict, thumbs: dict) -> str:
-    if row["gate"] is None:
-        return "–"
-    return f"{row['gate']:.2f}<br><small>min {row['gate_min']:.2f}</small>"
-
-
-def _error(row: dict, thumbs: dict) -> str:
-    if row.get("error") is None:
-        return "–"
-    return (
-        f"{_f(row['error_ratio'])}× grey<br><small>shown {row['error']:.1f}<br>"
-        f"grey {row['grey_error']:.1f}<br>model {row['model_error']:.1f}</small>"
-    )
-
-
-def _flicker(row: dict, thumbs: dict) -> str:
-    seam = "" if row["seam_jump"] is None else f"<br><small>seam {row['seam_jump']:.1f}</small>"
-    return f"{_f(row['flicker'])}{seam}"
-
-
-def _warnings(row: dict, thumbs: dict) -> str:
-    marks = [
-        f'<span class="warn" title="{escape(WARNINGS[w])}">⚠ {w}</span>' for w in row["warnings"]
-    ]
-    if row["release_lacks"]:
-        marks.append('<span class="lacks">∅ not in the release</span>')
-    return "<br>".join(marks)
-
-
-def _changes(row: dict, thumbs: dict) -> str:
-    return "<br>".join(f"{escape(k)}: {escape(str(v))}" for k, v in row["overrides"].items())
-
-
-Cell = Callable[[dict, dict], str]
-# header, sort key (a row figure; None: not sortable), cell, cell class, only with a release
-COLUMNS: list[tuple[str, str | None, Cell, str, bool]] = [
-    ("Shot", "shot", lambda row, t: str(row["shot"]), "num", False),
-    ("Frames", "first", _frames, "num", False),
-    ("B&W", None, _bw, "", False),
-    ("filmcolor: first, middle, last", None, _colour, "thumbs", False),
-    ("Colour release", None, _release, "", True),
-    ("Source", "release_share", _source, "source", False),
-    ("Registration", "residual_px", _registration, "num", True),
-    ("Gate", "gate", _gate, "num", False),
-    ("Colour error", "error_ratio", _error, "num", True),
-    ("Flicker", "flicker", _flicker, "num", False),
-    ("Warnings", "warning_count", _warnings, "", False),
-    ("Shots file", None, _changes, "", False),
-]
-
-
-def _key(name: str) -> str:
-    """A row figure's name as a data- attribute's (and the script's dataset key)."""
-    return name.replace("_", "")
-
-
-def _row(row: dict, thumbs: dict, columns: list) -> str:
-    figures = dict(row, warning_count=len(row["warnings"]))
-    attrs = {
-        "id": f"shot-{row['shot']}",
-        "class": "shot changed" if row["overrides"] else "shot",
-        "data-warnings": " ".join(row["warnings"]),
-        "data-lacks": "1" if row["release_lacks"] else "0",
-        "data-changed": "1" if row["overrides"] else "0",
-    }
-    for _, key, *_ in columns:
-        if key is not None:
-            value = figures.get(key)
-            attrs[f"data-{_key(key)}"] = "" if value is None else f"{value:g}"
-    cells = "".join(
-        f"<td{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>{cell(row, thumbs)}</td>"
-        for _, _, cell, cls, _ in columns
-    )
-    head = " ".join(f'{k}="{escape(v)}"' for k, v in attrs.items())
-    return f"<tr {head}>{cells}</tr>"
-
-
-def _timeline(data: dict) -> str:
+def _timeline(data: dict) -> list[dict]:
+    """The timeline's runs, each with its width (% of the film) and whether a cut starts it."""
     total = max(data["frames"], 1)
-    out, shot = [], None
+    runs, shot = [], None
     for run in data["timeline"]:
         n = run["last"] - run["first"] + 1
-        cut = " cut" if shot is not None and run["shot"] != shot else ""
+        runs.append(dict(run, width=100 * n / total, cut=shot is not None and run["shot"] != shot))
         shot = run["shot"]
-        label = f"shot {shot}, frames {run['first']}-{run['last']}: {run['source']}"
-        out.append(
-            f'<a class="{run["source"]}{cut}" href="#shot-{shot}" title="{label}" '
-            f'aria-label="{label}" style="width: {100 * n / total:.4f}%"></a>'
-        )
-    return "".join(out)
+    return runs
 
 
 def review_page(data: dict, thumbs: dict[int, dict], folder: str) -> str:
     """The page's HTML from ``review_data``'s ``data`` and each shot's thumbnails, files in
     ``folder`` (relative to the page)."""
     rows = data["shots"]
-    title = f"filmcolor review: {data['output']}"
     frames = data["frames"]
-    warned = sum(1 for r in rows if r["warnings"])
-    release = data["release"]
-    summary = [
-        f"{escape(data['film'])} rendered as {escape(data['output'])}: {frames} frames "
-        f"({data['fps']} fps), {len(rows)} shots, {warned} with warnings."
-    ]
-    if release:
-        share = sum(r["release_share"] * r["frames"] for r in rows) / max(frames, 1)
-        lacks = sum(r["release_lacks"] for r in rows)
-        summary.append(
-            f"The colour release gives {share:.0%} of the film's colour; it lacks {lacks} shot(s)."
-        )
-    if data["shots_file"]:
-        changed = sum(1 for r in rows if r["overrides"])
-        summary.append(f"Decisions from {escape(data['shots_file'])} change {changed} shot(s).")
-    legend = "".join(f'<span class="key {k}"></span>{k}' for k in SOURCES)
-    columns = [c for c in COLUMNS if release or not c[4]]
-    options = [("all", "all shots"), ("warning", "shots with a warning")]
-    options += [(k, f"⚠ {k}") for k in WARNINGS]
-    if release:
-        options.append(("lacks", "shots the release lacks"))
-    options.append(("changed", "shots the shots file changes"))
-    filters = "".join(f'<option value="{k}">{escape(v)}</option>' for k, v in options)
-    head = "".join(
-        f'<th data-key="{_key(key)}"><button type="button">{escape(name)}</button></th>'
-        if key
-        else f"<th>{escape(name)}</th>"
-        for name, key, *_ in columns
+    return _TEMPLATES.get_template("review.html").render(
+        data=data,
+        title=f"filmcolor review: {data['output']}",
+        rows=[(dict(r, warning_count=len(r["warnings"])), thumbs[r["shot"]]) for r in rows],
+        columns=[c for c in COLUMNS if data["release"] or not c.release_only],
+        folder=folder,
+        kinds=SOURCES,
+        timeline=_timeline(data),
+        warned=sum(1 for r in rows if r["warnings"]),
+        share=sum(r["release_share"] * r["frames"] for r in rows) / max(frames, 1),
+        lacks=sum(r["release_lacks"] for r in rows),
+        changed=sum(1 for r in rows if r["overrides"]),
     )
-    page = resources.files(__package__).joinpath("review.html").read_text()
-    fill = {
-        "title": escape(title),
-        "summary": " ".join(summary),
-        "legend": legend,
-        "timeline": _timeline(data),
-        "filters": filters,
-        "count": f"{len(rows)} of {len(rows)} shots shown",
-        "head": head,
-        "rows": "\n".join(_row(r, _under(folder, thumbs[r["shot"]]), columns) for r in rows),
-    }
-    for name, value in fill.items():
-        page = page.replace("{{" + name + "}}", value)
-    return page
 
 
 def warnings(row: dict) -> list[str]:

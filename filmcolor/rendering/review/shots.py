@@ -2,8 +2,8 @@
 
 A restorer reads the review page (``review``), then says for a shot, or a range of frames, where
 its colour comes from and how strong it is. The file is TOML (or JSON, by its suffix or its first
-character); every render writes ``OUT_shots.toml``, listing each shot with the decisions in force,
-to edit and pass back:
+character); every render writes ``OUT_shots.toml`` (``shots_toml``), listing each shot with the
+decisions in force, to edit and pass back:
 
     [shots.12]
     colour = "grey"            # release (its own colour where it has the frame), model or grey
@@ -71,6 +71,7 @@ class ShotsFile:
     """A parsed shots file: decisions per shot and per range of frames (first, last, decision)."""
 
     path: Path
+    toml: str | None = None  # the file's text when it is TOML, to write it back with its comments
     shots: dict[int, Decision] = field(default_factory=dict)
     ranges: list[tuple[int, int, Decision]] = field(default_factory=list)
 
@@ -101,7 +102,7 @@ def read_shots(path: str | Path) -> ShotsFile:
     if not isinstance(data, dict):
         raise FilmcolorError(f"{path}:1: expected a table of shots and frames")
     where = _JSONLines(text) if is_json else _TOMLLines(text)
-    out = ShotsFile(path)
+    out = ShotsFile(path, None if is_json else text)
     for key, value in data.items():
         if key not in ("shots", "frames") or not isinstance(value, dict):
             raise out.error(
@@ -217,50 +218,3 @@ class _JSONLines:
                 break
             start = found
         return start + 1
-
-
-def shots_text(rows: list[dict], decisions, header: str, folder: Path) -> str:
-    """``OUT_shots.toml`` (in ``folder``): every shot (the review's ``rows``) with the decisions in
-    force, ready to edit and pass back with --shots; what a file did not set, as its default."""
-    lines = [
-        f"# {header}",
-        "# Decisions per shot for filmcolor render --shots (docs/render.md#the-review-loop).",
-        "# Shots as the review page numbers them; frames are the rendered film's, last included",
-        "# (a shot's frames say which frames it is, for a render without the colour release).",
-        '# colour: "release" (its own colour where it has the frame, the model\'s elsewhere),',
-        '#   "model" (the model\'s alone) or "grey"; strength: how much of it to show (0 to 4).',
-        "# shift = [right, down]: the release placed by hand, pixels (the page's shift figure).",
-        "# still = \"picture.jpg\": the model's colour matched to this picture's (path from here).",
-        '# A range of frames: [frames."480-531"] with colour and strength.',
-    ]
-    for row in rows:
-        s = row["shot"]
-        d = decisions.shots.get(s, Decision())
-        lines += [
-            "",
-            f"[shots.{s}]  # {row['start']} - {row['end']}",
-            f"frames = [{row['first']}, {row['last']}]",
-            f'colour = "{d.colour or row["default_colour"]}"',
-            f"strength = {1.0 if d.strength is None else d.strength:g}",
-        ]
-        if d.shift is not None:
-            lines.append(f"shift = [{d.shift[0]:g}, {d.shift[1]:g}]")
-        elif row.get("shift_px") is not None:
-            x, y = row["shift_px"]
-            lines.append(f"# shift = [{x:.2f}, {y:.2f}]  # found by registration")
-        if d.still is not None:
-            lines.append(f'still = "{_relative(d.still, folder)}"')
-    for first, last, d in decisions.ranges:
-        lines += ["", f'[frames."{first}-{last}"]']
-        if d.colour is not None:
-            lines.append(f'colour = "{d.colour}"')
-        if d.strength is not None:
-            lines.append(f"strength = {d.strength:g}")
-    return "\n".join(lines) + "\n"
-
-
-def _relative(still: Path, folder: Path) -> str:
-    try:
-        return os.path.relpath(still.resolve(), folder.resolve())
-    except ValueError:  # another drive
-        return str(still.resolve())
