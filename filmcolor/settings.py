@@ -17,10 +17,11 @@ from typing import Any
 
 from .alignment.kinds import CHOICES as FIELDS_CHOICES
 from .errors import FilmcolorError
+from .model.heads import HEADS
 
 ALIGNED = Path("aligned")  # where align writes and train reads, by default
 RUNS = Path("runs")  # where train writes run folders and render/evaluate look for the latest
-ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.net.HEADS
+ARCHITECTURES = tuple(HEADS)  # model.heads
 
 # Rates written as decimals (23.976, 29.97) that mean the NTSC fractions.
 _NTSC = [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]
@@ -162,8 +163,7 @@ class TrainSettings:
 
     arch: str = option(
         "unet-bins",
-        "the network's head: unet-bins (a distribution over a*b* bins), unet-ab (a*b*, L1) or "
-        "unet-rgb (RGB, MSE: the FilmColorizer report's model, to compare)",
+        "the network's head: " + _either([f"{name} ({h.help})" for name, h in HEADS.items()]),
         choices=ARCHITECTURES,
     )
     size: int | None = option(
