@@ -1,13 +1,14 @@
-"""The kinds of fields a colour release's frames can be made of, declared once: a new kind is one
-entry in ``FIELD_KINDS``.
+"""The kinds of fields a colour release's frames can be made of, declared once: a new kind is its
+name in ``FieldKind`` and its entry in ``FIELD_KINDS``, here.
 
 A kind's ``FieldKindSpec`` is what the rest of alignment reads of it: whether its field order
 matters (measured, and kept in manifest.json), its cadence (the frames in which a repeated field
 recurs: ``windows`` finds hard telecine by it, ``stretches`` cuts beside it to the frame), the
 ffmpeg chain that decodes it and the pictures that chain makes of each cycle of frames
-(``fields.chain``), and whether ``--fields`` may name it. How a second is found to be of a kind
-is ``windows``' measurement. Nothing of the package is imported here, so ``settings`` can offer
-the kinds ``--fields`` names.
+(``fields.chain``), whether ``--fields`` may name it, and what it is (``python -m
+pipelines.tools.fields --kinds`` lists them). How a second is found to be of a kind is
+``windows``' measurement. Nothing of the package is imported here, so ``settings`` can offer the
+kinds ``--fields`` names.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from filmcolor.alignment import windows
 from filmcolor.alignment.fields import FieldStructure, chain
 from filmcolor.alignment.kinds import CHOICES, FIELD_KINDS, FieldKind
 from filmcolor.cli import subcommand
+from pipelines.tools import fields as fields_tool
 
 NTSC = Fraction(30000, 1001)
 INFO = SimpleNamespace(fps=NTSC, start_time=0.0, duration=30.0, frames=899)
@@ -33,6 +34,10 @@ CHAINS = {
 def _decoding(kind: str, **fields):
     structure = FieldStructure(kind, "bff", frame_rate=Fraction(24000, 1001), **fields)
     return chain(structure, INFO, "bt601", False)
+
+
+def test_every_kind_has_its_entry():
+    assert list(FIELD_KINDS) == list(FieldKind)
 
 
 @pytest.mark.parametrize("kind", [k for k in FieldKind if FIELD_KINDS[k].filters is not None])
@@ -77,3 +82,10 @@ def test_kinds_are_written_as_their_names():
     assert '"kind": "mixed"' in text and '"windows": {"soft": 2}' in text
     assert '[0.0, 5.0, "telecine"], [5.0, 9.0, "interlaced"]' in text
     assert FieldStructure.from_json(json.loads(text)) == structure
+
+
+def test_the_kinds_table_lists_each_kind_as_declared(capsys):
+    fields_tool.main(["--kinds"])
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [r.split(" | ")[0] for r in rows] == [f"| {k}" for k in FIELD_KINDS]
+    assert all(spec.about in row for spec, row in zip(FIELD_KINDS.values(), rows))
