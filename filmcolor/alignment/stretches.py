@@ -6,11 +6,11 @@ except beside a kind with a cadence (telecine's, ``kinds``), which places the cu
 after its last repeated field (idet's, on the cadence: the same field repeated five frames before
 or after) and the whole frames that end that cycle, or before its first and the whole frames
 that begin it (at most two: 3:2 pulldown's cycle is two whole frames, a repeat, a mixed frame and
-a repeat). A frame is whole
-(both fields one moment) when its other field predicts its lines better than its own field does
-(``combing`` under ``WHOLE``). An exact cut matters: each stretch is decoded through its own
-kind's chain, and a telecined frame read as video yields its film frame twice, a video frame read
-as telecine loses a field; either moves the colour release by a picture against the film.
+a repeat). A frame is whole (both fields one moment) when its other field predicts its lines
+better than its own field does (``combing`` under ``WHOLE``). An exact cut matters: each stretch
+is decoded through its own kind's chain, and a telecined frame read as video yields its film
+frame twice, a video frame read as telecine loses a field; either moves the colour release by a
+picture against the film.
 """
 
 from __future__ import annotations
@@ -48,13 +48,13 @@ def mixed_stretches(
     cadences = {p: _cadence(rows, 1 / float(info.fps), p) for p in periods}
     for x, y in zip(kept, kept[1:]):
         cut = (x[1] + y[0]) / 2
-        paced = [k for k in (x[2], y[2]) if FIELD_KINDS[k].cadence]
+        paced = next((k for k in (x[2], y[2]) if FIELD_KINDS[k].cadence), None)
         if paced:
-            cadence = cadences[FIELD_KINDS[paced[0]].cadence]
+            cadence = cadences[FIELD_KINDS[paced].cadence]
             lo, hi = bisect.bisect_left(times, x[1] - 1.0), bisect.bisect_left(times, y[0] + 1.0)
             seen = [i for i in range(lo, hi) if cadence[i]]
             if seen:
-                after = paced[0] == x[2]  # the cut after the paced kind's stretch, or before it
+                after = paced == x[2]  # the cut after the paced kind's stretch, or before it
                 cut = _cut(info, times, seen[-1] if after else seen[0], after)
         x[1] = y[0] = round(max(cut, x[0]), 4)  # never before the stretch's own start
     # A cut pulled past a short stretch's far end leaves it empty: it joins its neighbours.

@@ -1,5 +1,6 @@
 """The heads ``--arch`` offers, declared once: a new head is a module in this package with a
-``Head`` subclass (``head``) and its entry in ``HEADS``.
+``Head`` subclass (``head``) and its entry in ``HEADS`` (and, as every module, its line in the
+package's docstring).
 
 - ``unet-bins``: a distribution over the a*b* bins (``bins``), trained with class-rebalanced
   cross-entropy and decoded by its annealed mean, as in Zhang et al. (ECCV 2016);
