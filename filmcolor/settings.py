@@ -15,12 +15,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .alignment.kinds import CHOICES as FIELDS_CHOICES
 from .errors import FilmcolorError
+from .model.heads import HEADS
 
 ALIGNED = Path("aligned")  # where align writes and train reads, by default
 RUNS = Path("runs")  # where train writes run folders and render/evaluate look for the latest
-ARCHITECTURES = ("unet-bins", "unet-ab", "unet-rgb")  # the heads of model.net.HEADS
-FIELDS_CHOICES = ("auto", "progressive", "telecine", "interlaced")  # alignment.fields
+ARCHITECTURES = tuple(HEADS)  # model.heads
 
 # Rates written as decimals (23.976, 29.97) that mean the NTSC fractions.
 _NTSC = [Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)]
@@ -47,6 +48,12 @@ def fractions(text: str) -> tuple[float, float, float]:
     if len(parts) != 3:
         raise FilmcolorError(f"expected three fractions like 0.8,0.1,0.1, got {text!r}")
     return parts
+
+
+def _either(names: tuple[str, ...] | list[str]) -> str:
+    """Names as help text lists them: "a, b or c"."""
+    *rest, last = names
+    return f"{', '.join(rest)} or {last}" if rest else last
 
 
 def devices(text: str) -> str | int:
@@ -127,7 +134,7 @@ class AlignSettings:
     fields: str = option(
         "auto",
         "how the colour release's frames are made of fields: auto (measured: progressive, soft or "
-        "hard telecine, interlaced, mixed), or progressive, telecine or interlaced to say so",
+        f"hard telecine, interlaced, mixed), or {_either(FIELDS_CHOICES[1:])} to say so",
         choices=FIELDS_CHOICES,
     )
 
@@ -156,8 +163,7 @@ class TrainSettings:
 
     arch: str = option(
         "unet-bins",
-        "the network's head: unet-bins (a distribution over a*b* bins), unet-ab (a*b*, L1) or "
-        "unet-rgb (RGB, MSE: the FilmColorizer report's model, to compare)",
+        "the network's head: " + _either([f"{name} ({h.help})" for name, h in HEADS.items()]),
         choices=ARCHITECTURES,
     )
     size: int | None = option(

@@ -13,7 +13,11 @@ PACKAGE = ROOT / "filmcolor"
 # The stages in the order data flows through them; a stage imports only from those before it and
 # from the shared modules at the top.
 STAGES = ["io", "alignment", "dataset", "model", "evaluation", "training", "rendering"]
-SHARED = {"errors", "settings", "colour", "geometry", "filmcolor"}  # filmcolor: its __version__
+# The shared modules (filmcolor: its __version__), and the stages' registries: what a stage offers
+# to choose among (field kinds, heads), declared once. A registry counts as a shared module of its
+# own, so that settings offers its choices and the command line lists them without the stage.
+REGISTRIES = {"filmcolor.alignment.kinds", "filmcolor.model.heads"}
+SHARED = {"errors", "settings", "colour", "geometry", "filmcolor"} | REGISTRIES
 
 
 def _name(path: Path) -> str:
@@ -42,7 +46,10 @@ GRAPH = {m: _imports(p) - {m} for m, p in MODULES.items()}
 
 
 def _part(module: str) -> str:
-    """The sub-package (stage) a module belongs to, or the top-level module's own name."""
+    """The sub-package (stage) a module belongs to, or the top-level module's or registry's own
+    name."""
+    if module in REGISTRIES:
+        return module
     return module.split(".")[1] if module.count(".") else module
 
 
@@ -102,11 +109,11 @@ def test_every_package_lists_its_modules_and_packages(root):
             assert f"``{path.stem}``" in doc, f"{name} omits {path.stem}"
 
 
-def test_the_heads_are_the_architectures_the_settings_offer():
-    from filmcolor.model.net import HEADS
-    from filmcolor.settings import ARCHITECTURES
-
-    assert tuple(HEADS) == ARCHITECTURES
+def test_a_registry_and_its_package_load_no_stage():
+    """Importing a registry runs its package's ``__init__``: that imports nothing either."""
+    for registry in REGISTRIES:
+        package = registry.rpartition(".")[0]
+        assert GRAPH[package] == set(), f"{package} imports {GRAPH[package]}"
 
 
 @pytest.mark.parametrize(

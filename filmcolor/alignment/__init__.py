@@ -3,6 +3,7 @@ as synced pairs.
 
 - ``aligner``: ``align()``, the steps put together, and the pairs written (step 6)
 - ``fields``: how the colour release's frames are made of fields, measured, and its decoding chain
+- ``kinds``: the kinds of fields, declared once: each one's cadence, decoding chain, ``--fields``
 - ``windows``: each second of a video given a kind of fields, from ffprobe's flags and idet
 - ``stretches``: where each kind lies in a release that mixes them, cut to the frame
 - ``decode``: both releases decoded once into small frames on disk (step 1)

@@ -11,12 +11,9 @@ kind seen in one second only is ignored), else ``mixed``: then every second of t
 classified (in ``CHUNK`` s pieces, side by side), and each of its stretches of one kind
 (``stretches``) is decoded through that kind's chain (``Decoding.by_parts``).
 
-The chains (measured against field-level truth, docs/align.md): telecine ``fieldmatch`` in the
-measured order, ``bwdif`` on the frames it could not match (at cuts), ``decimate=scthresh=100``
-(decimate's own scene threshold drops the first frame of a shot); soft pulldown and progressive
-nothing (frames are decoded as they are, ``-fps_mode passthrough``); field-shifted
-``fieldmatch``; interlaced ``bwdif`` giving one frame per field. ``--fields`` overrides the
-measured kind.
+Each kind's chain is its entry in ``kinds.FIELD_KINDS`` (measured against field-level truth,
+docs/align.md); a chain with no filters decodes the frames as they are (``-fps_mode
+passthrough``). ``--fields`` overrides the measured kind.
 """
 
 from __future__ import annotations
@@ -33,6 +30,7 @@ from fractions import Fraction
 from ..io.decoding import Decoding, colour_matrix
 from ..io.video import VideoInfo
 from ..settings import frame_rate
+from .kinds import AUTO, FIELD_KINDS, UNKNOWN, FieldKind
 from .stretches import mixed_stretches
 from .windows import excerpt, frame_flags, idet_verdicts
 
@@ -40,22 +38,16 @@ log = logging.getLogger("filmcolor")
 
 EXCERPTS, SECONDS = 5, 8.0
 CHUNK = 60.0  # seconds of a mixed file measured by one pair of ffmpeg processes
-KINDS = ("progressive", "soft", "telecine", "shifted", "interlaced", "mixed")
-# Field matching with combing measured on every frame (a frame it cannot match, at a cut, is
-# flagged combed: its threshold 15, above the default 9, which takes fine film detail for combing),
-# the few combed frames left deinterlaced from one field (bwdif, frame for frame).
-FIELDMATCH = "fieldmatch=order={o}:combmatch=full:cthresh=15"
-COMBED = "bwdif=mode=send_frame:deint=interlaced"
 
 
 @dataclass(frozen=True)
 class FieldStructure:
-    """What the measurement found: the ``kind`` (``KINDS``), the field order measured (``order``,
-    tff/bff, None where fields do not matter) and flagged (``flagged``), how many one-second
-    windows said each kind, the stretches of a mixed file (start s, end s, kind, in the file's
-    timestamps; the first is read from the file's start, the last to its end), how the kind was
-    chosen ("measured" or the ``--fields`` given),
-    and the rate of the frames a decoder yields."""
+    """What the measurement found: the ``kind`` (a ``FieldKind``), the field order measured
+    (``order``, tff/bff, None where fields do not matter) and flagged (``flagged``), how many
+    one-second windows said each kind, the stretches of a mixed file (start s, end s, kind, in
+    the file's timestamps; the first is read from the file's start, the last to its end), how the
+    kind was chosen ("measured" or the ``--fields`` given), and the rate of the frames a decoder
+    yields."""
 
     kind: str
     order: str | None = None
@@ -99,7 +91,7 @@ class FieldStructure:
     @classmethod
     def from_json(cls, data: dict | None) -> FieldStructure:
         if not data:
-            return cls("progressive", chosen="unknown")
+            return cls(FieldKind.PROGRESSIVE, chosen="unknown")
         rate = data.get("frame_rate")
         return cls(
             data["kind"],
@@ -115,16 +107,17 @@ class FieldStructure:
         )
 
 
-def release_decoding(info: VideoInfo, fields: str = "auto") -> tuple[FieldStructure, Decoding]:
+def release_decoding(info: VideoInfo, fields: str = AUTO) -> tuple[FieldStructure, Decoding]:
     """The colour release's field structure (measured; ``fields`` other than auto overrides the
     kind) and the ``Decoding`` that makes its pictures: the chain, and the YCbCr matrix from its
     tags."""
-    if fields == "progressive":  # nothing to measure: no chain, no field order
-        structure = FieldStructure("progressive", chosen=fields, frame_rate=info.fps)
+    if fields == FieldKind.PROGRESSIVE:  # nothing to measure: no chain, no field order
+        structure = FieldStructure(FieldKind.PROGRESSIVE, chosen=fields, frame_rate=info.fps)
     else:
         structure = measure(info)
-        if fields != "auto":
-            kind = "soft" if fields == "telecine" and structure.kind == "soft" else fields
+        if fields != AUTO:
+            soft = fields == FieldKind.TELECINE and structure.kind == FieldKind.SOFT
+            kind = FieldKind.SOFT if soft else fields
             structure = FieldStructure(
                 kind,
                 structure.order or "tff",
@@ -145,55 +138,60 @@ def release_decoding(info: VideoInfo, fields: str = "auto") -> tuple[FieldStruct
 
 
 def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -> Decoding:
-    """The decoding for a field structure (see the module's docstring)."""
+    """The decoding for a field structure: its kind's chain (``kinds.FIELD_KINDS``)."""
     o = structure.order or "tff"
-    rate = structure.frame_rate or info.fps
-    soft = "repeatfields," if structure.soft_frames >= 0.1 else ""
+    soft = structure.soft_frames >= 0.1
     kind = structure.kind
-    if kind == "soft" and structure.chosen == "telecine":  # told telecine: field-match it anyway
-        kind, soft = "telecine", "repeatfields,"
-    if kind == "telecine":  # after repeatfields (soft flags), cycles are not fixed
-        filters = f"{soft}{FIELDMATCH.format(o=o)},{COMBED},decimate=scthresh=100"
-        if soft:
-            return Decoding(filters, matrix, full, (5, 4), rate, rate, seekable=False)
-        fps = frame_rate(info.fps * Fraction(4, 5))
-        return Decoding(filters, matrix, full, (5, 4), info.fps, fps)
-    if kind == "shifted":
-        return Decoding(f"fieldmatch=order={o}", matrix, full, (1, 1), info.fps, info.fps)
-    if kind == "interlaced":
-        filters = f"bwdif=mode=send_field:parity={o}"
-        return Decoding(filters, matrix, full, (1, 2), info.fps, 2 * info.fps)
-    if kind == "mixed":  # each stretch through its own kind's chain
-        if not structure.stretches:
-            raise ValueError("a mixed release is decoded by its measured stretches")
-        # Seekable where each stretch's frames are known (counted by their timestamps)
-        counted = len(structure.frames) == len(structure.stretches)
-        parts, cycles, joins, pictures, made = [], [], [], 0.0, 0
-        last = len(structure.stretches) - 1
-        for i, (a, b, part) in enumerate(structure.stretches):
-            one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)
-            a, b = a - info.start_time if i else 0.0, b - info.start_time if i < last else None
-            seconds = (info.duration if b is None else b) - a
-            pictures += seconds * float(one.fps or info.fps)
-            filters, lead = one.filters, _lead(i, one, info)
-            if lead:
-                # Read from one cycle before the cut, its pictures dropped: the chain's filters
-                # then see the frames before the stretch's first (decimate, with none before
-                # it, drops a cycle's first frame however unlike the one after it).
-                a -= lead
-                filters += f",trim=start_frame={one.cycle[1]}"
-            if counted:  # where its pictures begin, and how many its chain makes of its read
-                joins.append(made)
-                made += _pictures(structure.frames[i], one.cycle, bool(lead))
-            parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
-            cycles.append(one.cycle)
-        # the pictures' mean rate: counted, or from each stretch's seconds at its chain's rate
-        pictures = made if counted else pictures
-        fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
-        # seeks inside a stretch go by its cycles where its frames keep the rate
-        steady = structure.steady if len(structure.steady) == len(parts) else (False,) * len(parts)
-        return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins[1:], cycles, steady)
-    return Decoding("", matrix, full, (1, 1), rate, rate)  # progressive, soft
+    if kind == FieldKind.SOFT and structure.chosen == FieldKind.TELECINE:
+        kind, soft = FieldKind.TELECINE, True  # told telecine: field-match it anyway
+    spec = FIELD_KINDS[kind]
+    if spec.filters is None:  # each stretch through its own kind's chain
+        return _by_stretches(structure, info, matrix, full)
+    rate = structure.frame_rate or info.fps
+    if not spec.filters:  # the frames as decoded, at the rate measured
+        return Decoding("", matrix, full, (1, 1), rate, rate)
+    filters = spec.filters.format(o=o)
+    if spec.repeats and soft:  # after repeatfields (soft flags), cycles are not fixed
+        filters = f"repeatfields,{filters}"
+        return Decoding(filters, matrix, full, spec.cycle, rate, rate, seekable=False)
+    fps = info.fps * Fraction(spec.cycle[1], spec.cycle[0])
+    # A chain that drops pictures restores the film's frames: at the common rate near theirs.
+    fps = frame_rate(fps) if spec.cycle[1] < spec.cycle[0] else fps
+    return Decoding(filters, matrix, full, spec.cycle, info.fps, fps)
+
+
+def _by_stretches(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -> Decoding:
+    """The decoding of a release that mixes kinds: each stretch through its own kind's chain."""
+    if not structure.stretches:
+        raise ValueError("a mixed release is decoded by its measured stretches")
+    o = structure.order or "tff"
+    # Seekable where each stretch's frames are known (counted by their timestamps)
+    counted = len(structure.frames) == len(structure.stretches)
+    parts, cycles, joins, pictures, made = [], [], [], 0.0, 0
+    last = len(structure.stretches) - 1
+    for i, (a, b, part) in enumerate(structure.stretches):
+        one = chain(FieldStructure(part, o, frame_rate=info.fps), info, matrix, full)
+        a, b = a - info.start_time if i else 0.0, b - info.start_time if i < last else None
+        seconds = (info.duration if b is None else b) - a
+        pictures += seconds * float(one.fps or info.fps)
+        filters, lead = one.filters, _lead(i, one, info)
+        if lead:
+            # Read from one cycle before the cut, its pictures dropped: the chain's filters
+            # then see the frames before the stretch's first (decimate, with none before
+            # it, drops a cycle's first frame however unlike the one after it).
+            a -= lead
+            filters += f",trim=start_frame={one.cycle[1]}"
+        if counted:  # where its pictures begin, and how many its chain makes of its read
+            joins.append(made)
+            made += _pictures(structure.frames[i], one.cycle, bool(lead))
+        parts.append((round(a, 4), None if b is None else round(b, 4), part, filters))
+        cycles.append(one.cycle)
+    # the pictures' mean rate: counted, or from each stretch's seconds at its chain's rate
+    pictures = made if counted else pictures
+    fps = frame_rate(Fraction(pictures / max(info.duration, 1e-3)).limit_denominator(1001))
+    # seeks inside a stretch go by its cycles where its frames keep the rate
+    steady = structure.steady if len(structure.steady) == len(parts) else (False,) * len(parts)
+    return Decoding.by_parts(parts, matrix, full, fps, info.fps, joins[1:], cycles, steady)
 
 
 def _lead(i: int, one: Decoding, info) -> float:
@@ -222,18 +220,18 @@ def measure(info: VideoInfo) -> FieldStructure:
     stretches: tuple = ()
     frames: tuple = ()
     steady: tuple = ()
-    if kind == "mixed":  # every second of it, to decode each stretch by its kind
+    if kind == FieldKind.MIXED:  # every second of it, to decode each stretch by its kind
         log.info("%s: mixes kinds of fields; measuring every second of it", info.path.name)
         # Pieces overlap by a second: a seek in an MPEG program stream lands a little late.
         excerpts = _excerpts(info, [max(0.0, t - 1.0) for t in _range(d, CHUNK)], CHUNK + 1)
         kind, windows, counts = _kind(excerpts)
-        if kind == "mixed":
+        if kind == FieldKind.MIXED:
             rows: dict[float, str] = {}  # where pieces overlap, the earlier's (it has history)
             for e in excerpts:
                 for t, rep in e["repeated"]:
                     rows.setdefault(t, rep)
             stretches = tuple(mixed_stretches(info, windows, sorted(rows.items())))
-            kind = "mixed" if len({k for *_, k in stretches}) > 1 else stretches[0][-1]
+            kind = FieldKind.MIXED if len({k for *_, k in stretches}) > 1 else stretches[0][-1]
             frames, steady = _frames(info, excerpts, stretches)
     tff = sum(e["tff"] for e in excerpts)
     bff = sum(e["bff"] for e in excerpts)
@@ -245,18 +243,18 @@ def measure(info: VideoInfo) -> FieldStructure:
     soft = sum(1 for f in flags if f[1] > 0) / n
     rates = sorted(e["rate"] for e in excerpts if e["rate"])
     rate = _snap(rates[len(rates) // 2]) if rates else info.fps
-    fielded = kind in ("telecine", "shifted", "interlaced", "mixed")
+    fielded = FIELD_KINDS[kind].fielded
     structure = FieldStructure(
         kind,
         ("tff" if tff >= bff else "bff") if fielded else None,
         flagged if fielded else None,
         dict(counts),
-        stretches if kind == "mixed" else (),
+        stretches if kind == FieldKind.MIXED else (),
         "measured",
         rate,
         round(soft, 3),
-        frames if kind == "mixed" else (),
-        steady if kind == "mixed" else (),
+        frames if kind == FieldKind.MIXED else (),
+        steady if kind == FieldKind.MIXED else (),
     )
     if structure.misflagged:
         log.warning(
@@ -290,7 +288,7 @@ def _frames(info: VideoInfo, pieces: list[dict], stretches) -> tuple[tuple, tupl
         counts.append(hi - lo)
         one_cycle = cut - lo == (one.cycle[0] if early else 0)  # the lead, as chain drops it
         # a soft stretch's coded frames lie 1 and 1.5 frames apart: off the file's frame grid
-        even = kind != "soft" and all(0.5 * step < g < 1.5 * step for g in gaps)
+        even = kind != FieldKind.SOFT and all(0.5 * step < g < 1.5 * step for g in gaps)
         steady.append(one_cycle and even)
     return tuple(counts), tuple(steady)
 
@@ -315,9 +313,9 @@ def _kind(excerpts: list[dict]) -> tuple[str, list, collections.Counter]:
     """The kind the excerpts' windows share (a kind seen in one window only is ignored), else
     mixed; the windows; how many said each kind."""
     windows = [w for e in excerpts for w in e["windows"]]
-    counts = collections.Counter(k for _, k in windows if k != "unknown")
+    counts = collections.Counter(k for _, k in windows if k != UNKNOWN)
     solid = {k for k, n in counts.items() if n >= 2} or set(counts)
-    kind = solid.pop() if len(solid) == 1 else ("mixed" if solid else "progressive")
+    kind = solid.pop() if len(solid) == 1 else (FieldKind.MIXED if solid else FieldKind.PROGRESSIVE)
     return kind, windows, counts
 
 

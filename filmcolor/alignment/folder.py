@@ -28,6 +28,7 @@ from .. import __version__
 from ..errors import DatasetError
 from ..io.decoding import Decoding
 from .fields import FieldStructure
+from .kinds import FieldKind
 from .offsets import colour_index
 
 COLUMNS = ("pair", "bw_frame", "color_frame", "bw_time", "color_time", "score", "shot", "segment")
@@ -73,7 +74,7 @@ class Manifest:
     confidence: float  # median similarity of the pairs
     # how the colour release's frames are made of fields, and the decoding that makes its
     # pictures (the chain, the YCbCr matrix): pairs.csv's colour frames are its pictures
-    colour_fields: FieldStructure = FieldStructure("progressive", chosen="unknown")
+    colour_fields: FieldStructure = FieldStructure(FieldKind.PROGRESSIVE, chosen="unknown")
     colour_decoding: Decoding = Decoding()
     colour_pictures: int = 0  # pictures of the colour release through its decoding
     overlays: dict = field(default_factory=dict)  # "bw", "color": Overlay.to_json() where found

@@ -2,14 +2,15 @@
 
 ``fields`` gives every second of such a file a kind; a stretch is a run of seconds of one kind,
 and a kind seen for one second alone is noise. Two kinds are cut halfway between their stretches,
-except beside telecine, whose cadence places the cut to the frame: after its last repeated field
-(idet's, on the cadence: the same field repeated five frames before or after) and the whole
-frames that end that cycle, or before its first and the whole frames that begin it (at most two:
-3:2 pulldown's cycle is two whole frames, a repeat, a mixed frame and a repeat). A frame is whole
-(both fields one moment) when its other field predicts its lines better than its own field does
-(``combing`` under ``WHOLE``). An exact cut matters: each stretch is decoded through its own
-kind's chain, and a telecined frame read as video yields its film frame twice, a video frame read
-as telecine loses a field; either moves the colour release by a picture against the film.
+except beside a kind with a cadence (telecine's, ``kinds``), which places the cut to the frame:
+after its last repeated field (idet's, on the cadence: the same field repeated five frames before
+or after) and the whole frames that end that cycle, or before its first and the whole frames
+that begin it (at most two: 3:2 pulldown's cycle is two whole frames, a repeat, a mixed frame and
+a repeat). A frame is whole (both fields one moment) when its other field predicts its lines
+better than its own field does (``combing`` under ``WHOLE``). An exact cut matters: each stretch
+is decoded through its own kind's chain, and a telecined frame read as video yields its film
+frame twice, a video frame read as telecine loses a field; either moves the colour release by a
+picture against the film.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import bisect
 import numpy as np
 
 from ..io.video import FrameReader, VideoInfo
+from .kinds import FIELD_KINDS, UNKNOWN
 
 MIN_STRETCH_S = 1.5  # a shorter stretch of one kind (one window) is noise
 WHOLE = 1.0  # combing under which a frame's two fields show one moment
@@ -42,14 +44,18 @@ def mixed_stretches(
     if not kept:  # nothing long enough: the longest run's kind, throughout
         kept = [list(max(runs(windows), key=lambda s: s[1] - s[0]))]
     times = [t for t, _ in rows]
-    cadence = _cadence(rows, 1 / float(info.fps))
+    periods = {s.cadence for s in FIELD_KINDS.values() if s.cadence}
+    cadences = {p: _cadence(rows, 1 / float(info.fps), p) for p in periods}
     for x, y in zip(kept, kept[1:]):
         cut = (x[1] + y[0]) / 2
-        if "telecine" in (x[2], y[2]):
+        paced = next((k for k in (x[2], y[2]) if FIELD_KINDS[k].cadence), None)
+        if paced:
+            cadence = cadences[FIELD_KINDS[paced].cadence]
             lo, hi = bisect.bisect_left(times, x[1] - 1.0), bisect.bisect_left(times, y[0] + 1.0)
             seen = [i for i in range(lo, hi) if cadence[i]]
             if seen:
-                cut = _cut(info, times, seen[-1] if x[2] == "telecine" else seen[0], x[2])
+                after = paced == x[2]  # the cut after the paced kind's stretch, or before it
+                cut = _cut(info, times, seen[-1] if after else seen[0], after)
         x[1] = y[0] = round(max(cut, x[0]), 4)  # never before the stretch's own start
     # A cut pulled past a short stretch's far end leaves it empty: it joins its neighbours.
     out: list[list] = []
@@ -70,7 +76,7 @@ def runs(windows: list[tuple[float, str]]) -> list[tuple[float, float, str]]:
     kind)."""
     out: list[list] = []
     for t, k in sorted(windows):
-        if k == "unknown":
+        if k == UNKNOWN:
             continue
         if out and out[-1][2] == k and t - out[-1][1] < 1.5:
             out[-1][1] = t + 1
@@ -89,24 +95,26 @@ def combing(frame: np.ndarray) -> float:
     return float(across / max(within, 1e-3))
 
 
-def _cadence(rows: list[tuple[float, str]], step: float) -> list[bool]:
-    """Whether each frame shows hard telecine: a repeated field with the same field repeated five
-    frames before or after."""
+def _cadence(rows: list[tuple[float, str]], step: float, period: int) -> list[bool]:
+    """Whether each frame is on a cadence of ``period`` frames (hard telecine's five): a repeated
+    field with the same field repeated ``period`` frames before or after."""
     times = [t for t, _ in rows]
     out = []
     for i, (t, rep) in enumerate(rows):
-        near = [j for j in (i - 5, i + 5) if 0 <= j < len(rows)]
+        near = [j for j in (i - period, i + period) if 0 <= j < len(rows)]
         out.append(
             rep in REPEAT
-            and any(rows[j][1] == rep and abs(abs(times[j] - t) - 5 * step) < step for j in near)
+            and any(
+                rows[j][1] == rep and abs(abs(times[j] - t) - period * step) < step for j in near
+            )
         )
     return out
 
 
-def _cut(info: VideoInfo, times: list[float], edge: int, before: str) -> float:
-    """The cut beside telecine's last (``before`` is telecine) or first cadence frame ``edge``:
+def _cut(info: VideoInfo, times: list[float], edge: int, after: bool) -> float:
+    """The cut beside telecine's last (``after`` its stretch) or first cadence frame ``edge``:
     past the whole frames that finish (or begin) its cycle, halfway between two frames."""
-    step = 1 if before == "telecine" else -1
+    step = 1 if after else -1
     span = [edge + step * d for d in (1, 2) if 0 <= edge + step * d < len(times)]
     whole = 0
     if span:

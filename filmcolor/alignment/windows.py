@@ -19,6 +19,7 @@ from ..errors import VideoError
 from ..io.decoding import filtered
 from ..io.process import last_line
 from ..io.video import VideoInfo
+from .kinds import FIELD_KINDS, UNKNOWN, FieldKind
 
 
 def excerpt(
@@ -29,21 +30,22 @@ def excerpt(
     rate."""
     windows = _windows(frames, verdicts, skip=1.0 if start > 0 else 0.0)
     multi = collections.Counter(f.get("mul") for f in verdicts)
-    if any(k == "interlaced" for _, k in windows):
+    if any(k == FieldKind.INTERLACED for _, k in windows):
         # Field-shifted progressive frames look interlaced until their fields are paired again:
         # the interlaced windows are shifted where one field's delay (ffmpeg's phase) makes
         # them progressive. Measured over all of them (a shot of combed frames in the source
         # is combed either way), on the luma (chroma subsampled across the shifted fields is
         # combed either way); not with fieldmatch, which turns telecine progressive too, and
         # whose choices on video vary from run to run in ffmpeg 5.1.
-        at = [t for t, k in windows if k == "interlaced"]
+        at = [t for t, k in windows if k == FieldKind.INTERLACED]
         # Only over those seconds (from one before, for idet's history): a long piece of a
         # mixed file is mostly telecine.
         lo = max(start, at[0] - info.start_time - 1.0)
         hi = min(start + seconds, at[-1] - info.start_time + 1.0)
         paired = (idet_verdicts(info, lo, hi - lo, f"phase=mode={m},format=gray") for m in "tb")
         if any(_progressive(v, at) for v in paired):
-            windows = [(t, "shifted" if k == "interlaced" else k) for t, k in windows]
+            shifted = FieldKind.SHIFTED
+            windows = [(t, shifted if k == FieldKind.INTERLACED else k) for t, k in windows]
     times = sorted(f[0] for f in frames)
     rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 10 else None
     return {
@@ -150,29 +152,32 @@ def _windows(flags: list, idet: list[dict], skip: float) -> list[tuple[float, st
 
 def _classify(repeated: list[str], multi: list[str], repeat_pict: list[int]) -> str:
     """One second's kind: soft (repeat_pict on >= 30% of frames), telecine (idet's repeated fields
-    on >= 20% of frames, >= 60% of them on one phase in five), unknown (< 30% of frames
+    on >= 20% of frames, >= 60% of them on one phase of its cadence), unknown (< 30% of frames
     determined: black, a still), progressive or interlaced (>= 70% of the determined frames)."""
     n = max(len(repeated), 1)
     m = collections.Counter(multi)
     determined = m["tff"] + m["bff"] + m["progressive"]
     if sum(1 for x in repeat_pict if x > 0) / max(len(repeat_pict), 1) >= 0.3:
-        return "soft"
-    if sum(1 for x in repeated if x in ("top", "bottom")) / n >= 0.2 and _cadence(repeated) >= 0.6:
-        return "telecine"
+        return FieldKind.SOFT
+    telecine = FieldKind.TELECINE
+    repeats = sum(1 for x in repeated if x in ("top", "bottom")) / n
+    if repeats >= 0.2 and _cadence(repeated, FIELD_KINDS[telecine].cadence) >= 0.6:
+        return telecine
     if determined < 0.3 * n:
-        return "unknown"
+        return UNKNOWN
     if m["progressive"] >= 0.7 * determined:
-        return "progressive"
+        return FieldKind.PROGRESSIVE
     if m["tff"] + m["bff"] >= 0.7 * determined:
-        return "interlaced"
-    return "unknown"
+        return FieldKind.INTERLACED
+    return UNKNOWN
 
 
-def _cadence(repeated: list[str]) -> float:
-    """Share of the repeated fields (of each parity) that fall on their most common phase mod 5."""
+def _cadence(repeated: list[str], period: int) -> float:
+    """Share of the repeated fields (of each parity) that fall on their most common phase mod
+    ``period``."""
     on_phase, total = 0, 0
     for parity in ("top", "bottom"):
-        phases = collections.Counter(i % 5 for i, r in enumerate(repeated) if r == parity)
+        phases = collections.Counter(i % period for i, r in enumerate(repeated) if r == parity)
         if phases:
             on_phase += phases.most_common(1)[0][1]
             total += sum(phases.values())

@@ -13,8 +13,6 @@ AB_SCALE = 100.0  # a*b* units per unit of the head's output
 
 
 class ABHead(Head):
-    name = "unet-ab"
-
     def __init__(self, features: int):
         super().__init__()
         self.proj = nn.Conv2d(features, 2, 1)

@@ -97,8 +97,6 @@ class BinsHead(Head):
     layer over channels-last features: a faster softmax), trained with class-rebalanced
     cross-entropy against the soft-encoded target and decoded by its annealed mean."""
 
-    name = "unet-bins"
-
     def __init__(self, features: int, bins: np.ndarray | None = None):
         super().__init__()
         bins = gamut_bins() if bins is None else bins

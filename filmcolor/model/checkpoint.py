@@ -13,7 +13,8 @@ import torch
 
 from ..errors import ModelError
 from ..settings import RUNS
-from .net import HEADS, ColourNet
+from .heads import HEADS
+from .net import ColourNet
 
 
 @dataclass

@@ -7,12 +7,14 @@ the same four parts: ``forward`` (features -> what the loss needs), ``decode`` (
 is). What it stores in the checkpoint is its parameters and buffers. The model owns its
 normalisation: callers pass grey levels and get a*b* back, so training and inference cannot
 disagree on scaling.
+
+A new head is a module in this package with a subclass of ``Head``, and its entry (name, class,
+help text) in ``heads.HEADS``, which ``--arch`` offers.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import ClassVar
 
 import numpy as np
 import torch
@@ -23,9 +25,7 @@ Mix = tuple[torch.Tensor, torch.Tensor]
 
 
 class Head(nn.Module, ABC):
-    """One head; subclasses name themselves (``name``, the ``--arch`` value)."""
-
-    name: ClassVar[str]
+    """One head; ``heads.HEADS`` names it (the ``--arch`` value)."""
 
     @abstractmethod
     def forward(self, features: torch.Tensor, grey: torch.Tensor) -> torch.Tensor:

@@ -1,18 +1,12 @@
-"""The colorizer network: the U-Net body (``unet``), one head (``HEADS``) and the familiarity gate.
+"""The colorizer network: the U-Net body (``unet``), one head (``heads``, ``--arch``) and the
+familiarity gate.
 
-The heads (``--arch``):
-
-- ``unet-bins``: a distribution over the a*b* bins (``bins``), trained with class-rebalanced
-  cross-entropy and decoded by its annealed mean, as in Zhang et al. (ECCV 2016);
-- ``unet-ab``: a*b* directly, trained with an L1 loss (``ab``);
-- ``unet-rgb``: the report's model, RGB = the grey frame + a correction, trained with MSE; kept to
-  compare (``rgb``).
-
-The first two predict colour *given* the lightness: the film's own grey is the lightness, and the
-network spends nothing on tones, which ``render`` keeps as they are anyway. ``ColourNet.ab`` takes
-grey uint8 frames and gives CIE a*b*, the same way in training, evaluation and rendering; what the
-network learns from the training frames before training (the head's calibration, the familiarity
-gate) it learns in ``calibrate``, and keeps in its buffers, so the checkpoint holds it.
+``unet-bins`` and ``unet-ab`` predict colour *given* the lightness: the film's own grey is the
+lightness, and the network spends nothing on tones, which ``render`` keeps as they are anyway.
+``ColourNet.ab`` takes grey uint8 frames and gives CIE a*b*, the same way in training, evaluation
+and rendering; what the network learns from the training frames before training (the head's
+calibration, the familiarity gate) it learns in ``calibrate``, and keeps in its buffers, so the
+checkpoint holds it.
 """
 
 from __future__ import annotations
@@ -24,13 +18,9 @@ from torch import nn
 from ..colour import LIGHTNESS, lab_to_rgb
 from ..errors import ModelError
 from . import familiarity
-from .ab import ABHead
-from .bins import BinsHead
-from .head import Head, to_input, to_rgb8
-from .rgb import RGBHead
+from .head import to_input, to_rgb8
+from .heads import HEADS, head_class
 from .unet import UNet
-
-HEADS: dict[str, type[Head]] = {h.name: h for h in (BinsHead, ABHead, RGBHead)}
 
 
 class ColourNet(nn.Module):
@@ -43,7 +33,7 @@ class ColourNet(nn.Module):
             raise ModelError(f"unknown architecture {arch!r}; one of {', '.join(HEADS)}")
         self.arch = arch
         self.body = UNet(width)
-        self.head = HEADS[arch](self.body.features)
+        self.head = head_class(arch)(self.body.features)
         # How much of the predicted colour is shown: 1 unless the user asks otherwise (--strength).
         self.register_buffer("strength", torch.ones(()))
         # The training frames' signatures and colour thumbnails, and the familiarity gate's levels

@@ -13,8 +13,6 @@ from .head import Head, Mix, blend, masked_mean, to_rgb8
 
 
 class RGBHead(Head):
-    name = "unet-rgb"
-
     def __init__(self, features: int):
         super().__init__()
         self.proj = nn.Conv2d(features, 3, 1)

@@ -3,13 +3,13 @@
 import pytest
 import torch
 
-from filmcolor.model.net import HEADS
+from filmcolor.model.heads import HEADS, head_class
 
 
 @pytest.mark.parametrize("arch", list(HEADS))
 def test_what_the_mask_leaves_out_does_not_count(arch):
     torch.manual_seed(0)
-    head = HEADS[arch](8)
+    head = head_class(arch)(8)
     features, grey = torch.randn(2, 8, 6, 6), torch.zeros(2, 1, 6, 6)
     out = head(features, grey)
     rgb = torch.rand(2, 3, 6, 6) * 2 - 1
