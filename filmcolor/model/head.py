@@ -26,6 +26,9 @@ class Head(nn.Module, ABC):
     """One head; subclasses name themselves (``name``, the ``--arch`` value)."""
 
     name: ClassVar[str]
+    # whether ``forward`` gives RGB itself (n, 3, h, w) in [-1, 1], lightness included, rather
+    # than colour alone: then that output can be scored as it is, as the FilmColorizer report did
+    predicts_rgb: ClassVar[bool] = False
 
     @abstractmethod
     def forward(self, features: torch.Tensor, grey: torch.Tensor) -> torch.Tensor:

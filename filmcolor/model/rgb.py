@@ -14,6 +14,7 @@ from .head import Head, Mix, blend, masked_mean, to_rgb8
 
 class RGBHead(Head):
     name = "unet-rgb"
+    predicts_rgb = True
 
     def __init__(self, features: int):
         super().__init__()

@@ -1,0 +1,34 @@
+"""The FilmColorizer report's table beside a pair's unet-rgb run (pipelines.filmcolorizer)."""
+
+import pytest
+
+from filmcolor.errors import FilmcolorError
+from pipelines.filmcolorizer import run_pair, table
+
+
+def test_the_table_puts_the_reports_ratios_beside_the_runs():
+    base = {"colour_error": 10.0, "mse": 0.08}
+    split = {
+        "baseline": base,
+        "model": {"colour_error": 4.0, "mse": 0.076},
+        "network": {"mse": 0.02},
+    }
+    text = table({"davis-x": {"splits": {s: split for s in ("train", "val", "test")}}})
+    rows = text.splitlines()
+    assert rows[0] == "| | train | val | test |" and len(rows) == 6
+    assert "0.0912 / 0.1773 = **0.51×**" in rows[2] and "0.1780 / 0.2842 = **0.63×**" in rows[2]
+    assert (
+        rows[3]
+        == "| davis-x: network MSE / identity's | "
+        + " | ".join(["0.0200 / 0.0800 = **0.25×**"] * 3)
+        + " |"
+    )
+    assert rows[4].endswith("| 0.95× | 0.95× | 0.95× |") and "0.40×" in rows[5]
+
+
+def test_a_pair_folder_needs_both_releases(tmp_path):
+    (tmp_path / "pair").mkdir()
+    (tmp_path / "pair" / "bw.mp4").touch()
+    with pytest.raises(FilmcolorError, match="pair: no color.mp4"):
+        run_pair(tmp_path / "pair", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
