@@ -13,6 +13,8 @@ resumed, so running it again carries on. Then one markdown table, a column per s
   B&W frame as it is), as the report measured its model;
 - the composed MSE: the model's colour on the B&W frame's own lightness, as ``render`` shows it,
   over the same baseline's;
+- the same for the release's own colour composed that way, the most any colour can reach when
+  the lightness is the B&W frame's (what stays is the B&W stock's tonal response);
 - the colour error (a*b* with the release's lightness) over a grey film's: the measure filmcolor
   judges colour by (docs/evaluate.md).
 """
@@ -25,7 +27,10 @@ import logging
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from filmcolor.cli import run_command
+from filmcolor.color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from filmcolor.errors import FilmcolorError
 
 ARCH = "unet-rgb"
@@ -58,7 +63,27 @@ def run_pair(pair: Path, out: Path, progress: bool = True) -> dict:
     result = json.loads(metrics.read_text())
     if result["settings"]["arch"] != ARCH:
         raise FilmcolorError(f"{run}: a run of {result['settings']['arch']}, not {ARCH}")
+    for name, ratio in release_composed(aligned, result["split"]).items():
+        result["splits"][name]["release_composed"] = ratio
     return result
+
+
+def release_composed(aligned: Path, split: dict) -> dict[str, float]:
+    """Per split (name -> [start, stop]), the MSE of the release's own a*b* on the B&W frame's
+    lightness over the identity baseline's, on the pairs the run's report scored."""
+    from filmcolor.dataset.split import load_aligned
+    from filmcolor.evaluation.metrics import frame_mse
+    from filmcolor.evaluation.scoring import sample
+    from filmcolor.training.budget import REPORT_PAIRS
+
+    data, ratios = load_aligned(aligned), {}
+    for name, (start, stop) in split.items():
+        keep, _ = sample(data, range(start, stop), most=REPORT_PAIRS)
+        grey, colour = np.asarray(data.bw[keep]), np.asarray(data.color[keep])
+        composed = lab_to_rgb(LIGHTNESS[grey], rgb_to_ab(colour))
+        identity = frame_mse(np.repeat(grey[..., None], 3, axis=3), colour).mean()
+        ratios[name] = float(frame_mse(composed, colour).mean() / identity)
+    return ratios
 
 
 def table(results: dict[str, dict]) -> str:
@@ -85,6 +110,7 @@ def _network(s: dict) -> str:
 _FIGURES = [
     ("network MSE / identity's", _network),
     ("composed MSE ÷ identity's", lambda s: f"{s['model']['mse'] / s['baseline']['mse']:.2f}×"),
+    ("the release's colour composed: MSE ÷ identity's", lambda s: f"{s['release_composed']:.2f}×"),
     (
         "colour error ÷ grey film's",
         lambda s: f"{s['model']['colour_error'] / s['baseline']['colour_error']:.2f}×",

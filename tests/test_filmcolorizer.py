@@ -12,10 +12,11 @@ def test_the_table_puts_the_reports_ratios_beside_the_runs():
         "baseline": base,
         "model": {"colour_error": 4.0, "mse": 0.076},
         "network": {"mse": 0.02},
+        "release_composed": 0.9,
     }
     text = table({"davis-x": {"splits": {s: split for s in ("train", "val", "test")}}})
     rows = text.splitlines()
-    assert rows[0] == "| | train | val | test |" and len(rows) == 6
+    assert rows[0] == "| | train | val | test |" and len(rows) == 7
     assert "0.0912 / 0.1773 = **0.51×**" in rows[2] and "0.1780 / 0.2842 = **0.63×**" in rows[2]
     assert (
         rows[3]
@@ -23,7 +24,8 @@ def test_the_table_puts_the_reports_ratios_beside_the_runs():
         + " | ".join(["0.0200 / 0.0800 = **0.25×**"] * 3)
         + " |"
     )
-    assert rows[4].endswith("| 0.95× | 0.95× | 0.95× |") and "0.40×" in rows[5]
+    assert rows[4].endswith("| 0.95× | 0.95× | 0.95× |") and "0.90×" in rows[5]
+    assert "0.40×" in rows[6]
 
 
 def test_a_pair_folder_needs_both_releases(tmp_path):
