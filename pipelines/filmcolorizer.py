@@ -1,7 +1,7 @@
 """The FilmColorizer report's table beside ours: its model (``filmcolor train --arch unet-rgb``,
 every other option at its default) on each pair, scored the way the report scored it.
 
-    python -m pipelines.filmcolorizer PAIR [PAIR ...] -o OUT
+    python -m pipelines.filmcolorizer PAIR [PAIR ...] -o OUT [--epochs 40]
 
 Each PAIR is a folder holding ``bw.mp4`` and ``color.mp4`` (the DAVIS pairs of ../shared/data).
 For each, into OUT/NAME/: ``aligned/`` (``filmcolor align``) and ``run/`` (``filmcolor train
@@ -32,6 +32,7 @@ import numpy as np
 from filmcolor.cli import run_command
 from filmcolor.color import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from filmcolor.errors import FilmcolorError
+from filmcolor.settings import TrainSettings
 
 ARCH = "unet-rgb"
 SPLITS = ("train", "val", "test")
@@ -42,14 +43,18 @@ REPORT = {"train": (0.0912, 0.1773), "val": (0.1212, 0.1783), "test": (0.1780, 0
 log = logging.getLogger("filmcolor")
 
 
-def run_pair(pair: Path, out: Path, progress: bool = True) -> dict:
-    """Align and train on one pair (or finish doing so); return its run's metrics."""
+def run_pair(
+    pair: Path, out: Path, epochs: int = TrainSettings.epochs, progress: bool = True
+) -> dict:
+    """Align and train on one pair (or finish doing so); return its run's metrics, with the
+    release's own colour composed (``release_composed``) in each split's."""
     from filmcolor import align, train
 
     aligned, run = out / "aligned", out / "run"
     for name in ("bw.mp4", "color.mp4"):
         if not (pair / name).is_file():
             raise FilmcolorError(f"{pair}: no {name}; a pair folder holds bw.mp4 and color.mp4")
+    out.mkdir(parents=True, exist_ok=True)
     if (aligned / "manifest.json").exists():
         log.info("%s: already aligned (%s), skipped", pair.name, aligned)
     else:
@@ -59,10 +64,22 @@ def run_pair(pair: Path, out: Path, progress: bool = True) -> dict:
         log.info("%s: already trained (%s), skipped", pair.name, run)
     else:
         resume = (run / "last.ckpt").exists()
-        train(aligned, run, arch=ARCH, resume=resume, overwrite=not resume, progress=progress)
+        train(
+            aligned,
+            run,
+            arch=ARCH,
+            epochs=epochs,
+            resume=resume,
+            overwrite=not resume,
+            progress=progress,
+        )
     result = json.loads(metrics.read_text())
-    if result["settings"]["arch"] != ARCH:
-        raise FilmcolorError(f"{run}: a run of {result['settings']['arch']}, not {ARCH}")
+    made = {k: result["settings"][k] for k in ("arch", "epochs")}
+    if made != {"arch": ARCH, "epochs": epochs}:
+        raise FilmcolorError(
+            f"{run}: a run of {made['arch']} for {made['epochs']} epochs, not of {ARCH} for "
+            f"{epochs}; pass another -o"
+        )
     for name, ratio in release_composed(aligned, result["split"]).items():
         result["splits"][name]["release_composed"] = ratio
     return result
@@ -126,11 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "-o", "--out", type=Path, default=Path("filmcolorizer"), help="folder for the runs"
     )
+    ap.add_argument(
+        "--epochs",
+        type=int,
+        default=TrainSettings.epochs,
+        help="most training epochs (default: %(default)s, as the table was made)",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="filmcolor: %(message)s")
 
     def go() -> None:
-        results = {p.name: run_pair(p, args.out / p.name) for p in args.pairs}
+        results = {p.name: run_pair(p, args.out / p.name, args.epochs) for p in args.pairs}
         print(table(results))
 
     return run_command(go)

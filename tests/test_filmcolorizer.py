@@ -1,5 +1,7 @@
 """The FilmColorizer report's table beside a pair's unet-rgb run (pipelines.filmcolorizer)."""
 
+import logging
+
 import pytest
 
 from filmcolor.errors import FilmcolorError
@@ -34,3 +36,15 @@ def test_a_pair_folder_needs_both_releases(tmp_path):
     with pytest.raises(FilmcolorError, match="pair: no color.mp4"):
         run_pair(tmp_path / "pair", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_pair_is_aligned_trained_and_scored_once(easy_pair, tmp_path, caplog):
+    result = run_pair(easy_pair, tmp_path / "easy", epochs=1, progress=False)
+    for split in result["splits"].values():
+        assert 0 < split["network"]["mse"] and 0 < split["release_composed"] < 1.2
+    with caplog.at_level(logging.INFO, logger="filmcolor"):
+        assert run_pair(easy_pair, tmp_path / "easy", epochs=1, progress=False) == result
+    assert "already aligned" in caplog.text and "already trained" in caplog.text
+    with pytest.raises(FilmcolorError, match="for 1 epochs, not of unet-rgb for 40"):
+        run_pair(easy_pair, tmp_path / "easy", progress=False)
