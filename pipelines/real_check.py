@@ -101,10 +101,12 @@ def measured(aligned: Path, truth: dict, known: dict) -> dict:
     """What align recorded, next to the truth, as numbers."""
     m = json.loads((aligned / "manifest.json").read_text())
     f = m["color_fields"]
-    stretches = f.get("stretches") or [[0.0, None, f["kind"]]]
+    mixed = f["kind"] == "mixed" and f.get("stretches")  # a --fields override keeps them
+    stretches = f["stretches"] if mixed else [[0.0, None, f["kind"]]]
     out = {
         "fields": [[round(a, 2), None if b is None else round(b, 2), k] for a, b, k in stretches],
         "order": f.get("order"),
+        "chosen": f.get("chosen"),
         "windows": f.get("windows"),
         "chain": m["color_decoding"].get("filters"),
         "picture": m["picture_area"],
@@ -151,7 +153,8 @@ def show(name: str, truth: dict, known: dict, run: dict, got: dict | None) -> No
         print("  align failed:", run["error"])
         return
     stretches = ", ".join(f"{k} {a}-{b or 'end'} s" for a, b, k in got["fields"])
-    print(f"  fields    measured: {stretches} {got['order'] or ''}; windows {got['windows']}")
+    how = "" if got["chosen"] in (None, "measured") else f" (--fields {got['chosen']})"
+    print(f"  fields    measured: {stretches} {got['order'] or ''}{how}; windows {got['windows']}")
     print(f"            chain   : {got['chain'] or '(none)'}")
     ko = known.get("overlay") or {}
     for rel in ("color", "bw"):
