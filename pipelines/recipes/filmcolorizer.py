@@ -28,9 +28,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from filmcolor.colour import LIGHTNESS, lab_to_rgb, rgb_to_ab
 
 from filmcolor.cli import run_command
+from filmcolor.colour import LIGHTNESS, lab_to_rgb, rgb_to_ab
 from filmcolor.errors import FilmcolorError
 from filmcolor.settings import TrainSettings
 

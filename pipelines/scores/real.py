@@ -1,14 +1,14 @@
 """What ``filmcolor align`` measures on the real cases, next to what is known (issue 34).
 
-    python -m pipelines.real_check CASES [--pairs PAIR ...] [-o ALIGNED] [--only NAME ...]
+    python -m pipelines.scores.real CASES [--pairs PAIR ...] [-o ALIGNED] [--only NAME ...]
 
-Runs ``filmcolor align`` on every case folder of CASES (``pipelines.real_cases`` built them: a B&W
+Runs ``filmcolor align`` on every case folder of CASES (``pipelines.cases.real`` built them: a B&W
 scan, the colour release, truth.json) and on any ``--pairs`` (../shared/data pairs, e.g.
 davis-dvd), each into ALIGNED/NAME, and prints per case what align recorded (manifest.json,
 pairs.csv, overlay.npz) against truth.json: the colour release's field kind per stretch (and the
 one-second windows' votes), each release's overlay (its box, and its mask as a % of the true
 picture), each picture's box, the B&W cuts (found within a frame of a known one, and extra ones),
-and the pairs' precision and coverage (``pipelines.score_alignment``). A case align refuses shows
+and the pairs' precision and coverage (``pipelines.scores.alignment``). A case align refuses shows
 its one-line error. Ends with a table of all cases, and writes ALIGNED/results.json.
 ``--fields KIND`` passes align's override (to tell the measurement from the decoding);
 ``--reuse`` reads aligned folders already there instead of aligning again.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.score_alignment import score
+from pipelines.scores.alignment import score
 
 VIDEO = (".mkv", ".mp4", ".mov", ".mxf", ".mpg", ".ts", ".avi")
 
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("cases", type=Path, help="pipelines.real_cases' output folder")
+    ap.add_argument("cases", type=Path, help="pipelines.cases.real' output folder")
     ap.add_argument("--pairs", type=Path, nargs="*", default=[], help="other pair folders")
     ap.add_argument("-o", "--out", type=Path, default=None, help="aligned folders (CASES/_aligned)")
     ap.add_argument("--only", nargs="*", default=None, help="case names to check")

@@ -1,6 +1,6 @@
 """Restorer-like pairs from the real clips of ../shared/data/real (issue 34's cases).
 
-    python -m pipelines.real_cases ../shared/data/real OUT [--only NAME ...]
+    python -m pipelines.cases.real ../shared/data/real OUT [--only NAME ...]
 
 OUT/NAME: a colour release, a B&W scan of its pictures as scans look (progressive, grey through a
 stock's response, 1080 lines, 16-bit FFV1 or TIFF, a WAV; some overscanned: film edge and
