@@ -51,6 +51,7 @@ class VideoInfo:
     sequence: Sequence | None = None  # the frames, when the film is a folder of images
     start_time: float = 0.0  # the first frame's timestamp, seconds
     field_order: str = ""  # as flagged (progressive, tt, bb, ...): a flag, not a measurement
+    turn: int = 0  # quarter turns its display matrix asks for (ffmpeg decodes it turned)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -80,6 +81,7 @@ class VideoInfo:
             "color_range": self.colour.range or "",
             "color_primaries": self.colour.primaries or "",
             "field_order": self.field_order,
+            "turn": self.turn,
         }
 
 
@@ -105,6 +107,7 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
             f"{', '.join(s.get('codec_type', '?') for s in streams)})"
         )
     v = video[0]
+    turn = _rotation(path, v)
     rate = _frame_rate(v)
     duration = _float(v.get("duration")) or _float(info.get("format", {}).get("duration")) or 0.0
     if not v.get("width") or not v.get("height") or rate <= 0:
@@ -116,18 +119,19 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
     start = _float(v.get("start_time")) or _float(info.get("format", {}).get("start_time")) or 0.0
     return VideoInfo(
         path,
-        *_size(v),
+        *_size(v, turn),
         rate,
         frames,
         duration,
         v.get("codec_name", "?"),
         audio,
-        _sar(v),
+        _sar(v, turn),
         v.get("pix_fmt", ""),
         _colour(v),
         timecode,
         start_time=start,
         field_order="" if v.get("field_order") == "unknown" else v.get("field_order", ""),
+        turn=turn,
     )
 
 
@@ -165,14 +169,30 @@ def _has_tc(tags: dict) -> bool:
     return bool(tags.get("timecode") or tags.get("TIMECODE"))
 
 
-def _size(stream: dict) -> tuple[int, int]:
-    return int(stream["width"]), int(stream["height"])
+def _rotation(path: Path, stream: dict) -> int:
+    """The quarter turns the file asks its picture to be shown at (its display matrix, or an
+    older ``rotate`` tag); ffmpeg decodes it turned upright, so its size is read turned too."""
+    said = [d.get("rotation") for d in stream.get("side_data_list", [])]
+    said += [stream.get("tags", {}).get("rotate")]
+    degrees = next((_float(d) for d in said if _float(d)), 0.0)
+    if degrees % 90:
+        raise VideoError(
+            f"{path}: is shown turned by {degrees:g} degrees, not a quarter turn: turn it upright "
+            "first (ffmpeg -i IN -vf rotate=... OUT)"
+        )
+    return round(degrees / 90) % 4
 
 
-def _sar(stream: dict) -> Fraction:
+def _size(stream: dict, turn: int = 0) -> tuple[int, int]:
+    width, height = int(stream["width"]), int(stream["height"])
+    return (height, width) if turn % 2 else (width, height)
+
+
+def _sar(stream: dict, turn: int = 0) -> Fraction:
     num, _, den = (stream.get("sample_aspect_ratio") or "1:1").partition(":")
     ok = num.isdigit() and den.isdigit() and int(num) and int(den)
-    return Fraction(int(num), int(den)) if ok else Fraction(1)
+    sar = Fraction(int(num), int(den)) if ok else Fraction(1)
+    return 1 / sar if turn % 2 else sar
 
 
 def _colour(stream: dict) -> ColourTags:
@@ -358,7 +378,10 @@ class FrameReader:
         if self.frames_read == 0:
             raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
         expected = self.decoding.count(self.info)
-        if not self._excerpt and tail.count and expected and self.frames_read < 0.98 * expected:
+        # a capture cut from a broadcast begins mid-GOP: its first frames, up to a second's, are
+        # lost to missing references without the file being damaged
+        lost = max(0.02 * expected, float(self.decoding.fps or self.info.fps))
+        if not self._excerpt and tail.count and expected and self.frames_read < expected - lost:
             raise VideoError(
                 f"{path}: truncated or corrupt: decoded {self.frames_read} of {expected} frames "
                 f"({tail.last})"

@@ -3,6 +3,7 @@ colour tags, its sound cut to the picture and its timecode (a plain colour funct
 
 import json
 import subprocess
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -226,3 +227,12 @@ def test_an_interrupted_sequence_resumes_without_rewriting_finished_frames(tmp_p
     after = (out / "000001.dpx").stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert len(list(out.glob("*.dpx"))) == 60 and not work.exists()
+
+
+def test_a_scan_whose_files_say_no_rate_plays_at_the_rate_its_sound_lasts(scan, tmp_path):
+    root, _ = scan
+    wav = tmp_path / "sound.wav"
+    _ffmpeg("-f", "lavfi", "-i", f"sine=f=440:r=48000:d={N * 1001 / 24000}", wav)
+    out = render_film(root / "scan", tmp_path / "o.mkv", _colour(), RenderSettings(smooth=0),
+                      audio=wav).out  # fmt: skip
+    assert probe(out).fps == Fraction(24000, 1001)
