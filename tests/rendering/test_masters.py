@@ -107,6 +107,16 @@ def test_no_colour_keeps_the_scans_luma_exactly(scan, tmp_path):
     planes = np.concatenate(list(FrameReader(probe(mkv.out), pix_fmt="yuv420p16le")))
     y = (planes[:, :H].astype(float) / 256 - 16) / 219 * 65535
     assert np.abs(y - frames).max() < 1.0
+    # read back by ffmpeg through zimg, which keeps the range formula (swscale's own reading puts
+    # video-range white at 65280, not 65535: two 10-bit levels low on mid grey)
+    back = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(mkv.out), "-vf",
+         "zscale=rangein=limited:range=full,format=gray16le", "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    back = np.frombuffer(back, "<u2").reshape(frames.shape).astype(float)
+    levels = (back - frames) / 64  # 10-bit levels
+    assert np.sqrt(np.mean(levels**2)) < 0.5
 
 
 def test_a_10_bit_ramp_survives_a_render_to_ffv1(tmp_path):
