@@ -108,7 +108,7 @@ def test_links_pictures_and_anchors_resolve(page):
 
 def test_the_docs_the_code_names_are_there():
     for source in [*(ROOT / "filmcolor").rglob("*.py"), *(ROOT / "pipelines").rglob("*.py")]:
-        for path, anchor in re.findall(r"docs/(\w+\.md)(?:#([\w-]+))?", source.read_text()):
+        for path, anchor in re.findall(r"docs/([a-z_]+\.md)(?:#([a-z0-9-]+))?", source.read_text()):
             assert (DOCS / path).exists(), f"{_rel(source)} names docs/{path}, which is not there"
             if anchor:
                 assert anchor in _anchors(DOCS / path), f"{_rel(source)}: no #{anchor} in {path}"
