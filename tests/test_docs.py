@@ -31,7 +31,7 @@ MACHINE = re.compile(r"/work/|/home/|/tmp/|/Users/|[A-Za-z]:\\\\|[A-Za-z]:\\(?=\
 LAB = re.compile(
     r"\bsessions?\b|\bthis stop\b|\b(?:earlier|later|two|last) stops?\b|\bstop's\b"
     r"|\((?:before|now)\)|\bbefore and now\b|\bbefore\s*/\s*now\b|\|\s*before\s*\|"
-    r"|\bthis round\b|\bresearch (?:scripts?|notes|runs?)\b|\bexperiments?\b"
+    r"|\bthis round\b|\bresearch (?:scripts?|notes|runs?)\b"
     r"|\b(?:floor|gam2|space|unmix)\.py\b|\bscratch folders?\b",
     re.I,
 )
