@@ -226,7 +226,7 @@ def _float(value) -> float | None:
 
 # swscale's flags for YCbCr to RGB at another size: by default it scales the subsampled chroma
 # apart from the luma and converts without interpolating it to every pixel, which misplaces colour
-# at its edges, which these flags avoid for a little more of ffmpeg's CPU (docs/render.md).
+# at its edges, which these flags avoid for a little more of ffmpeg's CPU (tests/io/test_video.py).
 EXACT_RGB = "+accurate_rnd+full_chroma_int+full_chroma_inp"
 
 

@@ -17,7 +17,7 @@ release has:
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
    as they are score worse); sharpening it on the B&W edges with a guided filter gained nothing
-   in the rendered film, so it is not done (docs/render.md).
+   in the rendered film, so it is not done (docs/results.md).
 
 The model colours what the release lacks: the picture outside the release's framing, and frames
 missing from it, blended in where the release gives way (``blend``).
