@@ -90,6 +90,9 @@ WEIGHTS = {
 }
 
 
+_UNSAID = (None, "unknown", "reserved", "unspecified")
+
+
 @dataclass(frozen=True)
 class ColourTags:
     """A stream's colour description, as ffmpeg names it (None: not said)."""
@@ -98,6 +101,15 @@ class ColourTags:
     primaries: str | None = None
     transfer: str | None = None
     range: str | None = None  # tv (video range) or pc (full range)
+
+    @classmethod
+    def of_stream(cls, stream: dict) -> ColourTags:
+        """The tags an ffprobe stream gives ("unknown", "unspecified": not said)."""
+        keys = ("color_space", "color_primaries", "color_transfer", "color_range")
+        said = (stream.get(k) for k in keys)
+        return cls(
+            *(None if v in (None, "unknown", "reserved", "unspecified") else v for v in said)
+        )
 
     @property
     def weights(self) -> tuple[float, float]:

@@ -127,7 +127,7 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
         audio,
         _sar(v, turn),
         v.get("pix_fmt", ""),
-        _colour(v),
+        ColourTags.of_stream(v),
         timecode,
         start_time=start,
         field_order="" if v.get("field_order") == "unknown" else v.get("field_order", ""),
@@ -152,7 +152,7 @@ def _probe_sequence(path: Path, fps: Fraction | None) -> VideoInfo:
         (),
         _sar(v),
         v.get("pix_fmt", ""),
-        _colour(v),
+        ColourTags.of_stream(v),
         seq.timecode,
         seq,
     )
@@ -172,14 +172,13 @@ def _has_tc(tags: dict) -> bool:
 def _rotation(path: Path, stream: dict) -> int:
     """The quarter turns the file asks its picture to be shown at (its display matrix, or an
     older ``rotate`` tag); ffmpeg decodes it turned upright, so its size is read turned too."""
-    said = [d.get("rotation") for d in stream.get("side_data_list", [])]
-    said += [stream.get("tags", {}).get("rotate")]
-    degrees = next((_float(d) for d in said if _float(d)), 0.0)
+    said = [d.get("rotation") for d in [*stream.get("side_data_list", []), {}]]
+    degrees = next(
+        (_float(d) for d in [*said, stream.get("tags", {}).get("rotate")] if _float(d)), 0
+    )
     if degrees % 90:
-        raise VideoError(
-            f"{path}: is shown turned by {degrees:g} degrees, not a quarter turn: turn it upright "
-            "first (ffmpeg -i IN -vf rotate=... OUT)"
-        )
+        why = f"is shown turned by {degrees:g} degrees, not a quarter turn: turn it upright first"
+        raise VideoError(f"{path}: {why} (ffmpeg -i IN -vf rotate=... OUT)")
     return round(degrees / 90) % 4
 
 
@@ -193,15 +192,6 @@ def _sar(stream: dict, turn: int = 0) -> Fraction:
     ok = num.isdigit() and den.isdigit() and int(num) and int(den)
     sar = Fraction(int(num), int(den)) if ok else Fraction(1)
     return 1 / sar if turn % 2 else sar
-
-
-def _colour(stream: dict) -> ColourTags:
-    def said(key: str) -> str | None:
-        value = stream.get(key)
-        return None if value in (None, "unknown", "reserved", "unspecified") else value
-
-    keys = ("color_space", "color_primaries", "color_transfer", "color_range")
-    return ColourTags(*(said(k) for k in keys))
 
 
 def _is_cover_art(stream: dict) -> bool:
@@ -378,8 +368,7 @@ class FrameReader:
         if self.frames_read == 0:
             raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
         expected = self.decoding.count(self.info)
-        # a capture cut from a broadcast begins mid-GOP: its first frames, up to a second's, are
-        # lost to missing references without the file being damaged
+        # a capture cut from a broadcast begins mid-GOP: up to a second's frames lost, not damage
         lost = max(0.02 * expected, float(self.decoding.fps or self.info.fps))
         if not self._excerpt and tail.count and expected and self.frames_read < expected - lost:
             raise VideoError(
