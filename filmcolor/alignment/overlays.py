@@ -10,7 +10,8 @@ than half the picture's median: a large logo would lower its own neighbourhood's
 shots are known, where its mean level also stays as it is from shot to shot (its spread over the
 shots' means below half of its neighbourhood's). A film of one or two shots cannot tell a lamp
 from a logo that way: there the spread within the film decides alone, and must fall lower
-(``FEW_SHOTS_RATIO``): a logo all but opaque is still found, a lamp far less often. Overlays lie
+(``FEW_SHOTS_RATIO``), and the blobs kept are fewer (``FEW_SHOTS_MOST``): a logo all but opaque
+is still found, a lamp far less often. Overlays lie
 inside the picture area (bars are static too; a scan's perforations and the film's edge are
 outside it, ``analysis.PictureArea``), in blobs neither tiny nor huge, small in all
 (``MOST``), their holes filled, grown by a pixel for the blur around a logo's edge.
@@ -35,6 +36,7 @@ FEW_SHOTS_RATIO = 0.25  # ... where too few shots tell what stays put from shot 
 MIN_FRAMES = 48  # fewer frames than this say nothing about what stays put
 LARGEST = 0.15  # of the picture: a bigger "overlay" is a static film, not a logo
 MOST = 0.1  # of the picture, all overlays together: the stillest blobs are kept up to it
+FEW_SHOTS_MOST = 0.02  # ... where too few shots tell: a logo's size, not a set's
 MIN_SHOTS = 3  # shots it takes to tell what stays put from shot to shot
 SHOT_FRAMES = 12  # frames a shot needs for its mean to count
 
@@ -75,9 +77,9 @@ class StaticPixels:
         blobs = [i for i in range(1, count) if 6 <= stats[i, cv2.CC_STAT_AREA] <= LARGEST * area]
         blobs.sort(key=lambda i: float(spread[labels == i].mean()))  # the stillest first
         keep, total = np.zeros_like(low), 0
-        for i in blobs:
+        for i in blobs:  # the stillest always (one logo may be large), the rest up to the most
             total += stats[i, cv2.CC_STAT_AREA]
-            if total > MOST * area:
+            if keep.any() and total > (MOST if across is not None else FEW_SHOTS_MOST) * area:
                 break
             keep |= labels == i
         if not keep.any():
