@@ -108,7 +108,8 @@ def _input_fps() -> Any:
     return option(
         None,
         "frame rate of a film given as image frames (a folder, or a pattern such as "
-        "scan/%%06d.dpx); default: the DPX header's, else 24",
+        "scan/%%06d.dpx); default: the DPX header's, else (render) the rate at which it lasts as "
+        "long as --audio, else 24",
         parse=frame_rate,
     )
 
