@@ -57,7 +57,7 @@ def test_a_telecined_release_colours_every_frame_it_shows_even_in_fields_only(
     tb = np.array(json.loads((sd_pair / "truth.json").read_text())["bw"]["frames"])
     has = np.isin(tb, shown["source_frames"])
     assert result.release["release_frames"] >= 0.98 * has.sum()
-    assert result.release["fields"] == "telecine, TFF, measured"
+    assert result.release["fields"].startswith("telecine, TFF, measured")
     assert out.with_name("film_report.png").stat().st_size > 2000
 
 
