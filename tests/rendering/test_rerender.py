@@ -1,0 +1,102 @@
+"""Rendering again only what changed: a shot's decision changed renders that shot alone, to the
+film a whole render with the edited file gives; a preview of some shots; the timeline for an
+editor; an output another film was rendered into is refused."""
+
+import json
+
+import numpy as np
+import opentimelineio as otio
+import pytest
+from test_pieces import Tint, _planes
+from test_review import synthetic_review
+
+from filmcolor.errors import FilmcolorError
+from filmcolor.io.video import probe
+from filmcolor.rendering.plan import Sources
+from filmcolor.rendering.renderer import render_film
+from filmcolor.rendering.review.decisions import Decisions
+from filmcolor.rendering.review.shots import read_shots
+from filmcolor.rendering.review.timeline import timeline
+from filmcolor.settings import RenderSettings
+
+LOSSLESS = RenderSettings(segment=2, smooth=1, crf=0, preset="ultrafast")
+
+
+def _render(src, out, shots=None, settings=LOSSLESS, tint=None):
+    tint = tint or Tint()
+    decisions = Decisions(read_shots(shots)) if shots else Decisions()
+    result = render_film(src, out, Sources(tint, decisions=decisions), settings, overwrite=True)
+    return result, tint
+
+
+def _rows(out):
+    return json.loads(out.with_name(f"{out.stem}_review.json").read_text())
+
+
+def test_a_changed_shot_alone_is_rendered_again_to_the_film_a_whole_render_gives(
+    easy_pair, tmp_path
+):
+    src = easy_pair / "bw.mp4"
+    out, whole = tmp_path / "film.mp4", tmp_path / "whole.mp4"
+    first, _ = _render(src, out)
+    shots = tmp_path / "shots.toml"
+    shots.write_text('[shots.2]\ncolour = "grey"\n')
+    again, tint = _render(src, out, shots)
+    row = next(r for r in _rows(out)["shots"] if r["shot"] == 2)
+    assert tint.frames == row["frames"], "only shot 2's frames are coloured again"
+    assert again.done.rendered == {2: row["frames"]} and 2 not in again.done.reused
+    assert "rendered 1 shot(s)" in again.done.describe()
+    assert [r["rendered"] for r in _rows(out)["shots"]] == [
+        r["shot"] == 2 for r in _rows(out)["shots"]
+    ]
+    _render(src, whole, shots)
+    assert np.array_equal(_planes(out), _planes(whole)), "frame for frame a whole render's"
+    assert probe(out).audio == ("aac",) and probe(out).frames == first.frames
+    unchanged, tint = _render(src, out, shots)
+    assert tint.frames == 0 and not unchanged.done.rendered, "nothing changed: nothing rendered"
+    page = out.with_name("film_review.html").read_text()
+    assert "reused" in page and 'value="rendered"' in page
+
+
+def test_only_some_shots_are_written_as_a_preview(easy_pair, tmp_path):
+    out = tmp_path / "preview.mp4"
+    result, tint = _render(easy_pair / "bw.mp4", out, settings=RenderSettings(only="1,3"))
+    rows = _rows(out)["shots"]
+    assert [r["shot"] for r in rows] == [1, 3]
+    assert probe(out).frames == tint.frames == sum(r["frames"] for r in rows)
+    assert probe(out).audio == ()
+    with pytest.raises(FilmcolorError, match=r"--only 1,99: shot 99 is not in this film"):
+        _render(easy_pair / "bw.mp4", out, settings=RenderSettings(only="1,99"))
+
+
+def test_the_timeline_lines_up_the_shots_with_their_warnings(easy_pair, tmp_path):
+    out = tmp_path / "film.mp4"
+    _render(easy_pair / "bw.mp4", out, settings=RenderSettings(segment=2, smooth=0))
+    data = _rows(out)
+    made = otio.adapters.read_from_file(str(tmp_path / "film.otio"))
+    master, bw = made.tracks[0], made.tracks[1]
+    assert [t.name for t in made.tracks] == ["filmcolor", "B&W"]
+    for track in (master, bw):
+        clips = list(track.find_clips())
+        assert [c.name for c in clips] == [f"shot {r['shot']}" for r in data["shots"]]
+        assert [
+            (c.source_range.start_time.value, c.source_range.duration.value) for c in clips
+        ] == [(r["first"], r["frames"]) for r in data["shots"]]
+    assert (tmp_path / "film.edl").read_text().count("shot ") >= len(data["shots"])
+    assert (tmp_path / "film.fcpxml").exists()
+    _, warned = synthetic_review(tmp_path)  # a warning on every shot
+    made = timeline(warned, 24, tmp_path / "synthetic.mp4", easy_pair / "bw.mp4", 0)
+    markers = [(c.name, m.name, m.color) for c in made.tracks[0].find_clips() for m in c.markers]
+    assert markers == [("shot 0", "⚠ residual", "RED"), ("shot 1", "⚠ pale", "YELLOW")] + [
+        ("shot 2", "⚠ seam", "ORANGE"),
+        ("shot 3", "⚠ grey", "PURPLE"),
+    ]
+
+
+def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tmp_path):
+    out = tmp_path / "film.mp4"
+    _render(easy_pair / "bw.mp4", out, settings=RenderSettings(segment=2, smooth=0))
+    before = out.read_bytes()
+    with pytest.raises(FilmcolorError, match=r"film.mp4: was rendered from bw.mp4, not bw.mp4"):
+        _render(other_film / "bw.mp4", out)
+    assert out.read_bytes() == before
