@@ -12,8 +12,9 @@ from test_review import synthetic_review
 
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import probe
+from filmcolor.model.checkpoint import LoadedModel
 from filmcolor.rendering.plan import Sources
-from filmcolor.rendering.renderer import render_film
+from filmcolor.rendering.renderer import check_model_film, render_film
 from filmcolor.rendering.review.decisions import Decisions
 from filmcolor.rendering.review.shots import read_shots
 from filmcolor.rendering.review.timeline import timeline
@@ -100,3 +101,18 @@ def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tm
     with pytest.raises(FilmcolorError, match=r"film.mp4: was rendered from bw.mp4, not bw.mp4"):
         _render(other_film / "bw.mp4", out)
     assert out.read_bytes() == before
+
+
+def test_a_model_of_another_film_is_refused_with_its_release(easy_pair, other_film, tmp_path):
+    aligned = tmp_path / "aligned"
+    aligned.mkdir()
+    made = probe(other_film / "bw.mp4")
+    bw = {"path": str(made.path), "width": made.width, "height": made.height}
+    (aligned / "manifest.json").write_text(
+        json.dumps({"inputs": {"bw": {**bw, "frames": made.frames}}})
+    )
+    model = LoadedModel(None, 64, tmp_path / "best.ckpt", {"data": str(aligned)})
+    check_model_film(model, made)  # its own film
+    with pytest.raises(FilmcolorError, match=r"best.ckpt: a model of bw.mp4, not of bw.mp4"):
+        check_model_film(model, probe(easy_pair / "bw.mp4"))
+    check_model_film(LoadedModel(None, 64, tmp_path / "x.ckpt", {}), made)  # not known: taken

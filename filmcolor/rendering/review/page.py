@@ -116,7 +116,7 @@ def shot_list(shots) -> str:
     return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
 
 
-PAGE_ROWS = 100  # rows shown at a time: a feature's page opens at once, its pages a click apart
+PAGE_ROWS = 50  # rows shown at a time: a feature's page opens at once, its pages a click apart
 
 
 def _figure(value, spec: str = ".2f", none: str = "–") -> str:

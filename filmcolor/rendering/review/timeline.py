@@ -29,11 +29,12 @@ def timeline(
     master: Path,
     film: Path,
     first: int,
-    release: tuple[Path, Fraction, list[int]] | None = None,
+    release: tuple[Path, Fraction, int, list[int]] | None = None,
 ):
     """The timeline of a review's ``data`` (``OUT_review.json``): the rendered film ``master``,
     the ``film`` (its frame ``first`` is the render's frame 0) and the colour ``release`` (its
-    file, its frame rate and the release frame shown with each rendered frame, -1 where none)."""
+    file, its frame rate, its frame count and the release frame shown with each rendered frame,
+    -1 where none)."""
     import opentimelineio as otio
 
     rate = float(fps)
@@ -84,11 +85,13 @@ def _meta(row: dict) -> dict:
 
 def _release_clip(otio, release, row, name, meta, span):
     """The release's frames of a shot, from the first it shows to the last; a gap where none."""
-    path, rate, shown = release
+    path, rate, count, shown = release
     frames = [f for f in shown[row["first"] : row["last"] + 1] if f >= 0]
     if not frames:
         return otio.schema.Gap(source_range=span(0, row["frames"]))
-    ref = otio.schema.ExternalReference(target_url=Path(path).resolve().as_uri())
+    ref = otio.schema.ExternalReference(
+        target_url=Path(path).resolve().as_uri(), available_range=span(0, count, float(rate))
+    )
     n = row["frames"]  # as long as the shot on the timeline; the release's own rate inside
     source = otio.opentime.TimeRange(
         otio.opentime.RationalTime(frames[0], float(rate)),
@@ -106,7 +109,8 @@ def write_timeline(plan, data: dict) -> list[Path]:
     rel = None
     if release is not None:
         stop = plan.first + data["frames"]
-        rel = (release.info.path, release.info.fps, release.frame_of[plan.first : stop].tolist())
+        shown = release.frame_of[plan.first : stop].tolist()
+        rel = (release.info.path, release.info.fps, release.info.frames, shown)
     made = timeline(data, info.fps, out, info.path, plan.first, rel)
     stem = out.with_suffix("") if out.suffix else out
     written = [stem.with_name(stem.name + ".otio")]
@@ -118,7 +122,11 @@ def write_timeline(plan, data: dict) -> list[Path]:
             continue
         path = stem.with_name(stem.name + suffix)
         one = made if adapter != "cmx_3600" else _master_only(otio, made)
-        otio.adapters.write_to_file(one, str(path), adapter_name=adapter)
+        try:  # another project's adapter: what it cannot write costs the render nothing
+            otio.adapters.write_to_file(one, str(path), adapter_name=adapter)
+        except Exception as e:
+            log.warning("%s: not written (OpenTimelineIO's %s: %s)", path, adapter, e)
+            continue
         written.append(path)
     return written
 

@@ -1,0 +1,108 @@
+"""The review loop's render again: one shot's decision changed, the film rendered again, timed
+against that shot's share of a whole render, and compared frame by frame with a whole render made
+with the edited file.
+
+    python -m pipelines.bench.rerender FILM --model RUN [--reference COLOUR --aligned DIR]
+                                       [--shot N] [-o SCRATCH] [-- more render options]
+
+1. ``filmcolor render FILM -o a.mp4``, timed (W);
+2. a shots file giving shot ``--shot`` (default: the shot nearest the film's middle) a strength of
+   0.5, and ``render ... -o a.mp4 --shots FILE --overwrite`` again, timed (R): the target is
+   R ≤ 1.2 × the shot's share of the film's frames × W + 10 s;
+3. ``render ... -o b.mp4 --shots FILE``, a whole render with the edited file, timed;
+4. every frame of a.mp4 and b.mp4 compared (ffmpeg's framemd5 of the decoded pictures).
+
+Prints a table (markdown) and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .common import emit, filmcolor_cmd, machine, measure
+
+
+def frame_md5s(path: Path) -> list[str]:
+    """The MD5 of each decoded picture of a video."""
+    run = subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-i", str(path), "-map", "0:v", "-f",
+         "framemd5", "-"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return [line.rsplit(",", 1)[1].strip() for line in run.stdout.splitlines() if line[:1] != "#"]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("film", type=Path, help="the B&W film")
+    ap.add_argument("--model", type=Path, required=True, help="run folder or .ckpt")
+    ap.add_argument("--reference", type=Path, help="its colour release")
+    ap.add_argument("--aligned", type=Path, help="the two aligned (filmcolor align)")
+    ap.add_argument("--shot", type=int, help="the shot to change (default: the middle one)")
+    ap.add_argument("-o", "--out", type=Path, help="scratch folder (default: a temporary one)")
+    ap.add_argument("more", nargs="*", help="more render options (after --)")
+    args = ap.parse_args(argv)
+    scratch = args.out or Path(tempfile.mkdtemp(prefix="bench-rerender-"))
+    scratch.mkdir(parents=True, exist_ok=True)
+    extra = [*(("--reference", args.reference) if args.reference else ())]
+    extra += [*(("--aligned", args.aligned) if args.aligned else ()), *args.more]
+
+    def cmd(name: str, *more) -> list[str]:
+        return filmcolor_cmd(
+            "render", args.film, "-o", scratch / name, "--model", args.model, "--overwrite",
+            *extra, *more,
+        )  # fmt: skip
+
+    for stale in scratch.glob(".*.segments"):
+        subprocess.run(["rm", "-rf", str(stale)], check=True)
+    whole, _ = measure(cmd("a.mp4"))
+    rows = json.loads((scratch / "a_review.json").read_text())["shots"]
+    total = rows[-1]["last"] + 1
+    row = (
+        next(r for r in rows if r["shot"] == args.shot)
+        if args.shot is not None
+        else min(rows, key=lambda r: abs(r["first"] - total / 2))
+    )
+    shots = scratch / "edited.toml"
+    shots.write_text(f"[shots.{row['shot']}]\nstrength = 0.5\n")
+    again, _ = measure(cmd("a.mp4", "--shots", shots))
+    edited, _ = measure(cmd("b.mp4", "--shots", shots))
+    a, b = frame_md5s(scratch / "a.mp4"), frame_md5s(scratch / "b.mp4")
+    differ = sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
+    share = row["frames"] / total
+    target = 1.2 * share * whole + 10
+    done = json.loads((scratch / "a_review.json").read_text())["done"]
+    record = {
+        "machine": machine(),
+        "film": str(args.film),
+        "frames": total,
+        "shots": len(rows),
+        "shot": row["shot"],
+        "shot_frames": row["frames"],
+        "whole_s": whole,
+        "again_s": again,
+        "target_s": target,
+        "rendered_again": done["rendered"],
+        "whole_edited_s": edited,
+        "frames_compared": min(len(a), len(b)),
+        "frames_differing": differ,
+    }
+    print(f"{args.film}: {total} frames, {len(rows)} shots; {machine()}\n")
+    print("| run | wall s |")
+    print("|---|---|")
+    print(f"| whole render | {whole:.1f} |")
+    print(
+        f"| shot {row['shot']} ({row['frames']} frames, {share:.1%}) changed, rendered again | "
+        f"{again:.1f} (target ≤ 1.2 × {share:.1%} × {whole:.1f} + 10 = {target:.1f}) |"
+    )
+    print(f"| whole render with the edited file | {edited:.1f} |")
+    print(f"\nframes differing between the two: {differ} of {max(len(a), len(b))}")
+    emit(record)
+
+
+if __name__ == "__main__":
+    main()
