@@ -180,6 +180,7 @@ def test_a_long_film_s_page_shows_a_page_of_rows_at_a_time_and_reaches_every_one
     page = feature_review(tmp_path, 120)
     found = web.check_page(browser, page)
     assert found["wrong"] == [] and found["rows"] == list(range(120))
+    browser.open(page)
     assert browser.visible_rows() == list(range(PAGE_ROWS))
     assert found["images"] == 5 * PAGE_ROWS - 1, "only the shown rows' thumbnails load"
     assert browser.script("return document.getElementById('pages').textContent") == "of 3"
