@@ -247,10 +247,15 @@ def run_render(
         desc="rendering",
         disable=not progress,
     )
-    with bar:
-        jobs = plan.settings.jobs
-        for result in (runner or run_pieces)(todo, jobs, bar.update):
-            records.update(result["segments"])
+    try:
+        with bar:
+            jobs = plan.settings.jobs
+            for result in (runner or run_pieces)(todo, jobs, bar.update):
+                records.update(result["segments"])
+    except BaseException:
+        if not any(work.finished(s) for s in plan.segments):
+            work.remove()  # nothing to resume from
+        raise
     return records
 
 
