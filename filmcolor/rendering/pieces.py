@@ -119,28 +119,28 @@ def film_cuts(info: VideoInfo, first: int, stop: int, progress: bool = False) ->
 
 
 class Work:
-    """The work folder of one output: the film's cuts, the segments finished so far, what they
-    did, and what film they are of (``claim``)."""
+    """The work folder of one output: the film's cuts and picture area, the segments finished so
+    far, what they did, and what film they are of (``claim``)."""
 
     def __init__(self, out: Path):
         self.path = out.with_name(f".{out.name}.segments")
         self.suffix = out.suffix
         self.thumbs = self.path / "review"  # the segments' review thumbnails
 
-    def cuts(self, film: dict, find) -> list[int]:
-        """The cuts of ``film`` (its identity and frame range) kept from an earlier run, or found
-        now by ``find()`` and kept."""
-        kept = self.path / "cuts.json"
+    def kept(self, name: str, film: dict, find):
+        """What ``find()`` says of ``film`` (its identity and frame range: its cuts, its picture
+        area), kept from an earlier run in ``name``.json, or found now and kept."""
+        kept = self.path / f"{name}.json"
         try:
             before = json.loads(kept.read_text())
             if before["film"] == film:
-                return before["cuts"]
+                return before[name]
         except (OSError, ValueError, KeyError):
             pass
-        cuts = find()
+        found = find()
         self.path.mkdir(exist_ok=True)
-        kept.write_text(json.dumps({"film": film, "cuts": cuts}))
-        return cuts
+        kept.write_text(json.dumps({"film": film, name: found}))
+        return found
 
     def made_from(self) -> dict | None:
         """What the last render into this folder said it was (``claim``), or None."""

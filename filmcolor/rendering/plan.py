@@ -170,7 +170,10 @@ def plan_render(
             "crop=iw-mod(iw\\,2):ih-mod(ih\\,2) ...)"
         )
     check_new(out, overwrite)
-    box, colourfulness = _scan(info, start, duration)
+    work = Work(output_path(out))  # as output.fmt.path
+    film = {**identity(src), "start": start, "duration": duration}
+    *box, colourfulness = work.kept("picture", film, lambda: [*_scan(info, start, duration)])
+    box = tuple(box)
     if colourfulness > COLOUR_WARNING:
         log.warning(
             "%s looks like a colour film; its luminance is used as the black-and-white picture", src
@@ -197,14 +200,13 @@ def plan_render(
         duration=duration,
         width=info.width * (2 if settings.side_by_side else 1),
     )
-    work = Work(output.fmt.path)
     release, decisions = sources.release, sources.decisions
     if release is not None:  # the alignment's cuts, and shots
         shot = release.shot
         cuts = (np.flatnonzero(np.diff(shot)) + 1).tolist()
     else:
         film = {**identity(src), "frames": [first, stop]}
-        cuts = work.cuts(film, lambda: film_cuts(info, first, stop, progress))
+        cuts = work.kept("cuts", film, lambda: film_cuts(info, first, stop, progress))
         shot = shot_ids(stop, cuts)
     spans = _spans(shot[first:stop])
     decisions.resolve(stop - first, spans, _has(release, first, stop, spans))
@@ -293,9 +295,9 @@ def _release_of(release: Release, s: int, a: int, b: int) -> dict:
 
 def _scan(
     info: VideoInfo, start: float | None, duration: float | None, most: int = 320
-) -> tuple[Box, float]:
-    """Picture area and mean colourfulness of the film (or excerpt), from its first ``most``
-    keyframes.
+) -> tuple[float, float, float, float, float]:
+    """Picture area (a ``Box``) and mean colourfulness of the film (or excerpt), from its first
+    ``most`` keyframes.
 
     Decoding keyframes alone is quick, and encoders put them at shot changes, so they sample the
     film."""
@@ -309,7 +311,7 @@ def _scan(
             n += len(batch)
             if n >= most:
                 break
-    return area.box(), colour / max(n, 1)
+    return *area.box(), colour / max(n, 1)
 
 
 def _spans(shot: np.ndarray) -> dict[int, tuple[int, int]]:
