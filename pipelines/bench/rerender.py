@@ -67,14 +67,22 @@ def main(argv: list[str] | None = None) -> None:
         if args.shot is not None
         else min(rows, key=lambda r: abs(r["first"] - total / 2))
     )
+    share = row["frames"] / total
+    target = 1.2 * share * whole + 10
+    print(f"{args.film}: {total} frames, {len(rows)} shots; {machine()}\n", flush=True)
+    print(f"| run | wall s |\n|---|---|\n| whole render | {whole:.1f} |", flush=True)
     shots = scratch / "edited.toml"
     shots.write_text(f"[shots.{row['shot']}]\nstrength = 0.5\n")
     again, _ = measure(cmd("a.mp4", "--shots", shots))
+    print(
+        f"| shot {row['shot']} ({row['frames']} frames, {share:.1%}) changed, rendered again | "
+        f"{again:.1f} (target ≤ 1.2 × {share:.1%} × {whole:.1f} + 10 = {target:.1f}) |",
+        flush=True,
+    )
     edited, _ = measure(cmd("b.mp4", "--shots", shots))
+    print(f"| whole render with the edited file | {edited:.1f} |")
     a, b = frame_md5s(scratch / "a.mp4"), frame_md5s(scratch / "b.mp4")
     differ = sum(x != y for x, y in zip(a, b)) + abs(len(a) - len(b))
-    share = row["frames"] / total
-    target = 1.2 * share * whole + 10
     done = json.loads((scratch / "a_review.json").read_text())["done"]
     record = {
         "machine": machine(),
@@ -91,15 +99,6 @@ def main(argv: list[str] | None = None) -> None:
         "frames_compared": min(len(a), len(b)),
         "frames_differing": differ,
     }
-    print(f"{args.film}: {total} frames, {len(rows)} shots; {machine()}\n")
-    print("| run | wall s |")
-    print("|---|---|")
-    print(f"| whole render | {whole:.1f} |")
-    print(
-        f"| shot {row['shot']} ({row['frames']} frames, {share:.1%}) changed, rendered again | "
-        f"{again:.1f} (target ≤ 1.2 × {share:.1%} × {whole:.1f} + 10 = {target:.1f}) |"
-    )
-    print(f"| whole render with the edited file | {edited:.1f} |")
     print(f"\nframes differing between the two: {differ} of {max(len(a), len(b))}")
     emit(record)
 
