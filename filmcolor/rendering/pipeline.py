@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -122,9 +122,10 @@ class _Segments:
         self.writer.close()
         self.writer = None
         shots = {}
-        if job.release is not None:
-            found = job.release.report()["shots"].get(s.shot)
-            shots = {s.shot: found} if found and found["shift_px"] else {}
+        shot = job.release.shots.get(s.shot) if job.release is not None else None
+        if shot is not None:  # what registration found for this shot alone
+            found = replace(job.release, shots={s.shot: shot}).report()["shots"][s.shot]
+            shots = {s.shot: found} if found["shift_px"] else {}
         record = {"first": s.first, "frames": self.written, "shots": shots}
         record["review"] = self.reviews[self.at].to_json()
         job.work.finish(s, record)
