@@ -80,8 +80,14 @@ class RenderPlan:
         return self.output.fmt.path
 
     def identity(self) -> dict:
-        """What film this render is of, for its work folder (``check_film``)."""
-        return {"film": identity(self.info.path), "frames": [self.first, self.stop]}
+        """What film this render is of, and the film its model was trained on, for its work
+        folder (``check_film``)."""
+        made_from = self.sources.made_from or {}
+        return {
+            "film": identity(self.info.path),
+            "frames": [self.first, self.stop],
+            "model_film": made_from.get("model_film"),
+        }
 
     def keys(self, segments: list[Segment]) -> list[Segment]:
         """``segments`` named by what reaches their frames (see the module's docstring)."""
@@ -242,7 +248,8 @@ def only_shots(only: str, spans: dict[int, tuple[int, int]]) -> set[int]:
 
 def check_film(plan: RenderPlan, out: Path) -> None:
     """Refuse to replace an output that another film was rendered into (as its work folder, or
-    else its review, says), even with ``--overwrite``: a mistyped input must not cost a render."""
+    else its review, says), or that was rendered with a model of another film than this render's,
+    even with ``--overwrite``: a mistyped input or model must not cost a render."""
     if not output_path(out).exists():
         return
     film = plan.info.path
@@ -260,6 +267,13 @@ def check_film(plan: RenderPlan, out: Path) -> None:
         raise FilmcolorError(
             f"{out}: was rendered from {was.name}, not {film.name}; remove it (and "
             f"{plan.work.path.name}/) or choose another output"
+        )
+    model, then = plan.identity()["model_film"], (before or {}).get("model_film")
+    if model and then and model != then:
+        path = Path(plan.sources.made_from["model"]["path"])
+        raise FilmcolorError(
+            f"{path}: a model of {model['name']}, but {out.name} was rendered with a model of "
+            f"{then['name']}; pass that film's model, or remove {out.name} to start afresh"
         )
 
 

@@ -46,7 +46,7 @@ from ..io.files import atomic_file
 from ..io.formats import is_sequence_output
 from ..io.outputs import atomic_output, finish_sequence
 from ..io.sequence import is_sequence
-from ..io.video import VideoInfo, probe
+from ..io.video import probe
 from ..model.checkpoint import LoadedModel, load_model
 from ..settings import RenderSettings, with_options
 from .image import render_image
@@ -155,10 +155,10 @@ def render(
             raise FilmcolorError(f"{src}: --reference and --shots are for a film, not a photograph")
         seconds = render_image(src, out, predictor, settings.side_by_side, overwrite)
         return RenderResult(out, 1, seconds)
-    sources = Sources(predictor, decisions=decisions, made_from={"model": identity(loaded.path)})
+    made_from = {"model": identity(loaded.path), "model_film": model_film(loaded)}
+    sources = Sources(predictor, decisions=decisions, made_from=made_from)
     if reference is not None:
         film = probe(src, settings.input_fps)
-        check_model_film(loaded, film)
         sources.release = load_release(film, reference, aligned, loaded.net, loaded.size, progress)
         sources.made_from["reference"] = identity(Path(reference))
     return render_film(
@@ -173,19 +173,15 @@ def render(
     )
 
 
-def check_model_film(loaded: LoadedModel, film: VideoInfo) -> None:
-    """With the film's own colour release, refuse a model trained on another film's pairs (its
-    aligned folder names the B&W film it was made from; the same check ``--aligned`` gets)."""
-    data = loaded.hparams.get("data")
+def model_film(loaded: LoadedModel) -> dict | None:
+    """The B&W film a model was trained on (its aligned folder names it), or None if unknown."""
     try:
-        made = json.loads((Path(data) / "manifest.json").read_text())["inputs"]["bw"]
-    except (TypeError, OSError, ValueError, KeyError):
-        return  # where it was trained is not known here
-    if (made["width"], made["height"], made["frames"]) != (film.width, film.height, film.frames):
-        raise FilmcolorError(
-            f"{loaded.path}: a model of {Path(made['path']).name}, not of {film.path.name} (it was "
-            f"trained on {data}); train one on this film's pairs, or pass another --model"
-        )
+        data = Path(loaded.hparams["data"]) / "manifest.json"
+        made = json.loads(data.read_text())["inputs"]["bw"]
+        keep = ("width", "height", "frames")
+        return {"name": Path(made["path"]).name, **{k: made[k] for k in keep}}
+    except (KeyError, TypeError, OSError, ValueError):
+        return None
 
 
 def render_film(

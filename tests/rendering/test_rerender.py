@@ -12,9 +12,8 @@ from test_review import synthetic_review
 
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import probe
-from filmcolor.model.checkpoint import LoadedModel
-from filmcolor.rendering.plan import Sources
-from filmcolor.rendering.renderer import check_model_film, render_film
+from filmcolor.rendering.plan import Sources, identity
+from filmcolor.rendering.renderer import render_film
 from filmcolor.rendering.review.decisions import Decisions
 from filmcolor.rendering.review.shots import read_shots
 from filmcolor.rendering.review.timeline import timeline
@@ -103,16 +102,18 @@ def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tm
     assert out.read_bytes() == before
 
 
-def test_a_model_of_another_film_is_refused_with_its_release(easy_pair, other_film, tmp_path):
-    aligned = tmp_path / "aligned"
-    aligned.mkdir()
-    made = probe(other_film / "bw.mp4")
-    bw = {"path": str(made.path), "width": made.width, "height": made.height}
-    (aligned / "manifest.json").write_text(
-        json.dumps({"inputs": {"bw": {**bw, "frames": made.frames}}})
-    )
-    model = LoadedModel(None, 64, tmp_path / "best.ckpt", {"data": str(aligned)})
-    check_model_film(model, made)  # its own film
-    with pytest.raises(FilmcolorError, match=r"best.ckpt: a model of bw.mp4, not of bw.mp4"):
-        check_model_film(model, probe(easy_pair / "bw.mp4"))
-    check_model_film(LoadedModel(None, 64, tmp_path / "x.ckpt", {}), made)  # not known: taken
+def test_a_model_of_another_film_is_refused_when_rendering_again(easy_pair, tmp_path):
+    out, model = tmp_path / "film.mp4", tmp_path / "best.ckpt"
+    model.write_bytes(b"weights")
+
+    def made_from(name):
+        return {"model": identity(model), "model_film": {"name": name, "frames": 9}}
+
+    settings = RenderSettings(segment=2, smooth=0)
+    sources = Sources(Tint(), made_from=made_from("bw.mp4"))
+    render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
+    before = out.read_bytes()
+    sources = Sources(Tint(), made_from=made_from("other.mp4"))
+    with pytest.raises(FilmcolorError, match=r"best.ckpt: a model of other.mp4, but film.mp4 was"):
+        render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
+    assert out.read_bytes() == before
