@@ -99,7 +99,7 @@ class RenderResult:
                     f"(x, y; median of {len(x)} shots, x from {x[0]:+.2f} to {x[-1]:+.2f}) off "
                     "its luma; corrected"
                 )
-        if self.done:
+        if self.done and self.done.reused:  # a render again
             lines.append(self.done.describe())
         if self.review:
             lines.append(
