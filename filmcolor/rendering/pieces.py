@@ -25,6 +25,8 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
+from fractions import Fraction
+from itertools import accumulate
 from pathlib import Path
 
 import ffmpeg
@@ -206,13 +208,23 @@ def join(
     pieces: list[Path],
     out: Path,
     *,
+    frames: list[int] | None = None,
+    fps: Fraction | None = None,
     sound: Sound | None = None,
     timecode: str | None = None,
 ) -> None:
     """The pieces' video one after another, not re-encoded, with the ``sound`` (``io.audio``) and
-    the start ``timecode``, into ``out``."""
+    the start ``timecode``, into ``out``. Given each piece's ``frames`` and the ``fps``, each
+    piece starts exactly where its frames say (the concat demuxer's own guess, from a file's
+    duration, is off by a few of the container's ticks at every join)."""
     listing = out.with_name(f"{out.name}.pieces.txt")
-    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in pieces))
+    lines = [f"file '{p.resolve()}'\n" for p in pieces]
+    if frames is not None and fps is not None:  # in microseconds, as the demuxer reads them
+        ends = [round(n * 10**6 / Fraction(fps)) for n in accumulate(frames)]
+        lines = [
+            f"{line}duration {(b - a) / 10**6:.6f}\n" for line, a, b in zip(lines, [0, *ends], ends)
+        ]
+    listing.write_text("".join(lines))
     fmt = out.suffix.lstrip(".").lower()
     streams = [ffmpeg.input(str(listing), format="concat", safe=0).video]
     args = {"vcodec": "copy"}

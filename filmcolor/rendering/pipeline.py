@@ -14,7 +14,9 @@ rendered again comes out as it did in the whole render.
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -34,6 +36,8 @@ from .release.source import Release
 from .review.decisions import Decisions
 from .review.facts import FrameFacts, Review
 from .smoothing import ColourSmoother
+
+BEHIND = 2  # segments whose encoders may still be finishing while the next one is written
 
 
 @dataclass
@@ -82,7 +86,9 @@ def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) 
 
 class _Segments:
     """The job's segments as its frames go by: a review each (``review``, by the film's frame),
-    and an encoder each (``write``), the next opened where one ends, each kept as it closes."""
+    and an encoder each (``write``), the next opened where one ends. An encoder ending a segment
+    finishes its last frames (x264 holds a shot's worth in its look-ahead) in a thread of its
+    own while the next segment is written, and the segment is kept when it is done."""
 
     def __init__(self, job: PieceJob):
         self.job, self.records = job, {}
@@ -93,6 +99,8 @@ class _Segments:
         ]
         self.starts = [s.first for s in job.segments]
         self.at, self.writer, self.written = 0, None, 0
+        self.closing = ThreadPoolExecutor(1, thread_name_prefix="filmcolor-segment")
+        self.pending: deque[Future] = deque()
 
     def review(self, k: int) -> Review:
         """The review of film frame ``k``'s segment (frames past the end: the last's)."""
@@ -117,10 +125,8 @@ class _Segments:
                 self._keep()
 
     def _keep(self) -> None:
-        """Close the segment being written and keep it with its record."""
+        """Hand the segment being written to be finished and kept with its record."""
         s, job = self.job.segments[self.at], self.job
-        self.writer.close()
-        self.writer = None
         shots = {}
         shot = job.release.shots.get(s.shot) if job.release is not None else None
         if shot is not None:  # what registration found for this shot alone
@@ -128,17 +134,34 @@ class _Segments:
             shots = {s.shot: found} if found["shift_px"] else {}
         record = {"first": s.first, "frames": self.written, "shots": shots}
         record["review"] = self.reviews[self.at].to_json()
-        job.work.finish(s, record)
-        self.records[s.key] = record
+        self.pending.append(self.closing.submit(self._finish, self.writer, s, record))
+        self.writer = None
         self.at, self.written = self.at + 1, 0
+        while len(self.pending) > BEHIND:
+            self._collect()
+
+    def _finish(self, writer, s: Segment, record: dict) -> tuple[str, dict]:
+        writer.close()
+        self.job.work.finish(s, record)
+        return s.key, record
+
+    def _collect(self) -> None:
+        key, record = self.pending.popleft().result()
+        self.records[key] = record
 
     def close(self) -> None:
-        """Keep the last segment (its frames are all written)."""
+        """Keep the last segment (its frames are all written), once all are finished."""
         self._keep()
+        while self.pending:
+            self._collect()
+        self.closing.shutdown()
 
     def abort(self) -> None:
+        """After a failure: the segments handed over finished (or not), the rest removed."""
         if self.writer is not None:
             self.writer.abort()
+        wait(self.pending)
+        self.closing.shutdown()
         for s in self.job.segments:
             remove(self.job.work.partial(s))
 

@@ -289,7 +289,14 @@ def finish_render(
             finish_sequence(output, [work.video(s) for s in segments], folder, info.fps)
     else:
         final = work.path / f"joined{out.suffix}"
-        join([work.video(s) for s in segments], final, sound=sound, timecode=plan.output.timecode)
+        join(
+            [work.video(s) for s in segments],
+            final,
+            frames=[records[s.key]["frames"] for s in segments],
+            fps=info.fps,
+            sound=sound,
+            timecode=plan.output.timecode,
+        )
         os.replace(final, out)
     summary = None
     if release is not None:

@@ -4,8 +4,9 @@ with the encoder started afresh at each of its cuts, as a render writes its segm
     python -m pipelines.bench.restarts FILM [--duration S] [--preset medium] [--crf 18]
 
 The film is decoded once per run (its luma and chroma as they are, in yuv420p) and piped to
-libx264 as a render pipes its frames; both runs decode alike, so the difference is the encoders'
-starts and ends, and what closing a group of pictures at every cut costs in size. Prints a table and
+libx264 as a render pipes its frames (an encoder finishing its last frames while the next is fed);
+both runs decode alike, so the difference is the encoders' starts and ends, and what closing a
+group of pictures at every cut costs in size. Prints a table and
 one JSON line: wall and CPU seconds (this process and its ffmpeg children), and the bytes written.
 """
 
@@ -15,12 +16,14 @@ import argparse
 import resource
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from filmcolor.io.formats import BT601
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.io.writer import VideoWriter
 from filmcolor.rendering.pieces import film_cuts
+from filmcolor.rendering.pipeline import BEHIND
 
 from .common import emit, machine
 
@@ -45,7 +48,8 @@ def encode(info, frames: int, cuts: list[int], folder: Path, options: dict) -> t
         return VideoWriter(files[-1], info.width, info.height, info.fps, source_pix_fmt="yuv420p",
                            pix_fmt="yuv420p", colour=BT601, **options)  # fmt: skip
 
-    out = writer()
+    out, closing = writer(), ThreadPoolExecutor(1)
+    pending: list = []  # as the render does: an encoder finishes while the next is fed
     with FrameReader(info, pix_fmt="yuv420p", frames=frames, batch=16) as reader:
         for batch in reader:
             while len(batch):
@@ -54,9 +58,14 @@ def encode(info, frames: int, cuts: list[int], folder: Path, options: dict) -> t
                 written += len(batch[:room])
                 batch = batch[room:]
                 if cut is not None and written == cut:
-                    out.close()
+                    pending.append(closing.submit(out.close))
+                    while len(pending) > BEHIND:
+                        pending.pop(0).result()
                     out, cut = writer(), next(bounds)
     out.close()
+    for done in pending:
+        done.result()
+    closing.shutdown()
     size = sum(f.stat().st_size for f in files)
     for f in files:
         f.unlink()
