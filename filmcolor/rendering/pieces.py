@@ -181,19 +181,24 @@ class Work:
         tmp.write_text(json.dumps(record))
         os.replace(tmp, self.record(segment))
 
-    def clean(self, segments: list[Segment]) -> None:
+    def clean(self, segments: list[Segment] | None) -> None:
         """Remove what is not a finished segment of ``segments``: partial ones, those of an
-        earlier plan, and their thumbnails."""
-        keys = {s.key for s in segments}
+        earlier plan, and their thumbnails; with None, the partial ones alone (a preview keeps
+        the film's other shots for its next render)."""
+        keys = None if segments is None else {s.key for s in segments}
         for path in self.path.glob("seg-*"):
-            if ".partial" in path.name or path.name[4:].split(".")[0] not in keys:
+            if ".partial" in path.name or (keys is not None and _key(path) not in keys):
                 remove(path)
         for thumb in self.thumbs.glob("seg-*"):
-            if thumb.name[4:].split("-")[0] not in keys:
+            if keys is not None and thumb.name[4:].split("-")[0] not in keys:
                 thumb.unlink()
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _key(path: Path) -> str:
+    return path.name[4:].split(".")[0]
 
 
 def remove(path: Path) -> None:

@@ -264,8 +264,10 @@ def check_film(plan: RenderPlan, out: Path) -> None:
             return
         same = was.name == film.name  # a review names the film alone
     if not same:
+        # two films of one name (bw.mp4 in two folders) are told apart by their paths
+        then, now = (was, film.resolve()) if was.name == film.name else (was.name, film.name)
         raise FilmcolorError(
-            f"{out}: was rendered from {was.name}, not {film.name}; remove it (and "
+            f"{out}: was rendered from {then}, not {now}; remove it (and "
             f"{plan.work.path.name}/) or choose another output"
         )
     model, then = plan.identity()["model_film"], (before or {}).get("model_film")

@@ -273,7 +273,8 @@ def finish_render(
 ) -> RenderResult:
     """The rendered segments joined into the output (with its sound), the release's report
     picture, the review's files and the timeline (``OUT.otio``); the work folder kept for the next
-    render, without what this plan does not use. ``t0``: when rendering began."""
+    render, without what this plan does not use (a preview, ``--only``, keeps the other shots'
+    segments). ``t0``: when rendering began."""
     info, out, work, segments = plan.info, plan.out, plan.work, plan.segments
     settings, release = plan.settings, plan.sources.release
     frames = sum(r["frames"] for r in records.values())
@@ -318,5 +319,5 @@ def finish_render(
         out, review, plan.sources.decisions, info.path, plan.first, summary, plan.by_hand, done
     )
     write_timeline(plan, json.loads(out.with_name(f"{out.stem}_review.json").read_text()))
-    work.clean(segments)
+    work.clean(None if settings.only else segments)
     return RenderResult(out, frames, time.perf_counter() - t0, summary, page, done)

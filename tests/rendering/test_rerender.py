@@ -3,6 +3,9 @@ film a whole render with the edited file gives; a preview of some shots; the tim
 editor; an output another film was rendered into is refused."""
 
 import json
+import re
+from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 import opentimelineio as otio
@@ -69,6 +72,16 @@ def test_only_some_shots_are_written_as_a_preview(easy_pair, tmp_path):
         _render(easy_pair / "bw.mp4", out, settings=RenderSettings(only="1,99"))
 
 
+def test_a_preview_into_the_films_output_keeps_its_other_shots(easy_pair, tmp_path):
+    src, out = easy_pair / "bw.mp4", tmp_path / "film.mp4"
+    _render(src, out)
+    preview, tint = _render(src, out, settings=replace(LOSSLESS, only="2"))
+    assert tint.frames == 0 and list(preview.done.reused) == [2], "shot 2 as the film has it"
+    assert [r["shot"] for r in _rows(out)["shots"]] == [2]
+    again, tint = _render(src, out)
+    assert tint.frames == 0 and not again.done.rendered, "the film's other shots were kept"
+
+
 def test_the_timeline_lines_up_the_shots_with_their_warnings(easy_pair, tmp_path):
     out = tmp_path / "film.mp4"
     _render(easy_pair / "bw.mp4", out, settings=RenderSettings(segment=2, smooth=0))
@@ -85,19 +98,37 @@ def test_the_timeline_lines_up_the_shots_with_their_warnings(easy_pair, tmp_path
     assert (tmp_path / "film.edl").read_text().count("shot ") >= len(data["shots"])
     assert (tmp_path / "film.fcpxml").exists()
     _, warned = synthetic_review(tmp_path)  # a warning on every shot
-    made = timeline(warned, 24, tmp_path / "synthetic.mp4", easy_pair / "bw.mp4", 0)
+    # the release at 25 frames a second shows frames 100.. of shot 0, none of shot 1, and the
+    # first 15 of shot 2's and all of shot 3's from 300 on
+    shown = [100 + i for i in range(20)] + [-1] * 20 + [200 + i for i in range(15)] + [-1] * 15
+    shown += [300 + i for i in range(10)]
+    release = (easy_pair / "color.mp4", Fraction(25), 400, shown)
+    made = timeline(warned, 24, tmp_path / "synthetic.mp4", easy_pair / "bw.mp4", 0, release)
     markers = [(c.name, m.name, m.color) for c in made.tracks[0].find_clips() for m in c.markers]
     assert markers == [("shot 0", "⚠ residual", "RED"), ("shot 1", "⚠ pale", "YELLOW")] + [
         ("shot 2", "⚠ seam", "ORANGE"),
         ("shot 3", "⚠ grey", "PURPLE"),
     ]
+    assert [t.name for t in made.tracks] == ["filmcolor", "B&W", "colour release"]
+    lined = [(type(c).__name__, round(c.duration().to_seconds() * 24, 6)) for c in made.tracks[2]]
+    assert lined == [("Clip", 20), ("Gap", 20), ("Clip", 30), ("Clip", 10)], "cut as the shots"
+    starts = [c.source_range.start_time for c in made.tracks[2].find_clips()]
+    assert [(t.value, t.rate) for t in starts] == [(100, 25), (200, 25), (300, 25)]
 
 
 def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tmp_path):
     out = tmp_path / "film.mp4"
     _render(easy_pair / "bw.mp4", out, settings=RenderSettings(segment=2, smooth=0))
     before = out.read_bytes()
-    with pytest.raises(FilmcolorError, match=r"film.mp4: was rendered from bw.mp4, not bw.mp4"):
+    shots = tmp_path / "shots.toml"
+    shots.write_text('[shots.2]\ncolour = "grey"\n\n[shots.99]\ncolour = "grey"\n')
+    with pytest.raises(FilmcolorError, match=r"shots.toml:4: shot 99 is not in this film"):
+        _render(easy_pair / "bw.mp4", out, shots)
+    assert out.read_bytes() == before
+    was, now = (easy_pair / "bw.mp4").resolve(), (other_film / "bw.mp4").resolve()
+    with pytest.raises(
+        FilmcolorError, match=re.escape(f"film.mp4: was rendered from {was}, not {now};")
+    ):
         _render(other_film / "bw.mp4", out)
     assert out.read_bytes() == before
 

@@ -92,11 +92,10 @@ def _release_clip(otio, release, row, name, meta, span):
     ref = otio.schema.ExternalReference(
         target_url=Path(path).resolve().as_uri(), available_range=span(0, count, float(rate))
     )
-    n = row["frames"]  # as long as the shot on the timeline; the release's own rate inside
-    source = otio.opentime.TimeRange(
-        otio.opentime.RationalTime(frames[0], float(rate)),
-        otio.opentime.RationalTime(n, float(rate)),
-    )
+    # from the release's frame shown first, at its own rate, and as long as the shot (the film's
+    # frames at the film's rate), so that the track stays cut as the others
+    long = span(0, row["frames"]).duration.rescaled_to(float(rate))
+    source = otio.opentime.TimeRange(otio.opentime.RationalTime(frames[0], float(rate)), long)
     return otio.schema.Clip(name, ref, source, meta)
 
 
