@@ -13,6 +13,7 @@ import pytest
 from test_pieces import Tint, _planes
 from test_review import synthetic_review
 
+from filmcolor.cli import main
 from filmcolor.errors import FilmcolorError
 from filmcolor.io.video import probe
 from filmcolor.rendering.plan import Sources, identity
@@ -96,7 +97,8 @@ def test_the_timeline_lines_up_the_shots_with_their_warnings(easy_pair, tmp_path
             (c.source_range.start_time.value, c.source_range.duration.value) for c in clips
         ] == [(r["first"], r["frames"]) for r in data["shots"]]
     assert (tmp_path / "film.edl").read_text().count("shot ") >= len(data["shots"])
-    assert (tmp_path / "film.fcpxml").exists()
+    fcpxml = otio.adapters.write_to_string(made, adapter_name="fcpx_xml")  # as otioconvert does
+    assert fcpxml.count("<marker") == sum(len(r["warnings"]) for r in data["shots"])
     _, warned = synthetic_review(tmp_path)  # a warning on every shot
     # the release at 25 frames a second shows frames 100.. of shot 0, none of shot 1, and the
     # first 15 of shot 2's and all of shot 3's from 300 on
@@ -147,4 +149,23 @@ def test_a_model_of_another_film_is_refused_when_rendering_again(easy_pair, tmp_
     sources = Sources(Tint(), made_from=made_from("other.mp4"))
     with pytest.raises(FilmcolorError, match=r"best.ckpt: a model of other.mp4, but film.mp4 was"):
         render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
+    assert out.read_bytes() == before
+
+
+def test_the_command_line_says_what_it_rendered_and_refuses_another_film_in_a_line(
+    capsys, easy_pair, other_film, tiny_model, tmp_path
+):
+    out, shots = tmp_path / "film.mp4", tmp_path / "shots.toml"
+    render = ["-q", "render", "-o", str(out), "--model", str(tiny_model), "--overwrite"]
+    render += ["--segment", "2", "--preset", "ultrafast"]
+    assert main([*render, str(easy_pair / "bw.mp4")]) == 0
+    assert "reused" not in capsys.readouterr().out, "a first render reuses nothing"
+    shots.write_text('[shots.2]\ncolour = "grey"\n')
+    assert main([*render, str(easy_pair / "bw.mp4"), "--shots", str(shots)]) == 0
+    said = capsys.readouterr().out
+    assert re.search(r"\nrendered 1 shot\(s\), \d+ frames \(2\); reused \d+ shot\(s\)", said)
+    before = out.read_bytes()
+    assert main([*render, str(other_film / "bw.mp4")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"filmcolor: error: {out}: was rendered from ") and "\n" not in err
     assert out.read_bytes() == before
