@@ -177,6 +177,7 @@ def plan_render(
         )
     check_new(out, overwrite)
     work = Work(output_path(out))  # as output.fmt.path
+    check_film(work, out, info.path, sources.made_from)  # before the work folder is written
     film = {**identity(src), "start": start, "duration": duration}
     *box, colourfulness = work.kept("picture", film, lambda: [*_scan(info, start, duration)])
     box = tuple(box)
@@ -226,7 +227,6 @@ def plan_render(
         chosen = only_shots(settings.only, spans)
         segments = [s for s in segments if s.shot in chosen]
     plan.segments = plan.keys(segments)
-    check_film(plan, out)
     return plan
 
 
@@ -246,14 +246,14 @@ def only_shots(only: str, spans: dict[int, tuple[int, int]]) -> set[int]:
     return chosen
 
 
-def check_film(plan: RenderPlan, out: Path) -> None:
+def check_film(work: Work, out: Path, film: Path, made_from: dict | None) -> None:
     """Refuse to replace an output that another film was rendered into (as its work folder, or
-    else its review, says), or that was rendered with a model of another film than this render's,
-    even with ``--overwrite``: a mistyped input or model must not cost a render."""
+    else its review, says), or that was rendered with a model of another film than this render's
+    (``made_from``: ``Sources.made_from``), even with ``--overwrite``: a mistyped input or model
+    must not cost a render."""
     if not output_path(out).exists():
         return
-    film = plan.info.path
-    before = plan.work.made_from()
+    before = work.made_from()
     if before and "film" in before:
         was = Path(before["film"]["path"])
         same = was == film.resolve()
@@ -268,11 +268,11 @@ def check_film(plan: RenderPlan, out: Path) -> None:
         then, now = (was, film.resolve()) if was.name == film.name else (was.name, film.name)
         raise FilmcolorError(
             f"{out}: was rendered from {then}, not {now}; remove it (and "
-            f"{plan.work.path.name}/) or choose another output"
+            f"{work.path.name}/) or choose another output"
         )
-    model, then = plan.identity()["model_film"], (before or {}).get("model_film")
+    model, then = (made_from or {}).get("model_film"), (before or {}).get("model_film")
     if model and then and model != then:
-        path = Path(plan.sources.made_from["model"]["path"])
+        path = Path(made_from["model"]["path"])
         raise FilmcolorError(
             f"{path}: a model of {model['name']}, but {out.name} was rendered with a model of "
             f"{then['name']}; pass that film's model, or remove {out.name} to start afresh"

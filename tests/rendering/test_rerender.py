@@ -127,12 +127,15 @@ def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tm
     with pytest.raises(FilmcolorError, match=r"shots.toml:4: shot 99 is not in this film"):
         _render(easy_pair / "bw.mp4", out, shots)
     assert out.read_bytes() == before
+    work = tmp_path / ".film.mp4.segments"
+    kept = {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()}
     was, now = (easy_pair / "bw.mp4").resolve(), (other_film / "bw.mp4").resolve()
     with pytest.raises(
         FilmcolorError, match=re.escape(f"film.mp4: was rendered from {was}, not {now};")
     ):
         _render(other_film / "bw.mp4", out)
     assert out.read_bytes() == before
+    assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == kept
 
 
 def test_a_model_of_another_film_is_refused_when_rendering_again(easy_pair, tmp_path):
