@@ -138,7 +138,9 @@ def test_an_output_of_another_film_is_refused_and_kept(easy_pair, other_film, tm
     assert {p.name: p.read_bytes() for p in work.iterdir() if p.is_file()} == kept
 
 
-def test_a_model_of_another_film_is_refused_when_rendering_again(easy_pair, tmp_path):
+def test_a_model_of_another_film_is_refused_and_a_retrained_one_renders_all_again(
+    easy_pair, tmp_path
+):
     out, model = tmp_path / "film.mp4", tmp_path / "best.ckpt"
     model.write_bytes(b"weights")
 
@@ -147,12 +149,19 @@ def test_a_model_of_another_film_is_refused_when_rendering_again(easy_pair, tmp_
 
     settings = RenderSettings(segment=2, smooth=0)
     sources = Sources(Tint(), made_from=made_from("bw.mp4"))
-    render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
+    first = render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
     before = out.read_bytes()
     sources = Sources(Tint(), made_from=made_from("other.mp4"))
     with pytest.raises(FilmcolorError, match=r"best.ckpt: a model of other.mp4, but film.mp4 was"):
         render_film(easy_pair / "bw.mp4", out, sources, settings, overwrite=True)
     assert out.read_bytes() == before
+    model.write_bytes(b"weights trained again")  # the same film's model, retrained
+    tint = Tint()
+    again = render_film(
+        easy_pair / "bw.mp4", out, Sources(tint, made_from=made_from("bw.mp4")), settings,
+        overwrite=True,
+    )  # fmt: skip
+    assert tint.frames == first.frames and not again.done.reused, "every shot rendered again"
 
 
 def test_the_command_line_says_what_it_rendered_and_refuses_another_film_in_a_line(
