@@ -108,7 +108,8 @@ def _input_fps() -> Any:
     return option(
         None,
         "frame rate of a film given as image frames (a folder, or a pattern such as "
-        "scan/%%06d.dpx); default: the DPX header's, else 24",
+        "scan/%%06d.dpx); default: the DPX header's, else (render) the rate at which it lasts as "
+        "long as --audio, else 24",
         parse=frame_rate,
     )
 
@@ -303,9 +304,8 @@ class RenderSettings:
     side_by_side: bool = option(False, "write B&W | colour side by side, for comparison")
     segment: float = option(
         60.0,
-        "render in pieces of about this many seconds, cut at shots: the same command run again "
-        "(after an interruption, or a change to the shots file, model or release) renders only "
-        "the shots not already rendered as they are now",
+        "render in pieces of about this many seconds, cut at shots: run again, the same command "
+        "renders only the shots unfinished or changed",
     )
     jobs: int = option(
         1, "pieces rendered at once, each in a process of its own (the cores or GPUs shared)"

@@ -8,6 +8,7 @@ as synced pairs.
 - ``stretches``: where each kind lies in a release that mixes them, cut to the frame
 - ``decode``: both releases decoded once into small frames on disk (step 1)
 - ``overlays``: what stays put on a release (a logo, a watermark), found and left out
+- ``cuts``: the film's shots: its own cuts and the colour release's mapped onto it
 - ``analysis``: shot cuts (PySceneDetect) and the picture area inside bars, as frames go by
 - ``matching``: frame descriptors, matches, the slope and candidate offsets (steps 2, 3)
 - ``offsets``: which offset, or none, each B&W frame takes (step 4)

@@ -5,8 +5,8 @@ The algorithm (docs/align.md has the long form), one module per step:
 1. Measure how the colour release's frames are made of fields and decode it accordingly
    (``fields``: field matching for telecine, a deinterlacer for video, its own YCbCr matrix); decode
    both files once, concurrently, into small frames on disk, finding each release's picture area
-   (letterbox/pillarbox bars), overlays (a logo: ``overlays``) and the B&W release's shot cuts on
-   the way (``decode``, ``analysis``).
+   (letterbox/pillarbox bars), overlays (a logo: ``overlays``) and both releases' shot cuts on the
+   way (``decode``, ``analysis``).
 2. Describe every frame by a rank-transformed thumbnail of its picture (``matching``).
 3. Match B&W frames to colour frames; every match votes for a line
    ``colour_frame = slope * bw_frame + offset``: one slope for the film, offsets that hold over
@@ -14,7 +14,8 @@ The algorithm (docs/align.md has the long form), one module per step:
 4. Segment: a Viterbi pass picks, for each B&W frame, one offset or "no match" (``offsets``):
    intros, outros and shots missing from one release fall to "no match".
 5. Crop: ECC registration of well-matched pairs finds the picture both releases share
-   (``registration``); steps 2-4 are repeated on it, which sharpens the match.
+   (``registration``); steps 2-4 are repeated on it, which sharpens the match. The colour
+   release's cuts are brought onto the film where the B&W film changes too (``cuts``).
 6. Resample the B&W timeline to the output frame rate and write each pair whose match is
    confident; doubtful ones are left out, not guessed (this module, into an ``AlignedFolder``).
 """
@@ -37,6 +38,7 @@ from ..io.files import atomic_dir, check_new_output
 from ..io.video import VideoInfo, probe
 from ..settings import ALIGNED, AlignSettings, as_json, with_options
 from .analysis import shot_ids
+from .cuts import merged_cuts
 from .decode import Film, check_space, decode_both
 from .fields import FieldStructure, release_decoding
 from .folder import AlignedFolder, Manifest, SegmentRecord
@@ -108,6 +110,7 @@ def align(
                 f"{info.path}: has {info.frames} frame(s); a film needs many more to align"
             )
     check_new_output(out, overwrite, "aligned dataset")
+    _check_turns(bw_info, colour_info)
     structure, decoding = release_decoding(colour_info, settings.fields)
     side = max(128, 2 * settings.size)
     check_space(out, (bw_info.frames + colour_info.frames * 4) * side * side * 1.1)
@@ -119,8 +122,10 @@ def align(
         for film in (bw_film, colour_film):
             if film.overlay is not None:
                 log.info("%s: an overlay at %s (x, y, w, h)", film.info.path.name, film.overlay.box)
-        alignment = find_alignment(bw_film, colour_film, list(decoding.joins))
+        alignment = find_alignment(bw_film, colour_film, list(decoding.joins), decoding.holes)
         _check_shape(bw_film, colour_film, alignment)
+        colour_of = alignment.colour_frame(np.arange(bw_film.n))
+        bw_film.cuts = merged_cuts(bw_film.cuts, colour_film.cuts, colour_of, bw_film.grey)
         log.debug("writing the pairs")
         manifest, n_pairs = _write_dataset(
             tmp, bw_film, colour_film, alignment, settings, (structure, decoding)
@@ -130,9 +135,12 @@ def align(
     return AlignResult(out, n_pairs, alignment, manifest)
 
 
-def find_alignment(bw: Film, colour: Film, joins: list[int] = ()) -> Alignment:
+def find_alignment(
+    bw: Film, colour: Film, joins: list[int] = (), holes: tuple[int, ...] = ()
+) -> Alignment:
     """Steps 2-5: slope, segments and the common crop, given each film's picture area and cuts,
-    and the colour frames where the release's decoding changes kind (``Decoding.joins``)."""
+    the colour frames where the release's decoding changes kind (``Decoding.joins``) and those
+    that stand in for frames it lacks (``Decoding.holes``)."""
     fps = float(bw.info.fps)
     try:
         rng = np.random.default_rng(0)
@@ -146,6 +154,7 @@ def find_alignment(bw: Film, colour: Film, joins: list[int] = ()) -> Alignment:
             fps,
             rng,
             joins=joins,
+            holes=holes,
         )
         slope, segments, state, score, candidates = found
         if not segments:
@@ -165,13 +174,34 @@ def find_alignment(bw: Film, colour: Film, joins: list[int] = ()) -> Alignment:
         log.info("matching again on the common picture area")
         # The slope and the candidate offsets hold; only the similarities sharpen.
         slope, segments, state, score, _ = match(
-            bw.grey, colour.grey, *crops, bw.cuts, fps, rng, known=(slope, candidates), joins=joins
+            bw.grey,
+            colour.grey,
+            *crops,
+            bw.cuts,
+            fps,
+            rng,
+            known=(slope, candidates),
+            joins=joins,
+            holes=holes,
         )
         if not segments or (state >= 0).sum() < max(24, 0.05 * min(bw.n, colour.n)):
             raise NoMatch("too few frames match", int((state >= 0).sum()))
     except NoMatch as e:
         raise _no_match(bw, colour, str(e), e.matched) from None
     return Alignment(slope, segments, *crops, state, score)
+
+
+def _check_turns(*infos: VideoInfo) -> None:
+    """Refuse a release whose display matrix turns it on its side against the other: a file
+    stored upright but tagged as turned (players show it sideways too)."""
+    for info, other in ((infos[0], infos[1]), (infos[1], infos[0])):
+        if info.turn % 2 and info.height > info.width and not other.height > other.width:
+            raise AlignmentError(
+                f"{info.path}: its display matrix turns it a quarter, to {info.width}x"
+                f"{info.height}, on its side against {other.path.name} ({other.width}x"
+                f"{other.height}): if it plays sideways, clear the turn "
+                "(ffmpeg -i IN -c copy -metadata:s:v:0 rotate=0 OUT) and align again"
+            )
 
 
 def _check_shape(bw: Film, colour: Film, al: Alignment) -> None:
@@ -225,7 +255,7 @@ def _write_dataset(
     b = np.minimum(np.rint(times * bw_fps).astype(np.int64), bw.n - 1)
     c = al.colour_frame(b)
     sc = al.score[b]
-    keep = (c >= 0) & (c < colour.n) & (sc >= MATCH)
+    keep = (c >= 0) & (c < colour.n) & (sc >= MATCH) & ~np.isin(c, decoding.holes)
     b, c, sc = b[keep], c[keep], sc[keep]
     if len(b) == 0:
         raise _no_match(bw, colour, "no pair is confident enough")

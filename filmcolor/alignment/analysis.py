@@ -2,7 +2,8 @@
 
 Cuts come from PySceneDetect's content detector. The aligner and the renderer both hold small frames
 in hand; running scenedetect's own video backend would decode the film a second time, so frames are
-passed to the detector directly. The picture area is the box inside letterbox or pillarbox bars.
+passed to the detector directly. The picture area is the box inside letterbox or pillarbox bars,
+or inside a scan's film edge and perforations.
 Both keep a fixed amount of state, whatever the film's length.
 """
 
@@ -13,6 +14,9 @@ from fractions import Fraction
 
 import cv2
 import numpy as np
+
+CHANGES = 0.25  # of the median row's (column's) spread over time: a row that changes is picture
+MARGIN = 0.1  # of the frame, at each side: as far as a scan's film edge and perforations reach
 
 
 class CutDetector:
@@ -64,9 +68,16 @@ def shot_ids(n: int, cuts: Iterable[int]) -> np.ndarray:
 
 
 class PictureArea:
-    """Finds the box inside letterbox/pillarbox bars: the rows and columns that are near-black in
-    (almost) every frame. Keeps a histogram of each row's and column's mean brightness over time,
-    so its memory does not grow with the film."""
+    """Finds the box of the picture inside what surrounds it: letterbox/pillarbox bars, and on an
+    overscanned scan the film's edge, its perforations and the gate around the frame. Keeps a
+    histogram of each row's and column's mean brightness over time, so its memory does not grow
+    with the film.
+
+    A row or column is picture where it is bright at some time (bars are near-black in every
+    frame); near the frame's sides (``MARGIN``) also where its brightness changes over time as the
+    picture's does: a perforation strip or a bright film edge is bright but stays put, or
+    flickers with the gate's weave far less than the scene moves.
+    """
 
     def __init__(self, side: int):
         self.side = side
@@ -83,12 +94,26 @@ class PictureArea:
 
     def _extent(self, hist: np.ndarray) -> tuple[float, float]:
         counts = hist.reshape(self.side, 256)
+        if not counts.sum():
+            return 0.0, 1.0
         cum = np.cumsum(counts, axis=1)
         level = np.argmax(cum >= 0.95 * cum[:, -1:], axis=1)  # bright at some time = picture
-        idx = np.flatnonzero(level > max(16.0, 0.2 * float(np.median(level))))
-        if len(idx) == 0:
+        bright = level > max(16.0, 0.2 * float(np.median(level)))
+        values = np.arange(256)
+        mean = counts @ values / cum[:, -1]
+        spread = np.sqrt(np.maximum(counts @ values**2 / cum[:, -1] - mean**2, 0))
+        moving = spread >= CHANGES * float(np.median(spread[bright])) if bright.any() else bright
+        picture = np.flatnonzero(bright)
+        if not len(picture):
             return 0.0, 1.0
-        return idx[0] / self.side, (idx[-1] + 1) / self.side
+        lo, hi = int(picture[0]), int(picture[-1]) + 1
+        # a still strip at either side, within the margin a film's edge and perforations take
+        margin = int(np.ceil(MARGIN * self.side))
+        still = np.flatnonzero(~moving[lo : min(hi, lo + margin)])
+        lo += int(still[-1]) + 1 if len(still) else 0
+        still = np.flatnonzero(~moving[max(lo, hi - margin) : hi])
+        hi = max(lo, hi - margin) + int(still[0]) if len(still) else hi
+        return (lo / self.side, hi / self.side) if hi > lo else (0.0, 1.0)
 
     def box(self) -> tuple[float, float, float, float]:
         """(x0, y0, x1, y1) of the picture, as fractions of the frame."""

@@ -59,14 +59,14 @@ def check_space(out: Path, needed: float) -> None:
 
 class Scratch:
     """One release's small frames going into its scratch file(s), scanned on the way for the
-    picture area and (the B&W release) the shot cuts."""
+    picture area and the shot cuts."""
 
     def __init__(self, info: VideoInfo, side: int, grey: bool, path: Path):
         self.info, self.side, self.grey, self.path = info, side, grey, path
         self.grey_path = path if grey else path.with_suffix(".grey.u8")
         self.area = PictureArea(side)
         self.static = StaticPixels(side)
-        self.cuts = CutDetector(info.fps, grey=True) if grey else None
+        self.cuts = CutDetector(info.fps, grey=grey)
         self.n = 0
         self._files = contextlib.ExitStack()
         self._out = self._files.enter_context(open(path, "wb"))
@@ -79,9 +79,10 @@ class Scratch:
             self._grey_out.write(g.tobytes())
         self.area.update(g)
         self.static.update(g)
-        if self.cuts:  # at half size: as reliable for cuts, four times cheaper
-            half = (self.side // 2,) * 2
-            self.cuts.update([cv2.resize(f, half, interpolation=cv2.INTER_AREA) for f in g])
+        # at half size: as reliable for cuts, four times cheaper (the colour release's in colour:
+        # its cuts show where the B&W film's grey levels alike hide one)
+        half = (self.side // 2,) * 2
+        self.cuts.update([cv2.resize(f, half, interpolation=cv2.INTER_AREA) for f in batch])
         self.n += len(batch)
 
     def film(self) -> Film:
@@ -94,11 +95,11 @@ class Scratch:
         grey = ScratchFrames(self.grey_path, self.n, (self.side, self.side))
         frames = grey if self.grey else ScratchFrames(self.path, self.n, (self.side, self.side, 3))
         box = self.area.box()
-        mask, overlay = self.static.mask(box), None
+        cuts = self.cuts.finish()
+        mask, overlay = self.static.mask(box, grey, cuts), None
         if mask is not None:
             overlay = Overlay.found(mask, self.info.size, frames)
             grey = Inpainted(grey, mask)
-        cuts = self.cuts.finish() if self.cuts else []
         return Film(self.info, frames, grey, box, cuts, overlay)
 
     def __enter__(self) -> Scratch:

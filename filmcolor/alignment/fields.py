@@ -24,10 +24,11 @@ import logging
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from ..io.decoding import Decoding, colour_matrix
+from ..io.timestamps import grid, packet_times
 from ..io.video import VideoInfo
 from ..settings import frame_rate
 from .kinds import AUTO, FIELD_KINDS, UNKNOWN, FieldKind
@@ -69,8 +70,18 @@ class FieldStructure:
         order = f", {self.order.upper()}" if self.order else ""
         if self.misflagged:
             order += f" (flagged {self.flagged.upper()})"
-        how = "measured" if self.chosen == "measured" else f"--fields {self.chosen}"
-        return f"{self.kind}{order}, {how}"
+        if self.chosen != "measured":
+            return f"{self.kind}{order}, --fields {self.chosen}"
+        said = ", ".join(
+            f"{n} {'no evidence (still, black)' if k == UNKNOWN else k}"
+            for k, n in sorted(self.windows.items(), key=lambda x: -x[1])
+        )
+        parts = "; ".join(f"{k} {a:.1f}-{b:.1f} s" for a, b, k in self.stretches)
+        return (
+            f"{self.kind}{order}, measured"
+            + (f" ({parts})" if parts else "")
+            + (f"; seconds measured: {said}" if said else "")
+        )
 
     def to_json(self) -> dict:
         rate = self.frame_rate
@@ -131,10 +142,28 @@ def release_decoding(info: VideoInfo, fields: str = AUTO) -> tuple[FieldStructur
                 structure.steady,
             )
     matrix, full = colour_matrix(
-        info.colour.matrix or "", info.colour.range or "", info.height, info.path.name
+        info.colour.matrix or "", info.colour.range or "", info.size, info.path.name
     )
     log.info("%s: %s", info.path.name, structure.describe())
-    return structure, chain(structure, info, matrix, full)
+    decoding = chain(structure, info, matrix, full)
+    if decoding.filters or info.sequence:
+        return structure, decoding
+    return structure, _on_timestamps(info, decoding)
+
+
+def _on_timestamps(info: VideoInfo, decoding: Decoding) -> Decoding:
+    """A release decoded frame for frame, on its timestamps' grid where they keep no steady rate
+    (``io.timestamps``: frames it lacks are holes, not its neighbours)."""
+    steps = grid(packet_times(info.path))
+    if steps is None:
+        return decoding
+    log.info(
+        "%s: variable frame rate: on a %s fps grid, %d of %d frames missing",
+        info.path.name, steps.rate, len(steps.holes), steps.slots,
+    )  # fmt: skip
+    return replace(
+        decoding, filters=f"fps={steps.rate}", fps=steps.rate, seekable=False, holes=steps.holes
+    )
 
 
 def chain(structure: FieldStructure, info: VideoInfo, matrix: str, full: bool) -> Decoding:
@@ -302,7 +331,7 @@ def _excerpts(info: VideoInfo, starts: list[float], seconds: float) -> list[dict
     separate ffmpeg processes, run side by side."""
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         flags = [pool.submit(frame_flags, info, s, seconds) for s in starts]
-        idets = [pool.submit(idet_verdicts, info, s, seconds) for s in starts]
+        idets = [pool.submit(idet_verdicts, info, s, seconds, fields=True) for s in starts]
         return [
             excerpt(info, s, seconds, f.result(), i.result())
             for s, f, i in zip(starts, flags, idets)
@@ -310,11 +339,13 @@ def _excerpts(info: VideoInfo, starts: list[float], seconds: float) -> list[dict
 
 
 def _kind(excerpts: list[dict]) -> tuple[str, list, collections.Counter]:
-    """The kind the excerpts' windows share (a kind seen in one window only is ignored), else
-    mixed; the windows; how many said each kind."""
+    """The kind the excerpts' windows share (a kind seen in one window only is ignored, and a
+    window that could not tell, ``UNKNOWN``, takes its neighbours' kind), else mixed; the
+    windows; how many said each kind."""
     windows = [w for e in excerpts for w in e["windows"]]
-    counts = collections.Counter(k for _, k in windows if k != UNKNOWN)
-    solid = {k for k, n in counts.items() if n >= 2} or set(counts)
+    counts = collections.Counter(k for _, k in windows)
+    told = {k: n for k, n in counts.items() if k != UNKNOWN}
+    solid = {k for k, n in told.items() if n >= 2} or set(told)
     kind = solid.pop() if len(solid) == 1 else (FieldKind.MIXED if solid else FieldKind.PROGRESSIVE)
     return kind, windows, counts
 

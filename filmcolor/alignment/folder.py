@@ -101,14 +101,16 @@ class Manifest:
         return cls(**values)
 
     def colour_frames(self, n: int, colour_frames: int | None = None) -> np.ndarray:
-        """The colour frame shown with each of the first ``n`` B&W frames, -1 where none (or, given
-        the colour release's length, where the line runs past its end)."""
+        """The colour frame shown with each of the first ``n`` B&W frames, -1 where none (where
+        the release lacks it, or, given the colour release's length, where the line runs past its
+        end)."""
         out = np.full(n, -1, np.int64)
         for seg in self.segments:
             b = np.arange(seg.bw_start, min(seg.bw_end, n))
             out[b] = colour_index(b, self.frame_ratio, seg.offset)
         if colour_frames is not None:
             out[out >= colour_frames] = -1
+        out[np.isin(out, self.colour_decoding.holes)] = -1  # frames a variable-rate file lacks
         return out
 
 

@@ -342,14 +342,16 @@ def match(
     rng: np.random.Generator,
     known: tuple[float, list] | None = None,
     joins: list[int] = (),
+    holes: tuple[int, ...] = (),
 ) -> tuple[float, list[Segment], np.ndarray, np.ndarray, list]:
     """Steps 2-4 on grey frames (n, s, s) of both releases, inside the given picture boxes: the
     slope, the segments, each B&W frame's segment (-1: none), its similarity there, and the
     candidate offsets. ``known`` (slope, candidates) from an earlier pass skips the search;
-    ``joins``, colour frames where the release's timeline may jump (``offsets.segment``)."""
+    ``joins``, colour frames where its timeline may jump (``offsets.segment``); ``holes``, ones
+    standing in for frames it lacks (no evidence)."""
     bd, bc = descriptors(bw_grey, bw_box)
     cd, cc = descriptors(colour_grey, colour_box)
-    bw_flat, colour_flat = bc < FLAT, cc < FLAT
+    bw_flat, colour_flat = bc < FLAT, (cc < FLAT) | np.isin(np.arange(len(cc)), holes)
     nb, nc = len(bw_grey), len(colour_grey)
     if known is None:
         # Query every B&W frame while the search stays within its budget, a subsample beyond.

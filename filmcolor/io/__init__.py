@@ -7,6 +7,7 @@
 - ``timecode``: SMPTE timecode checked, moved on, packed for DPX
 - ``codecs``: every output format, declared once: encoders, image file types, containers
 - ``formats``: pixel formats, colour tags and the output format chosen from a name and a depth
+- ``timestamps``: a variable-rate file's frames on their steady grid, the frames it lacks named
 - ``decoding``: how a file's frames become pictures (a filter chain, a YCbCr matrix, seeking)
 - ``writer``: ``VideoWriter`` encodes frames into a video file
 - ``audio``: a film's sound (its own, or another file's) carried into a new file

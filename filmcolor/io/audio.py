@@ -59,6 +59,15 @@ def sound_of(
     return Sound(path, codecs, int(streams[0].get("sample_rate") or 48000), start, duration, exact)
 
 
+def sound_length(path: str | Path) -> float | None:
+    """How long a sound file (or a video's audio) runs, seconds; None where it does not say."""
+    try:
+        duration = ffmpeg.probe(str(path)).get("format", {}).get("duration")
+        return float(duration) if duration else None
+    except (ffmpeg.Error, ValueError):
+        return None
+
+
 def _audio_streams(path: Path) -> list[dict]:
     try:
         streams = ffmpeg.probe(str(path)).get("streams", [])

@@ -33,6 +33,8 @@ from fractions import Fraction
 
 import ffmpeg
 
+from .formats import is_hd
+
 log = logging.getLogger("filmcolor")
 
 # ffmpeg's colour-space tags, as swscale's in_color_matrix names them
@@ -57,7 +59,8 @@ class Decoding:
     them, ``fps`` the rate of the pictures (None: the file's); ``parts``, where the file mixes
     kinds, (start s, end s or None, kind, chain) of each stretch, in the timestamps of a decode
     from the start (the file's start at 0), ``joins`` the picture each later part begins
-    with and ``cycles`` each part's chain's cycle."""
+    with and ``cycles`` each part's chain's cycle; ``holes`` the pictures that stand in for
+    frames a variable-rate file lacks (``io.timestamps``)."""
 
     filters: str = ""
     matrix: str | None = None
@@ -70,6 +73,7 @@ class Decoding:
     joins: tuple[int, ...] = ()
     cycles: tuple[tuple[int, int], ...] = ()
     steady: tuple[bool, ...] = ()
+    holes: tuple[int, ...] = ()
 
     @classmethod
     def by_parts(
@@ -182,6 +186,7 @@ class Decoding:
             "joins": list(self.joins),
             "cycles": [list(c) for c in self.cycles],
             "steady": list(self.steady),
+            "holes": list(self.holes),
         }
 
     @classmethod
@@ -204,6 +209,7 @@ class Decoding:
             tuple(data.get("joins", ())),
             tuple(tuple(c) for c in data.get("cycles", ())),
             tuple(data.get("steady", ())),
+            tuple(data.get("holes", ())),
         )
 
 
@@ -230,18 +236,21 @@ def _graph(parts) -> str:
     return ";".join([head, *branches, tail])
 
 
-def colour_matrix(colour_space: str, color_range: str, height: int, name: str) -> tuple[str, bool]:
+def colour_matrix(
+    colour_space: str, color_range: str, size: tuple[int, int], name: str
+) -> tuple[str, bool]:
     """The YCbCr matrix and range a file's pictures were made with, from its tags; an untagged
-    file is taken as BT.601 up to 576 lines (SD) and BT.709 above (HD), and the log says so."""
+    file is taken as BT.601 for SD and BT.709 for HD (``formats.is_hd``), and the log says so."""
     matrix = _MATRICES.get(colour_space or "")
+    hd = is_hd(*size)
     if matrix is None:
-        matrix = "bt601" if height <= 576 else "bt709"
+        matrix = "bt709" if hd else "bt601"
         log.info(
             "%s: no colour-matrix tag%s; read as %s (%s)",
             name,
             f" ({colour_space})" if colour_space and colour_space != "unknown" else "",
             matrix.upper().replace("BT", "BT."),
-            "SD" if height <= 576 else "HD",
+            "HD" if hd else "SD",
         )
     return matrix, color_range in ("pc", "jpeg")
 

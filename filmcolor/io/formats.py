@@ -50,6 +50,16 @@ def bit_depth(pix_fmt: str) -> int:
     return int(m.group(1)) if m and int(m.group(1)) > 8 else 8
 
 
+_SUBSAMPLED = re.compile(r"yuvj?a?4(20|22|11|10|40)|nv\d|p[0-9]{3}|yuyv|uyvy|yvyu|y210|v210")
+
+
+def chroma_subsampled(pix_fmt: str) -> bool:
+    """Whether a pixel format keeps its chroma at less than the luma's resolution (4:2:0, 4:2:2,
+    4:1:1, NV12, packed 4:2:2 ...): only then can the chroma sit off the luma by a fraction of
+    its own pixels. RGB and 4:4:4 carry colour on every pixel."""
+    return bool(_SUBSAMPLED.match(pix_fmt))
+
+
 def frame_layout(pix_fmt: str, width: int, height: int) -> tuple[tuple[int, ...], str]:
     """The numpy shape and dtype of one frame of a raw pipe in ``pix_fmt``; planar Y'CbCr frames
     are their planes one after another: Y, then U, then V, as rows of the frame's width."""
@@ -80,6 +90,9 @@ WEIGHTS = {
 }
 
 
+_UNSAID = (None, "unknown", "reserved", "unspecified")
+
+
 @dataclass(frozen=True)
 class ColourTags:
     """A stream's colour description, as ffmpeg names it (None: not said)."""
@@ -88,6 +101,15 @@ class ColourTags:
     primaries: str | None = None
     transfer: str | None = None
     range: str | None = None  # tv (video range) or pc (full range)
+
+    @classmethod
+    def of_stream(cls, stream: dict) -> ColourTags:
+        """The tags an ffprobe stream gives ("unknown", "unspecified": not said)."""
+        keys = ("color_space", "color_primaries", "color_transfer", "color_range")
+        said = (stream.get(k) for k in keys)
+        return cls(
+            *(None if v in (None, "unknown", "reserved", "unspecified") else v for v in said)
+        )
 
     @property
     def weights(self) -> tuple[float, float]:
@@ -122,7 +144,12 @@ def output_colour(source: ColourTags, width: int, height: int) -> ColourTags:
             source.transfer or default.transfer,
             "tv",
         )
-    return BT709 if height >= 720 or width >= 1280 else BT601
+    return BT709 if is_hd(width, height) else BT601
+
+
+def is_hd(width: int, height: int) -> bool:
+    """HD and larger (BT.709's pictures), by either side: a 1280x544 scope film is HD."""
+    return height >= 720 or width >= 1280
 
 
 @dataclass(frozen=True)

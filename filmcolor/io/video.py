@@ -51,6 +51,7 @@ class VideoInfo:
     sequence: Sequence | None = None  # the frames, when the film is a folder of images
     start_time: float = 0.0  # the first frame's timestamp, seconds
     field_order: str = ""  # as flagged (progressive, tt, bb, ...): a flag, not a measurement
+    turn: int = 0  # quarter turns its display matrix asks for (ffmpeg decodes it turned)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -80,6 +81,7 @@ class VideoInfo:
             "color_range": self.colour.range or "",
             "color_primaries": self.colour.primaries or "",
             "field_order": self.field_order,
+            "turn": self.turn,
         }
 
 
@@ -105,6 +107,7 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
             f"{', '.join(s.get('codec_type', '?') for s in streams)})"
         )
     v = video[0]
+    turn = _rotation(path, v)
     rate = _frame_rate(v)
     duration = _float(v.get("duration")) or _float(info.get("format", {}).get("duration")) or 0.0
     if not v.get("width") or not v.get("height") or rate <= 0:
@@ -116,18 +119,19 @@ def probe(path: str | Path, fps: Fraction | None = None) -> VideoInfo:
     start = _float(v.get("start_time")) or _float(info.get("format", {}).get("start_time")) or 0.0
     return VideoInfo(
         path,
-        *_size(v),
+        *_size(v, turn),
         rate,
         frames,
         duration,
         v.get("codec_name", "?"),
         audio,
-        _sar(v),
+        _sar(v, turn),
         v.get("pix_fmt", ""),
-        _colour(v),
+        ColourTags.of_stream(v),
         timecode,
         start_time=start,
         field_order="" if v.get("field_order") == "unknown" else v.get("field_order", ""),
+        turn=turn,
     )
 
 
@@ -148,7 +152,7 @@ def _probe_sequence(path: Path, fps: Fraction | None) -> VideoInfo:
         (),
         _sar(v),
         v.get("pix_fmt", ""),
-        _colour(v),
+        ColourTags.of_stream(v),
         seq.timecode,
         seq,
     )
@@ -165,23 +169,29 @@ def _has_tc(tags: dict) -> bool:
     return bool(tags.get("timecode") or tags.get("TIMECODE"))
 
 
-def _size(stream: dict) -> tuple[int, int]:
-    return int(stream["width"]), int(stream["height"])
+def _rotation(path: Path, stream: dict) -> int:
+    """The quarter turns the file asks its picture to be shown at (its display matrix, or an
+    older ``rotate`` tag); ffmpeg decodes it turned upright, so its size is read turned too."""
+    said = [d.get("rotation") for d in [*stream.get("side_data_list", []), {}]]
+    degrees = next(
+        (_float(d) for d in [*said, stream.get("tags", {}).get("rotate")] if _float(d)), 0
+    )
+    if degrees % 90:
+        why = f"is shown turned by {degrees:g} degrees, not a quarter turn: turn it upright first"
+        raise VideoError(f"{path}: {why} (ffmpeg -i IN -vf rotate=... OUT)")
+    return round(degrees / 90) % 4
 
 
-def _sar(stream: dict) -> Fraction:
+def _size(stream: dict, turn: int = 0) -> tuple[int, int]:
+    width, height = int(stream["width"]), int(stream["height"])
+    return (height, width) if turn % 2 else (width, height)
+
+
+def _sar(stream: dict, turn: int = 0) -> Fraction:
     num, _, den = (stream.get("sample_aspect_ratio") or "1:1").partition(":")
     ok = num.isdigit() and den.isdigit() and int(num) and int(den)
-    return Fraction(int(num), int(den)) if ok else Fraction(1)
-
-
-def _colour(stream: dict) -> ColourTags:
-    def said(key: str) -> str | None:
-        value = stream.get(key)
-        return None if value in (None, "unknown", "reserved", "unspecified") else value
-
-    keys = ("color_space", "color_primaries", "color_transfer", "color_range")
-    return ColourTags(*(said(k) for k in keys))
+    sar = Fraction(int(num), int(den)) if ok else Fraction(1)
+    return 1 / sar if turn % 2 else sar
 
 
 def _is_cover_art(stream: dict) -> bool:
@@ -206,7 +216,7 @@ def _float(value) -> float | None:
 
 # swscale's flags for YCbCr to RGB at another size: by default it scales the subsampled chroma
 # apart from the luma and converts without interpolating it to every pixel, which misplaces colour
-# at its edges, which these flags avoid for a little more of ffmpeg's CPU (docs/render.md).
+# at its edges, which these flags avoid for a little more of ffmpeg's CPU (tests/io/test_video.py).
 EXACT_RGB = "+accurate_rnd+full_chroma_int+full_chroma_inp"
 
 
@@ -358,7 +368,9 @@ class FrameReader:
         if self.frames_read == 0:
             raise VideoError(f"{path}: no frame could be decoded ({tail.last})")
         expected = self.decoding.count(self.info)
-        if not self._excerpt and tail.count and expected and self.frames_read < 0.98 * expected:
+        # a capture cut from a broadcast begins mid-GOP: up to a second's frames lost, not damage
+        lost = max(0.02 * expected, float(self.decoding.fps or self.info.fps))
+        if not self._excerpt and tail.count and expected and self.frames_read < expected - lost:
             raise VideoError(
                 f"{path}: truncated or corrupt: decoded {self.frames_read} of {expected} frames "
                 f"({tail.last})"

@@ -139,5 +139,5 @@ def upsample(ab: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
     Not a guided filter on the film's luma: from a 64x64 colour, guided upsampling (windows at the
     colour's scale) blurred the colour and carried the B&W stock's texture into it, and scored
-    worse than bilinear (docs/render.md)."""
+    worse than bilinear, measured with the true colour of the DAVIS frames."""
     return cv2.resize(np.ascontiguousarray(ab, np.float32), size, interpolation=cv2.INTER_LINEAR)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +26,11 @@ from ..alignment.analysis import PictureArea, shot_ids
 from ..colour import chroma, rgb_to_grey
 from ..errors import FilmcolorError, VideoError
 from ..geometry import Box
+from ..io.audio import sound_length
 from ..io.files import check_new_output
 from ..io.formats import output_path
 from ..io.outputs import FilmOutput, film_output
+from ..io.timestamps import RATES
 from ..io.video import FrameReader, VideoInfo, probe
 from ..settings import RenderSettings, as_json
 from .image import COLOUR_WARNING
@@ -166,6 +169,8 @@ def plan_render(
     argument is); FilmcolorError for what cannot be rendered, before any work."""
     src, out = Path(src), Path(out)
     info = probe(src, settings.input_fps)
+    if info.sequence and not info.sequence.fps and not settings.input_fps and audio:
+        info = probe(src, _rate_of_sound(info, audio))
     start, duration = settings.start, settings.duration
     if start is not None and start >= info.duration:
         raise FilmcolorError(f"{src}: --start {start} is past its end ({info.duration:.1f} s)")
@@ -277,6 +282,24 @@ def check_film(work: Work, out: Path, film: Path, made_from: dict | None) -> Non
             f"{path}: a model of {model['name']}, but {out.name} was rendered with a model of "
             f"{then['name']}; pass that film's model, or remove {out.name} to start afresh"
         )
+
+
+def _rate_of_sound(info: VideoInfo, audio: str | Path) -> Fraction | None:
+    """The rate at which a scan's frames, whose files say none, last as long as its sound: the
+    standard rate that does within half a percent (a 23.976 scan is not played at 24)."""
+    length = sound_length(audio)
+    if not length:
+        return None
+    rate = min(RATES, key=lambda r: abs(info.frames / length - float(r)))
+    if abs(info.frames / length / float(rate) - 1) > 0.005:
+        log.warning(
+            "%s: %d frames at %s fps last %.1f s, its sound %s %.1f s: give --input-fps",
+            info.path, info.frames, info.fps, info.duration, Path(audio).name, length,
+        )  # fmt: skip
+        return None
+    if rate != info.fps:
+        log.info("%s: its frames say no rate; its sound's length gives %s fps", info.path, rate)
+    return rate
 
 
 def check_new(out: Path, overwrite: bool) -> None:

@@ -16,9 +16,10 @@ frame late, a bad transfer, flagged top field first), ``progressive`` (24 fps as
 ``soft`` (slowed to 23.976, coded progressive and flagged for soft 3:2 pulldown to 29.97).
 Options: a logo box (x, y, w, h and colour, in the release's pixels), chroma shifted right by
 some pixels and at a fraction of the luma's resolution, an anamorphic squeeze (``sar``: the
-frame's width divided by it, stored with that pixel aspect). The field truth comes from sending a
-frame-number video through the same timing filters (valid for these deterministic ones). The
-test suite makes its releases with it.
+frame's width divided by it, stored with that pixel aspect), noise of its own on every field
+(``noise``: a lossy capture's, so that a repeated field is near its twin, not equal). The field
+truth comes from sending a frame-number video through the same timing filters (valid for these
+deterministic ones). The test suite makes its releases with it.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def make_sd_release(
     sar: Fraction = Fraction(1),
     untagged: bool = False,
     mix: tuple[str, ...] = ("telecine", "interlaced"),
+    noise: int = 0,
 ) -> dict:
     """Write ``out/color.mpg`` and ``out/truth.json`` (see the module's docstring)."""
     pair, out = Path(pair), Path(out)
@@ -166,7 +168,8 @@ def make_sd_release(
         timing, rate = _TIMING[part]
         trim = f"trim=start_frame={a}:end_frame={b},setpts=PTS-STARTPTS"
         flag = "setfield=bff," if part == "misflagged" else ""
-        chain = f"{picture},{trim},{timing},{flag}{tail}"
+        grain = f"noise=alls={noise}:allf=t," if noise else ""  # a capture's: no two fields alike
+        chain = f"{picture},{trim},{timing},{grain}{flag}{tail}"
         top = None if part in ("progressive", "soft") else (0 if part == "misflagged" else 1)
         es = out / f"part{i}.m2v"
         _encode(src, es, chain, rate, top, not untagged, 0 if part == "soft" else 2)
@@ -211,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sar", type=Fraction, default=Fraction(1))
     ap.add_argument("--untagged", action="store_true")
     ap.add_argument("--mix", default="telecine,interlaced", help="a mixed release's kinds")
+    ap.add_argument("--noise", type=int, default=0, help="noise on every field (ffmpeg's alls)")
     a = ap.parse_args(argv)
     if not set(a.mix.split(",")) <= {"telecine", "misflagged", "interlaced", "soft"}:
         ap.error("--mix: kinds shown at 29.97 frames/s: telecine, misflagged, interlaced, soft")
@@ -228,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
         sar=a.sar,
         untagged=a.untagged,
         mix=tuple(a.mix.split(",")),
+        noise=a.noise,
     )
 
 

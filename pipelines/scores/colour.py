@@ -138,7 +138,7 @@ def score(
         lbox = (max(lx, 0), max(ly, 0), lx + max(1, round(logo[2] * scale)))
         lbox += (ly + max(1, round(logo[3] * scale)),)
     matrix = Decoding(
-        matrix=colour_matrix(info.colour.matrix or "", info.colour.range or "", info.height, "")[0]
+        matrix=colour_matrix(info.colour.matrix or "", info.colour.range or "", info.size, "")[0]
     )
     rows, logo_rows, prev = [], [], None
     with FrameReader(info, crop=bw_box, size=size, batch=32, decoding=matrix) as reader:

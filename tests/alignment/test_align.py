@@ -175,3 +175,33 @@ def test_frame_rate_conversion_with_repeated_frames(easy_pair, tmp_path):
     tb, tc = truth(easy_pair)
     b, c = _pairs(tmp_path / "out")
     assert (tb[b] == tc[nearest[c]]).mean() >= 0.99
+
+
+def test_a_release_that_drops_frames_is_read_by_its_timestamps(easy_pair, tmp_path):
+    """A web copy keeping two frames in three at their own times: each kept frame pairs with its
+    own B&W frame, and a frame it lacks pairs with nothing (not with its neighbour)."""
+    vfr = tmp_path / "color.mkv"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(easy_pair / "color.mp4"), "-vf",
+         "select='mod(n+1,3)'", "-fps_mode", "vfr", "-c:v", "libx264", "-crf", "14", str(vfr)],
+        check=True,
+    )  # fmt: skip
+    result = align(easy_pair / "bw.mp4", vfr, tmp_path / "out")
+    assert result.manifest.colour_decoding.holes[:3] == (2, 5, 8)
+    tb, tc = truth(easy_pair)
+    b, c = _pairs(tmp_path / "out")
+    assert (c % 3 != 2).all(), "no pair on a frame the release lacks"
+    assert (tb[b] == tc[c]).all(), "each pair shows one source frame (grid slot = original frame)"
+    assert len(b) >= 0.9 * (2 / 3) * len(set(tb[tb >= 0]) & set(tc[tc >= 0]))
+
+
+def test_a_release_its_display_matrix_turns_on_its_side_is_refused(easy_pair, tmp_path):
+    turned = tmp_path / "color.mp4"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(easy_pair / "color.mp4"), "-c", "copy",
+         "-metadata:s:v:0", "rotate=90", str(turned)],
+        check=True,
+    )  # fmt: skip
+    with pytest.raises(AlignmentError, match="display matrix turns it a quarter"):
+        align(easy_pair / "bw.mp4", turned, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

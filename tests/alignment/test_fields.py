@@ -38,6 +38,21 @@ def test_a_telecined_release_yields_only_uncombed_pairs_and_its_fields_only_fram
     assert (aligned / "release.png").stat().st_size > 5000
 
 
+def test_telecine_with_noisy_fields_and_a_still_opening_is_telecine_throughout(sd_release):
+    """A capture's noise makes a repeated field near its twin, not equal, and the opening card
+    shows nothing: the fields' steady cadence still says telecine, never video or a mix."""
+    release = sd_release("noisy", noise=12)
+    aligned = sd_release.aligned("noisy")
+    fields = AlignedFolder(aligned).manifest.colour_fields
+    assert (fields.kind, fields.order, fields.windows.get("interlaced")) == (
+        "telecine",
+        "tff",
+        None,
+    )
+    r = score(release, aligned)
+    assert r["precision"] >= 0.99 and r["coverage"] >= 0.97
+
+
 def test_a_plain_decode_of_the_same_release_would_pair_combed_frames(sd_release):
     """What the chain saves: decoded as it is, two frames in five mix two film frames."""
     release = sd_release("telecine", logo=LOGO)

@@ -68,3 +68,17 @@ def test_the_pairs_weights_leave_out_both_releases_overlays_in_the_common_crop()
     w = pair_weights(overlays, {"color": (0.0, 0.0, 1.0, 1.0), "bw": (0.0, 0.0, 1.0, 1.0)}, 32)
     assert w.shape == (32, 32) and w[28, 28] == 0 and w[2, 2] == 0 and w[16, 16] == 1
     assert pair_weights({"color": None, "bw": None}, {}, 32) is None
+
+
+def test_a_lamp_still_through_its_shot_is_scene_a_logo_still_through_every_shot_is_not():
+    shots = [_film(n=40, seed=10 + s, box=(44, 50, 58, 58)) for s in range(5)]
+    for shot, level in zip(shots, (240, 215, 250, 225, 235)):  # a lamp, lit as each shot has it
+        shot[:, 8:16, 6:14] = level
+    frames = np.concatenate(shots)
+    static = StaticPixels(64)
+    static.update(frames)
+    spread = frames.std(axis=0)
+    assert spread[8:16, 6:14].max() < 0.6 * np.median(spread), "the lamp all but stays put"
+    mask = static.mask((0.0, 0.0, 1.0, 1.0), frames, [40, 80, 120, 160])
+    ys, xs = np.nonzero(mask)
+    assert (xs.min(), ys.min(), xs.max(), ys.max()) == (43, 49, 58, 58), "the logo alone"

@@ -51,10 +51,11 @@ def test_an_untagged_sd_release_is_read_as_bt601_and_the_log_says_so(tmp_path, c
     assert info.colour.matrix is None
     with caplog.at_level(logging.INFO, logger="filmcolor"):
         matrix, full = colour_matrix(
-            info.colour.matrix or "", info.colour.range or "", info.height, "x.mpg"
+            info.colour.matrix or "", info.colour.range or "", info.size, "x.mpg"
         )
     assert (matrix, full) == ("bt601", False) and "read as BT.601 (SD)" in caplog.text
-    assert colour_matrix("", "", 1080, "hd.mp4")[0] == "bt709"
+    assert colour_matrix("", "", (1920, 1080), "hd.mp4")[0] == "bt709"
+    assert colour_matrix("", "", (1280, 544), "scope.mp4")[0] == "bt709"
     for m, close in (("bt601", True), ("bt709", False)):
         frame = next(iter(FrameReader(info, decoding=Decoding(matrix=m), frames=1)))[0]
         error = np.abs(frame[8:-8].astype(int) - truth[8:-8]).mean()
@@ -64,7 +65,7 @@ def test_an_untagged_sd_release_is_read_as_bt601_and_the_log_says_so(tmp_path, c
 def test_a_tagged_matrix_is_the_one_read(tmp_path):
     info, truth = _patches(tmp_path, "bt709", tags=True)
     assert (
-        colour_matrix(info.colour.matrix or "", info.colour.range or "", info.height, "x")[0]
+        colour_matrix(info.colour.matrix or "", info.colour.range or "", info.size, "x")[0]
         == "bt709"
     )
     frame = next(iter(FrameReader(info, decoding=Decoding(matrix="bt709"), frames=1)))[0]

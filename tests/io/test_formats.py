@@ -11,6 +11,7 @@ from filmcolor.io.formats import (
     ColourTags,
     bit_depth,
     check_writable,
+    chroma_subsampled,
     output_colour,
     output_format,
 )
@@ -88,3 +89,8 @@ def test_bit_depths_of_pixel_formats():
     depths = {"yuv420p": 8, "gray": 8, "rgb24": 8, "yuv422p10le": 10, "gbrp12le": 12}
     depths |= {"gray16be": 16, "rgb48le": 16, "rgba64le": 16, "grayf32le": 16, "p010le": 10}
     assert {f: bit_depth(f) for f in depths} == depths
+
+
+def test_only_subsampled_chroma_can_sit_off_the_luma():
+    assert all(map(chroma_subsampled, ("yuv420p", "yuv422p10le", "yuvj420p", "nv12", "uyvy422")))
+    assert not any(map(chroma_subsampled, ("yuv444p", "rgb24", "gbrp10le", "rgb48le", "gray")))

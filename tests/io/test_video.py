@@ -99,3 +99,35 @@ def test_colour_scaled_by_the_reader_stays_on_its_own_pixels(tmp_path):
     want = rgb_to_ab(cv2.resize(rgb, (48, 32), interpolation=cv2.INTER_AREA))
     apart = np.hypot(*np.moveaxis(rgb_to_ab(frame) - want, -1, 0))
     assert apart.mean() < 1.0 and apart.max() < 15
+
+
+def test_a_file_turned_by_its_display_matrix_is_read_upright(tmp_path):
+    plain, turned = tmp_path / "plain.mp4", tmp_path / "turned.mp4"
+    ff = ["ffmpeg", "-loglevel", "error"]
+    subprocess.run([*ff, "-f", "lavfi", "-i", "testsrc=size=64x48:rate=24:duration=1", str(plain)])
+    subprocess.run(
+        [*ff, "-i", str(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(turned)]
+    )
+    info = probe(turned)
+    assert (info.width, info.height, info.turn) == (48, 64, 1)
+    frames = np.concatenate(list(FrameReader(info, pix_fmt="gray")))
+    upright = np.concatenate(list(FrameReader(probe(plain), pix_fmt="gray")))
+    assert frames.shape[1:] == (64, 48)
+    assert np.abs(frames[0].astype(int) - np.rot90(upright[0], 1)).mean() < 4, "turned, not torn"
+
+
+def test_a_broadcast_capture_cut_mid_gop_is_read(tmp_path):
+    """A transport stream cut from a broadcast begins inside a group of pictures: the frames
+    before its first keyframe are lost, the file is not damaged."""
+    full = tmp_path / "full.ts"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:d=4",
+         "-c:v", "mpeg2video", "-g", "15", "-bf", "2", "-f", "mpegts", str(full)],
+        check=True,
+    )  # fmt: skip
+    data = full.read_bytes()
+    cut = tmp_path / "cut.ts"
+    cut.write_bytes(data[len(data) // 188 // 5 * 188 :])  # from a packet a fifth of the way in
+    info = probe(cut)
+    read = sum(len(batch) for batch in FrameReader(info, size=(16, 16)))
+    assert info.frames - 25 <= read < info.frames

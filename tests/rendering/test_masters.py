@@ -3,6 +3,7 @@ colour tags, its sound cut to the picture and its timecode (a plain colour funct
 
 import json
 import subprocess
+from fractions import Fraction
 
 import cv2
 import numpy as np
@@ -106,6 +107,16 @@ def test_no_colour_keeps_the_scans_luma_exactly(scan, tmp_path):
     planes = np.concatenate(list(FrameReader(probe(mkv.out), pix_fmt="yuv420p16le")))
     y = (planes[:, :H].astype(float) / 256 - 16) / 219 * 65535
     assert np.abs(y - frames).max() < 1.0
+    # read back by ffmpeg through zimg, which keeps the range formula (swscale's own reading puts
+    # video-range white at 65280, not 65535: two 10-bit levels low on mid grey)
+    back = subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-i", str(mkv.out), "-vf",
+         "zscale=rangein=limited:range=full,format=gray16le", "-f", "rawvideo", "-"],
+        capture_output=True, check=True,
+    ).stdout  # fmt: skip
+    back = np.frombuffer(back, "<u2").reshape(frames.shape).astype(float)
+    levels = (back - frames) / 64  # 10-bit levels
+    assert np.sqrt(np.mean(levels**2)) < 0.5
 
 
 def test_a_10_bit_ramp_survives_a_render_to_ffv1(tmp_path):
@@ -227,3 +238,12 @@ def test_an_interrupted_sequence_resumes_without_rewriting_finished_frames(tmp_p
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert len(list(out.glob("*.dpx"))) == 60
     assert first.stat().st_ino == after.st_ino, "linked, kept for a render again"
+
+
+def test_a_scan_whose_files_say_no_rate_plays_at_the_rate_its_sound_lasts(scan, tmp_path):
+    root, _ = scan
+    wav = tmp_path / "sound.wav"
+    _ffmpeg("-f", "lavfi", "-i", f"sine=f=440:r=48000:d={N * 1001 / 24000}", wav)
+    out = render_film(root / "scan", tmp_path / "o.mkv", _colour(), RenderSettings(smooth=0),
+                      audio=wav).out  # fmt: skip
+    assert probe(out).fps == Fraction(24000, 1001)

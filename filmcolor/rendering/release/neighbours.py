@@ -3,7 +3,7 @@
 A DVD holds each film frame whole in the luma of its pictures, but not always in their chroma. A
 film frame held only in two fields of mixed (telecined) pictures carries chroma that the encoder
 subsampled across both fields, half of it a neighbour's: those frames score worse than the frames it
-holds whole (docs/render.md). And every picture's chroma carries compression noise at a fraction of
+holds whole (docs/results.md). And every picture's chroma carries compression noise at a fraction of
 the luma's resolution. So each picture's chroma is averaged with the chroma of the pictures shown
 with the film frames before and after it. Each neighbour is first moved onto the picture along the
 luma's motion (DIS optical flow), and counts pixel by pixel as much as its moved luma matches: a
@@ -21,7 +21,7 @@ in (``ROUGH``). So it counts (1 - m)^2 / (1 + ROUGH m^2) against each neighbour'
 picture as much as a neighbour, one held in fields about 0.07, which its neighbours' moved chroma
 outweighs where they match and which decides where they do not (what came into view, a pixel the
 flow got wrong). Left in, the mixed-in chroma had been the floor of those frames' colour; taken
-out, they score nearly as the whole ones do (docs/render.md).
+out, they score nearly as the whole ones do (docs/results.md).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ release has:
    (a logo) covers the release's picture, its colour is filled in from around it;
 3. its CIE a*b* are put on the B&W frame's own lightness, as the model's colour is (its Cr, Cb
    as they are score worse); sharpening it on the B&W edges with a guided filter gained nothing
-   in the rendered film, so it is not done (docs/render.md).
+   in the rendered film, so it is not done (docs/results.md).
 
 The model colours what the release lacks: the picture outside the release's framing, and frames
 missing from it, blended in where the release gives way (``blend``).
@@ -40,6 +40,7 @@ from ...alignment.folder import AlignedFolder
 from ...colour import rgb_to_ab
 from ...errors import AlignmentError, FilmcolorError
 from ...io.decoding import Decoding
+from ...io.formats import chroma_subsampled
 from ...io.frames import frames_at
 from ...io.video import VideoInfo, probe
 from ...model.net import ColourNet
@@ -95,6 +96,11 @@ class Release:
         """The share of the film's colour that is the release's."""
         return float(self.weight.mean())
 
+    @property
+    def subsampled(self) -> bool:
+        """Whether its chroma is coded at less than the luma's resolution (the offset's cause)."""
+        return chroma_subsampled(self.info.pix_fmt) or not self.info.pix_fmt
+
     def half_size(self) -> tuple[int, int]:
         """Size the colour frames are decoded at: the B&W film's scale, half its resolution."""
         sx, sy = self.scale
@@ -135,7 +141,7 @@ class Release:
                 half, self._place(rgb, half.shape, box, (0.0, 0.0))
             )
             shot.first = k
-        if k - shot.first in CHROMA_AT:
+        if k - shot.first in CHROMA_AT and self.subsampled:  # RGB, 4:4:4: no offset to find
             self._measure_chroma(shot, rgb)
         if shot.residual is None and k >= shot.first + BLEND // 2:
             (dx, dy), _ = register_shift(half, self._place(rgb, half.shape, box, shot.shift))
