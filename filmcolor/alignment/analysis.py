@@ -17,6 +17,7 @@ import numpy as np
 
 CHANGES = 0.25  # of the median row's (column's) spread over time: a row that changes is picture
 MARGIN = 0.1  # of the frame, at each side: as far as a scan's film edge and perforations reach
+LONG_ENOUGH = 240  # frames (10 s) it takes to tell a gate's still strip from a still scene
 
 
 class CutDetector:
@@ -107,8 +108,10 @@ class PictureArea:
         if not len(picture):
             return 0.0, 1.0
         lo, hi = int(picture[0]), int(picture[-1]) + 1
-        # a still strip at either side, within the margin a film's edge and perforations take
-        margin = int(np.ceil(MARGIN * self.side))
+        # a still strip at either side, within the margin a film's edge and perforations take,
+        # in a film long enough for its scenes to move (in a short clip a still set is no edge)
+        frames = int(counts[0].sum())
+        margin = int(np.ceil(MARGIN * self.side)) if frames >= LONG_ENOUGH else 0
         still = np.flatnonzero(~moving[lo : min(hi, lo + margin)])
         lo += int(still[-1]) + 1 if len(still) else 0
         still = np.flatnonzero(~moving[max(lo, hi - margin) : hi])

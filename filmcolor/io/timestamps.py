@@ -25,6 +25,7 @@ RATES = tuple(
 UNEVEN = 0.25  # a step this much off the common one is not the grid's
 NEAR = 0.015  # a standard rate this close to the frames' step is tried
 SOME = 0.005  # of the steps: more uneven ones than this make the file variable-rate
+FEW = 4  # ... and more than this many (a broadcast capture's glitch or two is no variable rate)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def grid(times: np.ndarray | None) -> Grid | None:
     steps = np.diff(times)
     shortest = float(np.percentile(steps, 10))  # a frame's step (half of them may skip one)
     step = float(np.median(steps[steps <= (1 + UNEVEN) * shortest]))
-    if step <= 0 or (np.abs(steps - step) > UNEVEN * step).mean() <= SOME:
+    uneven = int((np.abs(steps - step) > UNEVEN * step).sum())
+    if step <= 0 or uneven <= max(SOME * len(steps), FEW):
         return None
     step = float(np.mean(steps[np.abs(steps - step) <= UNEVEN * step]))  # ms-rounded: mean
     near = [r for r in RATES if abs(float(r) * step - 1) <= NEAR] or [Fraction(1 / step)]
