@@ -304,11 +304,16 @@ class RenderSettings:
     side_by_side: bool = option(False, "write B&W | colour side by side, for comparison")
     segment: float = option(
         60.0,
-        "render in pieces of about this many seconds, cut at shots: the same command run again "
-        "after an interruption resumes from the last finished piece",
+        "render in pieces of about this many seconds, cut at shots: run again, the same command "
+        "renders only the shots unfinished or changed",
     )
     jobs: int = option(
         1, "pieces rendered at once, each in a process of its own (the cores or GPUs shared)"
+    )
+    only: str | None = option(
+        None,
+        "write these shots alone, e.g. 12,14-16 (a preview of them, without sound)",
+        parse=str,
     )
 
     def __post_init__(self):

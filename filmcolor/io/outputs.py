@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -213,12 +214,16 @@ class SequenceWriter:
 
 
 def finish_sequence(output: FilmOutput, pieces: list[Path], folder: Path, fps: Fraction) -> int:
-    """The frames of every piece (folders of frames) moved into the sequence's ``folder``, its
-    sound written beside them and ``sequence.json`` describing them; the number of frames."""
+    """The frames of every piece (folders of frames) linked into the sequence's ``folder`` (copied
+    where the file system has no links; the pieces stay, for a render again), its sound written
+    beside them and ``sequence.json`` describing them; the number of frames."""
     frames = 0
     for piece in pieces:
         for file in sorted(piece.iterdir()):
-            os.replace(file, folder / file.name)
+            try:
+                os.link(file, folder / file.name)
+            except OSError:
+                shutil.copyfile(file, folder / file.name)
             frames += 1
     if output.sound is not None:
         seconds = to_frames(output.timecode, fps) / fps if output.timecode else None

@@ -1,10 +1,10 @@
 """Pieces of a film rendered several at a time, in processes of their own (``--jobs N``).
 
-Each process renders whole pieces (``pipeline.render_piece``); the cores are split between them
-(PyTorch's and OpenCV's threads; the encoder keeps its own count, since x264's output depends on
-it and a film must come out the same whatever ``--jobs``), and with several GPUs each process takes
-one in turn. Processes are started fresh (spawn), which CUDA and OpenMP need. Their progress
-comes back through a queue; the first failure stops the rest and is raised here.
+Each process renders a run of one piece's segments (``pipeline.render_piece``); the cores are
+split between them (PyTorch's and OpenCV's threads; the encoder keeps its own count, since x264's
+output depends on it and a film must come out the same whatever ``--jobs``), and with several GPUs
+each process takes one in turn. Processes are started fresh (spawn), which CUDA and OpenMP need.
+Their progress comes back through a queue; the first failure stops the rest and is raised here.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import torch
 from .pipeline import PieceJob, render_piece
 from .predictor import Predictor
 
-# How the pieces left are rendered: (their jobs, how many at once, a callback for frames done) ->
-# their records, in the jobs' order.
+# How the runs of segments left are rendered: (their jobs, how many at once, a callback for frames
+# done) -> their records, in the jobs' order.
 Runner = Callable[[list[PieceJob], int, Callable[[int], object]], list[dict]]
 
 

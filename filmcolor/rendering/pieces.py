@@ -1,31 +1,38 @@
-"""A film rendered in pieces cut at shots: resumable, and spread over processes or machines.
+"""A film rendered in pieces cut at shots: resumable, spread over processes or machines, and
+rendered again only where something changed.
 
 A long render must survive an interruption. The film (or excerpt) is cut into pieces of about
 ``--segment`` seconds, each boundary moved to the nearest shot cut (the alignment's cuts with a
 colour release; otherwise ``film_cuts`` finds them first, and the work folder keeps them), so that
 smoothing, which never reaches across a cut, colours a film in pieces as it would in one go. The
 plan depends only on the film and the settings, so every run of the same command makes the same
-pieces. Each piece is rendered on its own (decoded, coloured, encoded) into the work folder beside
-the output, ``.OUT.segments/``, under a temporary name renamed when it is complete, with a JSON
-record of it beside. Run again after Ctrl-C, kill -9 or a crash, the same command finds the
-finished pieces (when the film, model and settings are the ones it started with) and renders only
-the rest; the pieces are then joined without re-encoding (ffmpeg's concat demuxer), the film's
-audio muxed in, the output renamed into place and the work folder removed.
+pieces. A piece is the unit of work (one process decodes, colours and encodes it); each of its
+shots is written as a closed segment of its own (``Segment``: its own encoder, its own file),
+named by a key made of everything that reaches the shot's frames (``plan``), into the work folder
+beside the output, ``.OUT.segments/``, under a temporary name renamed when it is complete, with a
+JSON record of it beside. Run again, after Ctrl-C, kill -9 or a crash, or after a shots file, the
+model or the release changed, the same command finds the segments whose key is unchanged and
+renders only the rest; the segments are then joined without re-encoding (ffmpeg's concat demuxer),
+the film's audio muxed in and the output renamed into place. The work folder is kept for the next
+render (segments no longer in the plan are removed); deleting it only means rendering all again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
 import shutil
 from dataclasses import dataclass
+from fractions import Fraction
+from itertools import accumulate
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 from tqdm import tqdm
 
-from .. import __version__
 from ..alignment.analysis import CutDetector
 from ..errors import VideoError
 from ..io.audio import Sound, audio_input
@@ -46,6 +53,39 @@ class Piece:
     @property
     def frames(self) -> int:
         return self.stop - self.first
+
+
+@dataclass(frozen=True)
+class Segment:
+    """Frames [first, stop) of one shot within one piece, written as a closed file of its own;
+    ``key`` names it by what reaches its frames (``plan.RenderPlan.keys``)."""
+
+    piece: int
+    first: int
+    stop: int
+    shot: int
+    key: str = ""
+
+    @property
+    def frames(self) -> int:
+        return self.stop - self.first
+
+
+def cut_segments(pieces: list[Piece], shot: np.ndarray) -> list[Segment]:
+    """The pieces cut where the shot changes (``shot``: each film frame's)."""
+    out = []
+    for p in pieces:
+        ids = shot[p.first : p.stop]
+        bounds = [0, *(np.flatnonzero(np.diff(ids)) + 1).tolist(), p.frames]
+        for a, b in zip(bounds, bounds[1:]):
+            out.append(Segment(p.index, p.first + a, p.first + b, int(ids[a])))
+    return out
+
+
+def key_of(identity: dict) -> str:
+    """A short name for what a segment is made of."""
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 
 def cut_pieces(first: int, stop: int, length: int, cuts: list[int]) -> list[Piece]:
@@ -81,78 +121,84 @@ def film_cuts(info: VideoInfo, first: int, stop: int, progress: bool = False) ->
 
 
 class Work:
-    """The work folder of one render: the film's cuts, the pieces finished so far and what they
-    did. ``claim`` says what the render is (film, model, settings, plan): pieces left by a render
-    of something else are cleared."""
+    """The work folder of one output: the film's cuts and picture area, the segments finished so
+    far, what they did, and what film they are of (``claim``)."""
 
     def __init__(self, out: Path):
         self.path = out.with_name(f".{out.name}.segments")
         self.suffix = out.suffix
-        self.thumbs = self.path / "review"  # the pieces' review thumbnails
+        self.thumbs = self.path / "review"  # the segments' review thumbnails
 
-    def cuts(self, film: dict, find) -> list[int]:
-        """The cuts of ``film`` (its identity and frame range) kept from an earlier run, or found
-        now by ``find()`` and kept."""
-        kept = self.path / "cuts.json"
+    def kept(self, name: str, film: dict, find):
+        """What ``find()`` says of ``film`` (its identity and frame range: its cuts, its picture
+        area), kept from an earlier run in ``name``.json, or found now and kept."""
+        kept = self.path / f"{name}.json"
         try:
             before = json.loads(kept.read_text())
             if before["film"] == film:
-                return before["cuts"]
+                return before[name]
         except (OSError, ValueError, KeyError):
             pass
-        cuts = find()
+        found = find()
         self.path.mkdir(exist_ok=True)
-        kept.write_text(json.dumps({"film": film, "cuts": cuts}))
-        return cuts
+        kept.write_text(json.dumps({"film": film, name: found}))
+        return found
+
+    def made_from(self) -> dict | None:
+        """What the last render into this folder said it was (``claim``), or None."""
+        try:
+            return json.loads((self.path / "render.json").read_text())
+        except (OSError, ValueError):
+            return None
 
     def claim(self, made_from: dict) -> None:
-        made_from = {**made_from, "filmcolor_version": __version__}
-        stamp = self.path / "render.json"
-        try:
-            before = json.loads(stamp.read_text())
-        except (OSError, ValueError):
-            before = None
-        if before is not None and before != made_from:
-            log.info("%s: left by another render; starting afresh", self.path)
-        if before != made_from:
-            for old in self.path.glob("piece-*"):
-                old.unlink()
-            shutil.rmtree(self.thumbs, ignore_errors=True)
+        """Say what this render is (its film): segments are reused only by their keys."""
         self.path.mkdir(exist_ok=True)
-        stamp.write_text(json.dumps(made_from, indent=2))
+        (self.path / "render.json").write_text(json.dumps(made_from, indent=2))
 
-    def video(self, piece: Piece) -> Path:
-        return self.path / f"piece-{piece.index:05d}{self.suffix}"
+    def video(self, segment: Segment) -> Path:
+        return self.path / f"seg-{segment.key}{self.suffix}"
 
-    def partial(self, piece: Piece) -> Path:
-        return self.path / f"piece-{piece.index:05d}.partial{self.suffix}"
+    def partial(self, segment: Segment) -> Path:
+        return self.path / f"seg-{segment.key}.partial{self.suffix}"
 
-    def finished(self, piece: Piece) -> dict | None:
-        """The record of a finished piece, or None."""
-        record = self.path / f"piece-{piece.index:05d}.json"
-        if not (record.exists() and self.video(piece).exists()):
+    def record(self, segment: Segment) -> Path:
+        return self.path / f"seg-{segment.key}.json"
+
+    def finished(self, segment: Segment) -> dict | None:
+        """The record of a finished segment, or None."""
+        if not (self.record(segment).exists() and self.video(segment).exists()):
             return None
         try:
-            return json.loads(record.read_text())
+            return json.loads(self.record(segment).read_text())
         except ValueError:  # half written when the render was killed
             return None
 
-    def finish(self, piece: Piece, record: dict) -> None:
-        """Keep a piece whose video is complete under its partial name; the record last."""
-        os.replace(self.partial(piece), self.video(piece))
-        tmp = self.path / f"piece-{piece.index:05d}.json.partial"
+    def finish(self, segment: Segment, record: dict) -> None:
+        """Keep a segment whose video is complete under its partial name; the record last."""
+        os.replace(self.partial(segment), self.video(segment))
+        tmp = self.record(segment).with_suffix(".json.partial")
         tmp.write_text(json.dumps(record))
-        os.replace(tmp, self.path / f"piece-{piece.index:05d}.json")
+        os.replace(tmp, self.record(segment))
 
-    def keep_if_any(self, pieces: list[Piece]) -> None:
-        """After a failure: remove the partial pieces, and the folder if no piece is finished."""
-        for piece in pieces:
-            remove(self.partial(piece))
-        if not any(self.finished(p) for p in pieces):
-            self.remove()
+    def clean(self, segments: list[Segment] | None) -> None:
+        """Remove what is not a finished segment of ``segments``: partial ones, those of an
+        earlier plan, and their thumbnails; with None, the partial ones alone (a preview keeps
+        the film's other shots for its next render)."""
+        keys = None if segments is None else {s.key for s in segments}
+        for path in self.path.glob("seg-*"):
+            if ".partial" in path.name or (keys is not None and _key(path) not in keys):
+                remove(path)
+        for thumb in self.thumbs.glob("seg-*"):
+            if keys is not None and thumb.name[4:].split("-")[0] not in keys:
+                thumb.unlink()
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def _key(path: Path) -> str:
+    return path.name[4:].split(".")[0]
 
 
 def remove(path: Path) -> None:
@@ -167,13 +213,23 @@ def join(
     pieces: list[Path],
     out: Path,
     *,
+    frames: list[int] | None = None,
+    fps: Fraction | None = None,
     sound: Sound | None = None,
     timecode: str | None = None,
 ) -> None:
     """The pieces' video one after another, not re-encoded, with the ``sound`` (``io.audio``) and
-    the start ``timecode``, into ``out``."""
+    the start ``timecode``, into ``out``. Given each piece's ``frames`` and the ``fps``, each
+    piece starts exactly where its frames say (the concat demuxer's own guess, from a file's
+    duration, is off by a few of the container's ticks at every join)."""
     listing = out.with_name(f"{out.name}.pieces.txt")
-    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in pieces))
+    lines = [f"file '{p.resolve()}'\n" for p in pieces]
+    if frames is not None and fps is not None:  # in microseconds, as the demuxer reads them
+        ends = [round(n * 10**6 / Fraction(fps)) for n in accumulate(frames)]
+        lines = [
+            f"{line}duration {(b - a) / 10**6:.6f}\n" for line, a, b in zip(lines, [0, *ends], ends)
+        ]
+    listing.write_text("".join(lines))
     fmt = out.suffix.lstrip(".").lower()
     streams = [ffmpeg.input(str(listing), format="concat", safe=0).video]
     args = {"vcodec": "copy"}

@@ -1,10 +1,10 @@
 """The render's pieces as Ray tasks, one per piece, on a Ray cluster (``pip install
 filmcolor[ray]``).
 
-``ray_runner`` is a ``jobs.Runner``: ``render_film`` hands it the pieces left, and each becomes a
-task running ``pipeline.render_piece``, which writes its piece into the work folder beside the
-output; so the output's folder, the film, the model and the colour release must be on storage
-every node sees, at the same paths. Ray is imported only when a runner is made.
+``ray_runner`` is a ``jobs.Runner``: ``render_film`` hands it the runs of segments left, and each
+becomes a task running ``pipeline.render_piece``, which writes its segments into the work folder
+beside the output; so the output's folder, the film, the model and the colour release must be on
+storage every node sees, at the same paths. Ray is imported only when a runner is made.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ def ray_runner(gpus_per_piece: float = 0.0) -> Callable:
     task = ray.remote(num_gpus=gpus_per_piece)(render_piece)
 
     def run(jobs: list[PieceJob], n: int, done: Callable[[int], object]) -> list[dict]:
-        pending = {task.remote(job): job for job in jobs}
+        pending = {task.remote(job): i for i, job in enumerate(jobs)}
         records = {}
         while pending:
             finished, _ = ray.wait(list(pending), num_returns=1)
-            job = pending.pop(finished[0])
-            records[job.piece.index] = ray.get(finished[0])
-            done(records[job.piece.index]["frames"])
-        return [records[job.piece.index] for job in jobs]
+            i = pending.pop(finished[0])
+            records[i] = ray.get(finished[0])
+            done(records[i]["frames"])
+        return [records[i] for i in range(len(jobs))]
 
     return run

@@ -21,19 +21,22 @@ sequence, chosen by its name (``io.formats``), with the film's audio or another 
 source's timecode (``io.outputs``).
 
 ``render_film`` does it in three steps: ``plan.plan_render`` decides everything before the first
-frame (the output, the shots and their decisions, the pieces, cut at shots); ``run_render``
-renders the pieces the work folder lacks (``pipeline``, here or in processes of their own); and
-``finish_render`` joins them under a temporary name renamed when complete (an error or Ctrl-C
-leaves no partial output, only the finished pieces to resume from), and writes the review:
-``OUT_review.html``, ``OUT_review.json`` and ``OUT_shots.toml`` (``review``).
+frame (the output, the shots and their decisions, the pieces, cut at shots, and their segments, a
+shot each, named by what reaches them); ``run_render`` renders the segments the work folder lacks
+(``pipeline``, here or in processes of their own), so a render again after a change renders only
+the shots it reaches; and ``finish_render`` joins them under a temporary name renamed when
+complete (an error or Ctrl-C leaves no partial output, only the finished segments to resume
+from), and writes the review: ``OUT_review.html``, ``OUT_review.json`` and ``OUT_shots.toml``
+(``review``), and the timeline, ``OUT.otio`` (``review.timeline``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -44,19 +47,20 @@ from ..io.formats import is_sequence_output
 from ..io.outputs import atomic_output, finish_sequence
 from ..io.sequence import is_sequence
 from ..io.video import probe
-from ..model.checkpoint import load_model
+from ..model.checkpoint import LoadedModel, load_model
 from ..settings import RenderSettings, with_options
 from .image import render_image
 from .jobs import Runner, run_pieces
-from .pieces import join
+from .pieces import Segment, join
 from .plan import RenderPlan, Sources, check_new, identity, plan_render
 from .predictor import ColourFn, Predictor
 from .release.source import load_release
 from .review.decisions import Decisions
 from .review.facts import Review
-from .review.page import write_review
+from .review.page import Done, write_review
 from .review.report_plot import release_plot
 from .review.shots import read_shots
+from .review.timeline import write_timeline
 
 log = logging.getLogger("filmcolor")
 
@@ -73,6 +77,7 @@ class RenderResult:
     seconds: float
     release: dict | None = None
     review: Path | None = None
+    done: Done | None = None  # what was rendered and what reused
 
     def summary(self) -> list[str]:
         """What the command line says when a render is done, a line each."""
@@ -94,6 +99,8 @@ class RenderResult:
                     f"(x, y; median of {len(x)} shots, x from {x[0]:+.2f} to {x[-1]:+.2f}) off "
                     "its luma; corrected"
                 )
+        if self.done and self.done.reused:  # a render again
+            lines.append(self.done.describe())
         if self.review:
             lines.append(
                 f"review it shot by shot: {self.review} (decide in OUT_shots.toml, then --shots)"
@@ -148,7 +155,8 @@ def render(
             raise FilmcolorError(f"{src}: --reference and --shots are for a film, not a photograph")
         seconds = render_image(src, out, predictor, settings.side_by_side, overwrite)
         return RenderResult(out, 1, seconds)
-    sources = Sources(predictor, decisions=decisions, made_from={"model": identity(loaded.path)})
+    made_from = {"model": identity(loaded.path), "model_film": model_film(loaded)}
+    sources = Sources(predictor, decisions=decisions, made_from=made_from)
     if reference is not None:
         film = probe(src, settings.input_fps)
         sources.release = load_release(film, reference, aligned, loaded.net, loaded.size, progress)
@@ -163,6 +171,17 @@ def render(
         overwrite=overwrite,
         progress=progress,
     )
+
+
+def model_film(loaded: LoadedModel) -> dict | None:
+    """The B&W film a model was trained on (its aligned folder names it), or None if unknown."""
+    try:
+        data = Path(loaded.hparams["data"]) / "manifest.json"
+        made = json.loads(data.read_text())["inputs"]["bw"]
+        keep = ("width", "height", "frames")
+        return {"name": Path(made["path"]).name, **{k: made[k] for k in keep}}
+    except (KeyError, TypeError, OSError, ValueError):
+        return None
 
 
 def render_film(
@@ -199,19 +218,27 @@ def render_film(
 
 def run_render(
     plan: RenderPlan, runner: Runner | None = None, progress: bool = False
-) -> dict[int, dict]:
-    """Render the plan's pieces that its work folder lacks; every piece's record, by its index.
-    On failure the finished pieces stay, for the next run to resume from."""
-    work, pieces = plan.work, plan.pieces
+) -> dict[str, dict]:
+    """Render the plan's segments that its work folder lacks, a run of a piece's at a time; every
+    segment's record, by its key (``reused`` in those found). On failure the finished segments
+    stay, for the next run to reuse."""
+    work = plan.work
     work.claim(plan.identity())
-    records = {p.index: work.finished(p) for p in pieces}
-    todo = [plan.job(p) for p in pieces if records[p.index] is None]
-    resumed = sum(r["frames"] for r in records.values() if r)
-    if resumed:
-        log.info("resuming: %d of %d pieces already rendered", len(pieces) - len(todo), len(pieces))
+    records = {}
+    for s in plan.segments:
+        if found := work.finished(s):
+            records[s.key] = {**found, "reused": True}
+    todo = [plan.job(plan.pieces[run[0].piece], run) for run in _runs(plan.segments, records)]
+    reused = sum(r["frames"] for r in records.values())
+    if records:
+        log.info(
+            "%d of %d shots' segments as the last render left them; rendering the rest",
+            len(records),
+            len(plan.segments),
+        )
     bar = tqdm(
-        total=plan.stop - plan.first,
-        initial=resumed,
+        total=sum(s.frames for s in plan.segments),
+        initial=reused,
         unit="frame",
         desc="rendering",
         disable=not progress,
@@ -219,35 +246,56 @@ def run_render(
     try:
         with bar:
             jobs = plan.settings.jobs
-            for job, record in zip(todo, (runner or run_pieces)(todo, jobs, bar.update)):
-                records[job.piece.index] = record
+            for result in (runner or run_pieces)(todo, jobs, bar.update):
+                records.update(result["segments"])
     except BaseException:
-        work.keep_if_any(pieces)
+        if not any(work.finished(s) for s in plan.segments):
+            work.remove()  # nothing to resume from
         raise
     return records
 
 
+def _runs(segments: list[Segment], records: dict) -> list[list[Segment]]:
+    """The segments not in ``records``, in runs of one piece's consecutive frames."""
+    runs: list[list[Segment]] = []
+    for s in segments:
+        if s.key in records:
+            continue
+        if runs and runs[-1][-1].piece == s.piece and runs[-1][-1].stop == s.first:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return runs
+
+
 def finish_render(
-    plan: RenderPlan, records: dict[int, dict], overwrite: bool, t0: float
+    plan: RenderPlan, records: dict[str, dict], overwrite: bool, t0: float
 ) -> RenderResult:
-    """The rendered pieces joined into the output (with its sound), the release's report picture,
-    the review's files; the work folder removed. ``t0``: when rendering began."""
-    info, out, work, pieces = plan.info, plan.out, plan.work, plan.pieces
+    """The rendered segments joined into the output (with its sound), the release's report
+    picture, the review's files and the timeline (``OUT.otio``); the work folder kept for the next
+    render, without what this plan does not use (a preview, ``--only``, keeps the other shots'
+    segments). ``t0``: when rendering began."""
+    info, out, work, segments = plan.info, plan.out, plan.work, plan.segments
     settings, release = plan.settings, plan.sources.release
     frames = sum(r["frames"] for r in records.values())
-    if not (settings.start or settings.duration) and frames < 0.98 * info.frames:
+    whole = not (settings.start or settings.duration or settings.only)
+    if whole and frames < 0.98 * info.frames:
         raise VideoError(
             f"{info.path}: truncated or corrupt: decoded {frames} of {info.frames} frames"
         )
+    sound = None if settings.only else plan.output.sound
     if plan.output.fmt.sequence:
         with atomic_output(plan.output.fmt, overwrite) as folder:
-            finish_sequence(plan.output, [work.video(p) for p in pieces], folder, info.fps)
+            output = replace(plan.output, sound=sound)
+            finish_sequence(output, [work.video(s) for s in segments], folder, info.fps)
     else:
         final = work.path / f"joined{out.suffix}"
         join(
-            [work.video(p) for p in pieces],
+            [work.video(s) for s in segments],
             final,
-            sound=plan.output.sound,
+            frames=[records[s.key]["frames"] for s in segments],
+            fps=info.fps,
+            sound=sound,
             timecode=plan.output.timecode,
         )
         os.replace(final, out)
@@ -264,10 +312,12 @@ def finish_render(
             fps = float(info.fps)
             name = info.path.name
             release_plot(tmp, release.weight, release.shot, summary["shots"], fps, name, note)
-    parts = [records[p.index]["review"] for p in pieces]
+    parts = [records[s.key]["review"] for s in segments]
     review = Review.merged(info.fps, release is not None, parts, work.thumbs)
+    done = Done.of(segments, records)
     page = write_review(
-        out, review, plan.sources.decisions, info.path, plan.first, summary, plan.by_hand
+        out, review, plan.sources.decisions, info.path, plan.first, summary, plan.by_hand, done
     )
-    work.remove()
-    return RenderResult(out, frames, time.perf_counter() - t0, summary, page)
+    write_timeline(plan, json.loads(out.with_name(f"{out.stem}_review.json").read_text()))
+    work.clean(None if settings.only else segments)
+    return RenderResult(out, frames, time.perf_counter() - t0, summary, page, done)

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     time.sleep(args.kill_at * whole)
     killed.send_signal(signal.SIGKILL)
     killed.wait()
-    kept = len(list(scratch.glob(".b.mkv.segments/piece-*.json")))
+    kept = len(list(scratch.glob(".b.mkv.segments/seg-*.json")))
     resumed, _ = measure(cmd("b.mkv"))
     jobs2, peak2 = measure(cmd("c.mkv", "--jobs", "2"))
 

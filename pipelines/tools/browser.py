@@ -4,10 +4,10 @@
 
 opens the page in headless Chromium (Debian's ``chromium`` and ``chromium-driver``, driven by
 Selenium), and prints what it found as JSON: errors in the browser's console, thumbnails that did
-not load, the rows against the shots of ``OUT_review.json`` beside it, the shots marked as missing
-from the colour release against the JSON's, what each filter leaves, and the Nu Html Checker's
-errors (``vnu.jar``, from the npm package ``vnu-jar``, run with Java). Exit code 1 when any is
-wrong. ``make setup`` installs all of it.
+not load, the rows (page after page) against the shots of ``OUT_review.json`` beside it, the
+shots marked as missing from the colour release against the JSON's, what each filter leaves, and
+the Nu Html Checker's errors (``vnu.jar``, from the npm package ``vnu-jar``, run with Java).
+Exit code 1 when any is wrong. ``make setup`` installs all of it.
 
 Selenium is given the driver's path, so it never runs Selenium Manager (which goes online), and
 Chromium's flags keep it off the network (``--host-resolver-rules``). The page must load no image
@@ -67,6 +67,20 @@ def missing() -> str | None:
     return None
 
 
+_ALL_ROWS = """
+const pager = document.getElementById("page"), out = [];
+const turn = (value) => { pager.value = value; pager.dispatchEvent(new Event("change")); };
+for (const option of [...pager.options]) {
+  turn(option.value);
+  out.push(...[...document.querySelectorAll("#shots tbody tr")]
+    .filter((r) => r.checkVisibility() && (!arguments[0] || r.querySelector(arguments[0])))
+    .map((r) => Number(r.dataset.shot)));
+}
+turn("0");
+return out;
+"""
+
+
 class Browser:
     """Headless Chromium with a fresh profile, its console log kept."""
 
@@ -115,6 +129,11 @@ class Browser:
             "return [...document.querySelectorAll('#shots tbody tr')]"
             ".filter(r => r.checkVisibility()).map(r => Number(r.dataset.shot));"
         )
+
+    def all_rows(self, marked: str = "") -> list[int]:
+        """The rows shown, page after page (the page shows a page of rows at a time), back on the
+        first page after; with ``marked`` (a CSS selector), only those holding such an element."""
+        return self.driver.execute_script(_ALL_ROWS, marked)
 
     def choose(self, select_id: str, value: str) -> None:
         """Pick an option of a <select> as a person does (a real click on it, then the option)."""
@@ -174,23 +193,20 @@ def check_page(browser: Browser, page: Path) -> dict:
     found = {"console_errors": browser.open(page)}
     found["images"] = browser.script("return document.images.length")
     found["broken_images"] = browser.broken_images()
-    found["rows"] = browser.visible_rows()
-    found["marked_lacking"] = browser.script(
-        "return [...document.querySelectorAll('#shots tbody tr[data-lacks=\"1\"]')]"
-        ".filter(r => r.querySelector('.lacks')).map(r => Number(r.dataset.shot));"
-    )
+    found["rows"] = browser.all_rows()
+    found["marked_lacking"] = browser.all_rows(".lacks")
     filters = {}
     tried = (("lacks", lacking),) if data["release"] else ()
     for value, want in (*tried, ("warning", warned), ("all", shots)):
         browser.choose("filter", value)
-        filters[value] = sorted(browser.visible_rows())
+        filters[value] = sorted(browser.all_rows())
         found["shown_text"] = browser.script("return document.getElementById('shown').textContent")
         if filters[value] != sorted(want):
             found.setdefault("wrong", []).append(f"filter {value}: {filters[value]} != {want}")
     found["filters"] = filters
     browser.click("th[data-key='first'] button")  # sorted ascending by first frame
     browser.click("th[data-key='first'] button")  # and descending
-    found["sorted_descending"] = browser.visible_rows() == sorted(shots, reverse=True)
+    found["sorted_descending"] = browser.all_rows() == sorted(shots, reverse=True)
     found["console_errors"] += browser.problems()
     wrong = found.setdefault("wrong", [])
     wrong += [f"console: {e}" for e in found["console_errors"]]

@@ -96,7 +96,9 @@ def test_a_failing_colour_function_leaves_no_output(easy_pair, tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         render_film(easy_pair / "bw.mp4", tmp_path / "out.mp4", colour)
-    assert list(tmp_path.iterdir()) == []
+    work = tmp_path / ".out.mp4.segments"
+    assert [p.name for p in tmp_path.iterdir()] in ([], [work.name]), "no output"
+    assert not list(work.glob("*partial*")), "only the shots finished, to resume from"
     assert not running_stages()
 
 

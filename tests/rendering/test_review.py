@@ -11,7 +11,8 @@ import pytest
 from filmcolor.colour import LIGHTNESS, lab_to_rgb
 from filmcolor.io.video import probe
 from filmcolor.rendering.review.facts import FrameFacts, Review, timecode
-from filmcolor.rendering.review.page import review_data, write_json, write_page
+from filmcolor.rendering.review.page import PAGE_ROWS, review_data, write_json, write_page
+from pipelines.bench.review_page import synthetic_review as feature_review
 from pipelines.tools import browser as web
 
 # shot, frames, frames the release has (the first ones), what it shows, model a*b*, gate
@@ -110,8 +111,10 @@ def test_a_render_writes_its_review_beside_it(easy_pair, plain_render):
     thumbs = sorted(plain_render.with_name("film_review").glob("*.jpg"))
     assert len(thumbs) == 4 * len(rows), "B&W and three filmcolor frames per shot, as files"
     assert all(f'src="film_review/{t.name}"' in page for t in thumbs)
-    assert "data:image" not in page and len(page) < 2_000 * len(rows)
-    assert not plain_render.with_name(f".{plain_render.name}.segments").exists()
+    assert "data:image" not in page and len(page) < 10_000 + 2_000 * len(rows)
+    work = plain_render.with_name(f".{plain_render.name}.segments")
+    kept = sorted(p.name for p in (work / "review").iterdir())
+    assert len(kept) == len(thumbs), "the work folder keeps the segments' thumbnails, for reuse"
 
 
 # ----------------------------------------------------------------------------- in a browser
@@ -169,6 +172,25 @@ def test_the_filter_shows_the_shots_with_a_warning(browser, pages):
         "return [...document.querySelectorAll('#shots tbody tr')].map(r => r.dataset.errorratio);"
     )
     assert errors[-1] == "" and [float(e) for e in errors[:-1]] == sorted(map(float, errors[:-1]))
+    assert browser.problems() == []
+
+
+@pytest.mark.browser
+def test_a_long_film_s_page_shows_a_page_of_rows_at_a_time_and_reaches_every_one(browser, tmp_path):
+    page = feature_review(tmp_path, 120)
+    found = web.check_page(browser, page)
+    assert found["wrong"] == [] and found["rows"] == list(range(120))
+    browser.open(page)
+    assert browser.visible_rows() == list(range(PAGE_ROWS))
+    assert found["images"] == 5 * PAGE_ROWS - 1, "only the shown rows' thumbnails load"
+    assert browser.script("return document.getElementById('pages').textContent") == "of 3"
+    browser.click(".timeline a[href='#shot-117']")  # a shot on the last page
+    assert browser.visible_rows() == list(range(100, 120))
+    assert browser.script("return document.getElementById('next').disabled")
+    browser.click("#previous")
+    assert browser.visible_rows() == list(range(50, 100))
+    browser.choose("filter", "rendered")
+    assert browser.visible_rows() == [5, 105]
     assert browser.problems() == []
 
 

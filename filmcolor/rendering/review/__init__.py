@@ -7,4 +7,5 @@
 - ``shots_toml``: OUT_shots.toml written, keeping the comments of a file the render was given
 - ``decisions``: a shots file's decisions by frame, as render obeys them (``Decisions``)
 - ``report_plot``: OUT_report.png, where the film took the release's colour
+- ``timeline``: OUT.otio (and OUT.edl), the film shot by shot for an editor
 """

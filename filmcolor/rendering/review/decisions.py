@@ -140,9 +140,25 @@ class Decisions:
                 out[f"frames {a}-{b}"] = d.changes(default_colour) or "as the shot"
         return out
 
-    def identity(self) -> str | None:
-        """The file's text, so that a render resumes only pieces made with the same decisions."""
-        return None if self.file is None else self.file.path.read_text()
+    def reaching(self, first: int, last: int) -> list:
+        """The decisions that reach frames ``first``..``last`` of the rendered film (a shot's,
+        the ranges' over them, cut to those frames, and the files of their stills), so that a
+        segment is rendered again when they change and only then."""
+        out: list = []
+        for a, b, s in self.spans:
+            if a <= last and first <= b:
+                d = self.shots[s]
+                still = None if d.still is None else _file(d.still)
+                out.append(["shot", s, d.colour, d.strength, d.shift, still])
+        for a, b, d in self.ranges:
+            if a <= last and first <= b:
+                out.append(["frames", max(a, first), min(b, last), d.colour, d.strength])
+        return out
+
+
+def _file(path: Path) -> list:
+    stat = path.stat()
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
 
 
 class _Still:

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -70,6 +71,54 @@ COLUMNS = [
 ]
 
 
+@dataclass
+class Done:
+    """What a render rendered and what it reused (as an earlier render left it): frames by shot."""
+
+    rendered: dict[int, int] = field(default_factory=dict)
+    reused: dict[int, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, segments: list, records: dict[str, dict]) -> Done:
+        """From the plan's segments and their records (``reused`` in those found)."""
+        done = cls()
+        for s in segments:
+            record = records[s.key]
+            into = done.reused if record.get("reused") else done.rendered
+            into[s.shot] = into.get(s.shot, 0) + record["frames"]
+        for shot in done.rendered:  # a shot is rendered if any part of it was
+            done.rendered[shot] += done.reused.pop(shot, 0)
+        return done
+
+    def describe(self) -> str:
+        """A line saying it."""
+        line = f"rendered {_count(self.rendered)}"
+        if self.rendered:
+            line += f" ({shot_list(self.rendered)})"
+        return line + f"; reused {_count(self.reused)} as the last render left them"
+
+    def to_json(self) -> dict:
+        return {"rendered": sorted(self.rendered), "reused": sorted(self.reused)}
+
+
+def _count(shots: dict[int, int]) -> str:
+    return f"{len(shots)} shot(s), {sum(shots.values())} frames"
+
+
+def shot_list(shots) -> str:
+    """Shot numbers as runs: 4, 12-13."""
+    runs: list[list[int]] = []
+    for s in sorted(shots):
+        if runs and runs[-1][1] == s - 1:
+            runs[-1][1] = s
+        else:
+            runs.append([s, s])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
+PAGE_ROWS = 50  # rows shown at a time: a feature's page opens at once, its pages a click apart
+
+
 def _figure(value, spec: str = ".2f", none: str = "–") -> str:
     """A figure as the page writes it (``fmt`` in the templates): ``none`` where there is none."""
     return none if value is None else format(value, spec)
@@ -119,6 +168,9 @@ def review_page(data: dict, thumbs: dict[int, dict], folder: str) -> str:
         share=sum(r["release_share"] * r["frames"] for r in rows) / max(frames, 1),
         lacks=sum(r["release_lacks"] for r in rows),
         changed=sum(1 for r in rows if r["overrides"]),
+        rendered=shot_list(r["shot"] for r in rows if r["rendered"]),
+        reused=sum(r["rendered"] is False for r in rows),
+        page_rows=PAGE_ROWS,
     )
 
 
@@ -158,10 +210,12 @@ def review_data(
     changes: Callable[[dict], dict],
     shots_file: Path | None,
     by_hand: set[int],
+    done: Done | None = None,
 ) -> dict:
     """What ``OUT_review.json`` holds: the film, the warnings' meanings and thresholds, the
     timeline and one row per shot with its registration (``Release.report()["shots"]``), what
-    the shots file changed (``changes(row)``) and its warnings."""
+    the shots file changed (``changes(row)``), its warnings and whether this render rendered it
+    or reused it (``done``)."""
     rows = []
     for row in review.done:
         reg = (registration or {}).get(row["shot"])
@@ -173,6 +227,7 @@ def review_data(
         row["shift_by_hand"] = row["shot"] in by_hand
         row["overrides"] = changes(row)
         row["warnings"] = warnings(row)
+        row["rendered"] = None if done is None else row["shot"] not in done.reused
         rows.append(row)
     return _rounded(
         {
@@ -183,6 +238,7 @@ def review_data(
             "start_frame": start_frame,
             "release": review.release,
             "shots_file": None if shots_file is None else str(shots_file),
+            "done": None if done is None else done.to_json(),
             "warnings": WARNINGS,
             "timeline": review.timeline(),
             "shots": rows,
@@ -217,6 +273,7 @@ def write_review(
     start_frame: int,
     release: dict | None,
     by_hand: set[int],
+    done: Done | None = None,
 ) -> Path:
     """``OUT_review.json``, ``OUT_review.html`` and ``OUT_shots.toml`` beside the rendered film
     ``out`` (the shots file is left alone when it is the one this render read); ``release`` is
@@ -231,6 +288,7 @@ def write_review(
         changes=lambda row: decisions.changes(row["first"], row["last"], row["default_colour"]),
         shots_file=shots_file,
         by_hand=by_hand,
+        done=done,
     )
     page = out.with_name(f"{out.stem}_review.html")
     with atomic_file(out.with_name(f"{out.stem}_review.json"), overwrite=True) as tmp:
