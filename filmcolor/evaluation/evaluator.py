@@ -47,10 +47,13 @@ class Evaluation:
     baseline: dict
     colour_release: dict
     source: dict  # what was scored: model or film, data, split, ...
+    # a unet-rgb network's own RGB output, as the FilmColorizer report scored it (``mse``)
+    network: dict | None = None
     out: Path | None = None  # where evaluation.json and evaluation.png were written
 
     def to_json(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "out"}
+        drop = {"out"} | ({"network"} if self.network is None else set())
+        return {k: v for k, v in asdict(self).items() if k not in drop}
 
 
 def _split_range(data: AlignedFolder, hparams: dict, split: str) -> range:

@@ -3,15 +3,18 @@
 ``score_pairs`` is the scoring itself; ``score_split`` scores a network on a split of an aligned
 dataset (training uses it for its own report, ``evaluate`` for its command). A feature film's split
 is scored on runs of neighbouring pairs adding up to MOST_PAIRS (or fewer), so memory and time
-stay bounded.
+stay bounded. A network whose head predicts RGB itself (``unet-rgb``) is also scored on that output
+as it is (``network_scores``), the way the FilmColorizer report measured its model.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 from ..alignment.folder import AlignedFolder
 from ..dataset.batches import resized
+from ..model.head import to_input, to_target
 from ..model.net import ColourNet, colorize
 from .metrics import all_metrics, colourfulness, flicker
 
@@ -56,4 +59,29 @@ def score_split(
     keep, consecutive = sample(data, r, most=most)
     grey, target = resized(data.bw[keep], size), resized(data.colour[keep], size)
     pred = colorize(net, grey)
-    return score_pairs(grey, pred, target, consecutive), (grey, pred, target)
+    scores = score_pairs(grey, pred, target, consecutive)
+    network = network_scores(net, grey, target)
+    if network is not None:
+        scores["network"] = network
+    return scores, (grey, pred, target)
+
+
+@torch.no_grad()
+def network_scores(
+    net: ColourNet, grey: np.ndarray, target: np.ndarray, batch: int = 128
+) -> dict | None:
+    """The network's own RGB output for grey uint8 frames (n, h, w) against ``target`` (the
+    release's RGB uint8 frames), as the FilmColorizer report measured its model: ``mse``, the mean
+    squared error over RGB scaled to [-1, 1], of the output as it comes (not clipped, not rounded,
+    before the familiarity gate and the strength; lightness included). None for a head that
+    predicts only colour."""
+    if not net.head.predicts_rgb:
+        return None
+    device = net.strength.device
+    total, count = 0.0, 0
+    for i in range(0, len(grey), batch):
+        out = net(to_input(grey[i : i + batch]).to(device))
+        error = out.float() - to_target(target[i : i + batch]).to(device)
+        total += float(error.square().sum(dtype=torch.float64))
+        count += error.numel()
+    return {"mse": total / max(count, 1)}

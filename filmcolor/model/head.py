@@ -15,6 +15,7 @@ help text) in ``heads.HEADS``, which ``--arch`` offers.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -26,6 +27,10 @@ Mix = tuple[torch.Tensor, torch.Tensor]
 
 class Head(nn.Module, ABC):
     """One head; ``heads.HEADS`` names it (the ``--arch`` value)."""
+
+    # whether ``forward`` gives RGB itself (n, 3, h, w) in [-1, 1], lightness included, rather
+    # than colour alone: then that output can be scored as it is, as the FilmColorizer report did
+    predicts_rgb: ClassVar[bool] = False
 
     @abstractmethod
     def forward(self, features: torch.Tensor, grey: torch.Tensor) -> torch.Tensor:

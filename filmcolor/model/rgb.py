@@ -13,6 +13,8 @@ from .head import Head, Mix, blend, masked_mean, to_rgb8
 
 
 class RGBHead(Head):
+    predicts_rgb = True
+
     def __init__(self, features: int):
         super().__init__()
         self.proj = nn.Conv2d(features, 3, 1)

@@ -3,5 +3,7 @@
 - ``synthetic``: small synthetic film pairs (tests, the demo)
 - ``sd_release``: a pair's colour release remade as an SD video comes (telecine, PAL, interlaced,
   mixed; a logo; chroma shifted)
+- ``real``: restorers' pairs built from the real clips in ../shared/data/real (scans overscanned,
+  DVDs, variable rate, rotated) with what is known of each
 - ``long_pair`` and ``long_edit``: a feature-length pair cut from a short one
 """

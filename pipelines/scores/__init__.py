@@ -1,6 +1,7 @@
 """Scores: what filmcolor did, against a case's truth.
 
 - ``alignment``: an aligned folder against a pair's truth.json
+- ``real``: ``filmcolor align`` on every real case, what it measured beside what is known
 - ``field_truth``: which source frames each picture of a decoding chain shows
 - ``colour``: a rendered film's colour against the true colour
 - ``release_colour``: the colour release's own colour, as decoded and steadied, against the truth

@@ -23,6 +23,17 @@ def test_each_head_learns_a_hue_that_follows_brightness(tmp_path, arch):
     for split in ("val", "test"):
         assert m[split]["model"]["colour_error"] < 0.4 * m[split]["baseline"]["colour_error"], split
     assert m["test"]["model"]["colourfulness_ratio"] > 0.6
+    # unet-rgb's own RGB output is scored too, as the FilmColorizer report scored it; its tones
+    # are the release's, which the composed output (the B&W frame's lightness) cannot reach
+    assert ("network" in m["test"]) == (arch == "unet-rgb")
+    if arch == "unet-rgb":
+        for split in ("val", "test"):
+            network, composed = m[split]["network"]["mse"], m[split]["model"]["mse"]
+            assert network < 0.5 * m[split]["baseline"]["mse"] and network < composed, split
+        from filmcolor.evaluation.evaluator import evaluate
+
+        again = evaluate(result.run, out=tmp_path / "ev").network
+        assert again["mse"] == pytest.approx(m["test"]["network"]["mse"], rel=1e-6)
     for name in ("best.ckpt", "last.ckpt", "metrics.json", "loss.png", "test_frames.png"):
         assert (tmp_path / "run" / name).exists()
     saved = json.loads((tmp_path / "run" / "metrics.json").read_text())
