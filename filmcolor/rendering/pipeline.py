@@ -30,6 +30,7 @@ from .release.source import Release
 from .review.decisions import Decisions
 from .review.facts import FrameFacts, Review
 from .smoothing import ColourSmoother
+from .stills.source import Stills
 
 
 @dataclass
@@ -52,6 +53,7 @@ class PieceJob:
     decisions: Decisions | None = None
     start: int = 0
     shot: np.ndarray | None = None  # the shot of each of the film's frames
+    stills: Stills | None = None  # stills, whose colour rules their shots
 
 
 def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
@@ -89,6 +91,7 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
     layout, in order; call ``done(n)`` as frames are written and give ``review`` each frame's
     facts. Returns the number of frames written."""
     info, settings, release, colour = job.info, job.settings, job.release, job.colour
+    stills = job.stills
     decisions = job.decisions or Decisions()
     first, count = job.piece.first, job.piece.frames
     # even corners: the chroma planes are half size
@@ -111,32 +114,40 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
             for batch in reader:
                 yield canvas.luma(batch)
 
-    def predict(
-        batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
-    ) -> Iterator[tuple]:
-        releases = releases or iter(())
+    # the sources decoded beside the film: the release's frames, the stills' carried colour
+    beside = [name for name, s in (("release", release), ("stills", stills)) if s is not None]
+
+    def predict(batches: Iterator[np.ndarray], *others: Iterator[list]) -> Iterator[tuple]:
+        got = dict(zip(beside, others))
+        releases, carried = got.get("release", iter(())), got.get("stills", iter(()))
         k = first  # the frame number of the batch's first frame in the film
         for batch in batches:
             # The picture at the chroma planes' size: what the model sees (resized further) and
             # what guides the chroma back up, and at full precision, its lightness.
             halves, fine = canvas.pictures(batch)
             rgb = next(releases, None) or [None] * len(batch)
+            rgb = list(zip(rgb, next(carried, None) or [None] * len(batch)))
             ab, small, *gates = colour(halves)  # and, from the model, its familiarity gate's
             gate = gates[0] if gates else [None] * len(batch)
             yield (batch, halves, fine, ab, small, range(k, k + len(batch)), rgb, gate)
             k += len(batch)
-        for _ in releases:  # read to its end
-            pass
+        for other in others:  # read to its end
+            for _ in other:
+                pass
 
     corner = (x0 // 2, y0 // 2)
 
     def frame(
-        c: np.ndarray, y: np.ndarray, half: np.ndarray, fine, k: int, rgb, gate
+        c: np.ndarray, y: np.ndarray, half: np.ndarray, fine, k: int, beside, gate
     ) -> np.ndarray:
         i = k - job.start  # the rendered film's frame
         shot = shot_of(k)
         model = upsample(c, canvas.half_size)
+        rgb, carried = beside
         use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
+        if carried is not None:  # a still rules its shot; the release fills in where it is lost
+            fill = use if rgb is not None else None
+            use = lambda a: stills.colour(k, a, carried, fill and fill(a))  # noqa: E731
         ab, used, strength = decisions.colour(i, model, use)
         has = rgb is not None
         review.add(
@@ -146,11 +157,12 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
                 half,
                 model,
                 ab,
-                float(release.weight[k]) if used else 0.0,
+                float(release.weight[k]) if used and carried is None else 0.0,
                 has,
                 gate,
                 strength,
                 lambda: release.place(k, rgb, half.shape, corner) if has else None,
+                *(() if carried is None else stills.facts(k, carried, used)),
             )
         )
         lightness = canvas.lightness(fine)
@@ -172,6 +184,12 @@ def _stream(job: PieceJob, writer, done: Callable[[int], object], review: Review
         if release is not None:  # the colour release, decoded alongside
             wanted = max(count, len(release.frame_of) - first) if job.to_the_end else count
             sources.append(stream.source(release.frames(first, wanted, settings.batch_size)))
+        if stills is not None:  # the stills' colour, carried through their shots
+            wanted = count if not job.to_the_end else max(count, len(job.shot) - first)
+            carried = stills.carried(
+                first, wanted, settings.batch_size, corners, canvas.half_size, job.shot
+            )
+            sources.append(stream.source(carried))
         predicted = stream.step(tuple(sources), predict)
         for frames in stream.results(stream.step(predicted, compose_frames)):
             writer.write(frames)
