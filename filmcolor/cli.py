@@ -86,6 +86,13 @@ def _cmd_align(args: argparse.Namespace) -> None:
         progress=not args.quiet,
     )
     m = result.manifest
+    if m.stills:
+        print(f"found {result.pairs} still(s) in {args.bw.name}, written into {result.out}/:")
+        for s in m.stills:
+            box, name = ", ".join(f"{v:.0f}" for v in s["box"]), Path(s["file"]).name
+            print(f"  {name}: frame {s['frame']}, at {box} (x, y, w, h; alike {s['score']:.2f})")
+        print(f"check {result.out / 'samples.png'}; next: filmcolor train {result.out}")
+        return
     print(
         f"aligned {result.pairs} pairs into {result.out}/ (colour plays at {m.speed_ratio:.4f}x "
         f"the B&W speed, {len(m.segments)} segment(s), B&W crop {m.crop['bw']}, colour crop "
@@ -263,13 +270,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--reference",
         type=Path,
+        action="append",
         help="a colour release of the film: every frame it has takes its own colour, the model "
-        "colours the rest (OUT_report.png shows which)",
+        "colours the rest (OUT_report.png shows which); or stills (a folder of pictures, or one): "
+        "each one's colour carried through its shot; both: give it twice",
     )
     p.add_argument(
         "--aligned",
         type=Path,
-        help="the folder `filmcolor align INPUT REFERENCE` wrote (default: align them now)",
+        action="append",
+        help="the folder `filmcolor align INPUT REFERENCE` wrote (default: align them now), for "
+        "each --reference",
     )
     p.add_argument(
         "--shots",

@@ -35,8 +35,6 @@ LAB = re.compile(
     r"|\b(?:floor|gam2|space|unmix)\.py\b|\bscratch folders?\b",
     re.I,
 )
-# Pages written on other branches, linked before they land.
-PENDING = {"stills.md"}
 
 
 def _rel(page: Path) -> str:
@@ -97,8 +95,6 @@ def test_links_pictures_and_anchors_resolve(page):
             continue  # a web address
         path, _, anchor = target.partition("#")
         file = (page.parent / path).resolve() if path else page
-        if not file.exists() and Path(path).name in PENDING:
-            continue
         assert file.exists(), f"{_rel(page)}: links {target}, which is not there"
         if file.suffix.lower() in {".png", ".jpg", ".jpeg"}:
             assert file.stat().st_size < 300_000, f"{target}: a picture of over 300 kB"

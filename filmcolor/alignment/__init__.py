@@ -15,6 +15,8 @@ as synced pairs.
 - ``registration``: the picture both releases share (step 5)
 - ``folder``: the aligned folder (``AlignedFolder``, ``Manifest``), the format later stages read
 - ``plots``: alignment.png and release.png
+- ``stills`` and ``still_pairs``: painted stills as the colour release, each found in the film by
+  content and written as a pair
 
 Needs no torch.
 """

@@ -47,6 +47,8 @@ from .offsets import Segment
 from .overlays import pair_weights
 from .plots import alignment_plot, release_picture
 from .registration import find_crops
+from .still_pairs import align_stills
+from .stills import is_stills
 
 log = logging.getLogger("filmcolor")
 
@@ -74,12 +76,13 @@ class Alignment:
 
 @dataclass
 class AlignResult:
-    """What ``align`` wrote: the output folder, the number of pairs and the alignment."""
+    """What ``align`` wrote: the output folder, the number of pairs, the manifest and the
+    alignment (None for stills)."""
 
     out: Path
     pairs: int
-    alignment: Alignment
     manifest: Manifest
+    alignment: Alignment | None = None
 
 
 def align(
@@ -98,8 +101,11 @@ def align(
     ``bw.npy`` (N, S, S), ``color.npy`` (N, S, S, 3), ``pairs.csv``, ``manifest.json``,
     ``alignment.png``, ``samples.png``, ``release.png`` and, where overlays were found,
     ``overlay.npz``. Raises FilmcolorError subclasses for unreadable inputs
-    or releases that do not match.
+    or releases that do not match. A ``colour`` that is stills (a picture, a folder or pattern of
+    them: ``stills.is_stills``) is found in the film instead (``still_pairs.align_stills``).
     """
+    if is_stills(colour):
+        return AlignResult(*align_stills(bw, colour, out, settings, overwrite=overwrite, **options))
     out = Path(out)
     settings = with_options(settings, AlignSettings, options)
     with ThreadPoolExecutor(2) as pool:  # each probe waits on an ffprobe process
@@ -132,7 +138,7 @@ def align(
         )
         del bw_film, colour_film
         shutil.rmtree(scratch)
-    return AlignResult(out, n_pairs, alignment, manifest)
+    return AlignResult(out, n_pairs, manifest, alignment)
 
 
 def find_alignment(

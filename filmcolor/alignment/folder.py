@@ -7,6 +7,8 @@
     overlay.npz    where overlays lie (a logo): ``pairs`` (S, S) the pairs' pixel weights (0 under
                    an overlay), ``color`` and ``bw`` each release's mask over its frame; only when
                    one was found
+    stills.npz     where the colour release is stills (``alignment.stills``): each pair again at
+                   4S x 4S, ``bw`` and ``color``, which training cuts its views from
     alignment.png, samples.png, release.png   pictures to check it by
 
 ``AlignedFolder.write`` writes one (align), ``AlignedFolder.open`` reads one (train, evaluate,
@@ -78,6 +80,7 @@ class Manifest:
     colour_decoding: Decoding = Decoding()
     colour_pictures: int = 0  # pictures of the colour release through its decoding
     overlays: dict = field(default_factory=dict)  # "bw", "color": Overlay.to_json() where found
+    stills: tuple = ()  # where the colour release is stills: each one found, Still.to_json()
     filmcolor_version: str = __version__
 
     def to_json(self) -> dict:
@@ -120,6 +123,7 @@ class AlignedFolder:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self._manifest: Manifest | None = None
+        self._views: tuple[np.ndarray, np.ndarray] | None = None
         self.bw = self.colour = None  # memory-mapped arrays, once opened
         self.shots = self.frames = self.colour_frames = np.zeros(0, np.int64)
 
@@ -179,6 +183,18 @@ class AlignedFolder:
             return None
         with np.load(path) as data:
             return data[name] if name in data else None
+
+    def write_views(self, bw: np.ndarray, colour: np.ndarray) -> None:
+        """``stills.npz``: the stills' pairs at a larger size (n, L, L) and (n, L, L, 3)."""
+        np.savez(self.path / "stills.npz", bw=bw, color=colour)
+
+    def views(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stills' pairs at a larger size (``write_views``), or None: not a stills folder."""
+        path = self.path / "stills.npz"
+        if self._views is None and path.exists():
+            with np.load(path) as data:
+                self._views = data["bw"], data["color"]
+        return self._views
 
     def write_manifest(self, manifest: Manifest) -> None:
         (self.path / "manifest.json").write_text(json.dumps(manifest.to_json(), indent=2))

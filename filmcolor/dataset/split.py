@@ -28,7 +28,7 @@ def load_aligned(path: str | Path) -> AlignedFolder:
         raise DatasetError(
             f"{data.path}: frames are {data.size} pixels; the U-Net needs a multiple of 8"
         )
-    if len(data) < MIN_PAIRS:
+    if len(data) < MIN_PAIRS and data.views() is None:  # stills are few, and trained on as views
         raise DatasetError(
             f"{data.path}: only {len(data)} pairs; at least {MIN_PAIRS} are needed to train, "
             "validate and test"

@@ -14,6 +14,7 @@ sound, from the model and, where it has the frame, the colour release.
 - ``image``: a photograph coloured like a frame
 - ``release``: the colour release as the source of colour (a package: its registration, its
   chroma, its neighbours, the blend with the model)
+- ``stills``: painted stills as the source of colour (a package: each carried through its shot)
 - ``review``: the review loop (a package: each frame's facts, the review page, the shots file and
   its decisions, OUT_report.png)
 """

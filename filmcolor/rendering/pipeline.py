@@ -36,6 +36,7 @@ from .release.source import Release
 from .review.decisions import Decisions
 from .review.facts import FrameFacts, Review
 from .smoothing import ColourSmoother
+from .stills.source import Stills
 
 BEHIND = 2  # segments whose encoders may still be finishing while the next one is written
 
@@ -61,6 +62,7 @@ class PieceJob:
     decisions: Decisions | None = None
     start: int = 0
     shot: np.ndarray | None = None  # the shot of each of the film's frames
+    stills: Stills | None = None  # stills, whose colour rules their shots
 
 
 def render_piece(job: PieceJob, done: Callable[[int], object] = lambda n: None) -> dict:
@@ -172,6 +174,7 @@ def _stream(job: PieceJob, segments: _Segments, done: Callable[[int], object]) -
     the output's layout, in order; call ``done(n)`` as frames are written and give each segment's
     review its frames' facts. Returns the number of frames written."""
     info, settings, release, colour = job.info, job.settings, job.release, job.colour
+    stills = job.stills
     decisions = job.decisions or Decisions()
     first = job.segments[0].first
     count = job.segments[-1].stop - first
@@ -196,32 +199,40 @@ def _stream(job: PieceJob, segments: _Segments, done: Callable[[int], object]) -
             batches = (canvas.luma(batch) for batch in reader)
             yield from _rebatch(batches, starts, settings.batch_size, np.concatenate)
 
-    def predict(
-        batches: Iterator[np.ndarray], releases: Iterator[list] | None = None
-    ) -> Iterator[tuple]:
-        releases = releases or iter(())
+    # the sources decoded beside the film: the release's frames, the stills' carried colour
+    beside = [name for name, s in (("release", release), ("stills", stills)) if s is not None]
+
+    def predict(batches: Iterator[np.ndarray], *others: Iterator[list]) -> Iterator[tuple]:
+        got = dict(zip(beside, others))
+        releases, carried = got.get("release", iter(())), got.get("stills", iter(()))
         k = first  # the frame number of the batch's first frame in the film
         for batch in batches:
             # The picture at the chroma planes' size: what the model sees (resized further) and
             # what guides the chroma back up, and at full precision, its lightness.
             halves, fine = canvas.pictures(batch)
             rgb = next(releases, None) or [None] * len(batch)
+            rgb = list(zip(rgb, next(carried, None) or [None] * len(batch)))
             ab, small, *gates = colour(halves)  # and, from the model, its familiarity gate's
             gate = gates[0] if gates else [None] * len(batch)
             yield (batch, halves, fine, ab, small, range(k, k + len(batch)), rgb, gate)
             k += len(batch)
-        for _ in releases:  # read to its end
-            pass
+        for other in others:  # read to its end
+            for _ in other:
+                pass
 
     corner = (x0 // 2, y0 // 2)
 
     def frame(
-        c: np.ndarray, y: np.ndarray, half: np.ndarray, fine, k: int, rgb, gate
+        c: np.ndarray, y: np.ndarray, half: np.ndarray, fine, k: int, beside, gate
     ) -> np.ndarray:
         i = k - job.start  # the rendered film's frame
         shot = shot_of(k)
         model = upsample(c, canvas.half_size)
+        rgb, carried = beside
         use = None if release is None else lambda a: release.colour(k, half, a, rgb, corner)
+        if carried is not None:  # a still rules its shot; the release fills in where it is lost
+            fill = use if rgb is not None else None
+            use = lambda a: stills.colour(k, a, carried, fill and fill(a))  # noqa: E731
         ab, used, strength = decisions.colour(i, model, use)
         has = rgb is not None
         segments.review(k).add(
@@ -231,11 +242,12 @@ def _stream(job: PieceJob, segments: _Segments, done: Callable[[int], object]) -
                 half,
                 model,
                 ab,
-                float(release.weight[k]) if used else 0.0,
+                float(release.weight[k]) if used and carried is None else 0.0,
                 has,
                 gate,
                 strength,
                 lambda: release.place(k, rgb, half.shape, corner) if has else None,
+                *(() if carried is None else stills.facts(k, carried, used)),
             )
         )
         lightness = canvas.lightness(fine)
@@ -258,6 +270,12 @@ def _stream(job: PieceJob, segments: _Segments, done: Callable[[int], object]) -
             wanted = max(count, len(release.frame_of) - first) if job.to_the_end else count
             frames = release.frames(first, wanted, settings.batch_size)
             sources.append(stream.source(_rebatch(frames, starts, settings.batch_size, _joined)))
+        if stills is not None:  # the stills' colour, carried through their shots
+            wanted = count if not job.to_the_end else max(count, len(job.shot) - first)
+            carried = stills.carried(
+                first, wanted, settings.batch_size, corners, canvas.half_size, job.shot
+            )
+            sources.append(stream.source(_rebatch(carried, starts, settings.batch_size, _joined)))
         predicted = stream.step(tuple(sources), predict)
         for frames in stream.results(stream.step(predicted, compose_frames)):
             segments.write(frames)

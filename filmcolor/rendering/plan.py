@@ -39,6 +39,7 @@ from .pipeline import PieceJob
 from .predictor import ColourFn
 from .release.source import Release
 from .review.decisions import Decisions
+from .stills.source import Stills
 
 log = logging.getLogger("filmcolor")
 
@@ -46,14 +47,16 @@ log = logging.getLogger("filmcolor")
 @dataclass
 class Sources:
     """Where a film's colour comes from: ``colour``, any ``ColourFn`` (the model's is a
-    ``Predictor``), and where it has the frame the colour ``release``, as the shots file's
-    ``decisions`` say; ``made_from`` names them (the model's and the release's files), so that a
-    render resumes only the pieces of a render of the same things."""
+    ``Predictor``), where it has the frame the colour ``release``, and in the shots of ``stills``
+    their colour carried through the shot, as the shots file's ``decisions`` say; ``made_from``
+    names them (the model's, the release's and the stills' files), so that a render resumes only
+    the pieces of a render of the same things."""
 
     colour: ColourFn
     release: Release | None = None
     decisions: Decisions = field(default_factory=Decisions)
     made_from: dict | None = None
+    stills: Stills | None = None  # stills, whose colour is carried through their shots
 
 
 @dataclass
@@ -152,6 +155,7 @@ class RenderPlan:
             decisions=self.sources.decisions,
             start=self.first,
             shot=self.shot,
+            stills=self.sources.stills,
         )
 
 

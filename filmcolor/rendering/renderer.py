@@ -41,6 +41,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..alignment.folder import AlignedFolder
+from ..alignment.stills import is_stills
 from ..errors import FilmcolorError, VideoError
 from ..io.files import atomic_file
 from ..io.formats import is_sequence_output
@@ -61,6 +63,8 @@ from .review.page import Done, write_review
 from .review.report_plot import release_plot
 from .review.shots import read_shots
 from .review.timeline import write_timeline
+from .stills.loading import find_render_stills, shots_file_stills
+from .stills.source import Stills, transfers
 
 log = logging.getLogger("filmcolor")
 
@@ -114,8 +118,8 @@ def render(
     settings: RenderSettings | None = None,
     *,
     model: str | Path | None = None,
-    reference: str | Path | None = None,
-    aligned: str | Path | None = None,
+    reference: str | Path | list | None = None,
+    aligned: str | Path | list | None = None,
     runner: Runner | None = None,
     shots: str | Path | None = None,
     audio: str | Path | None = None,
@@ -130,7 +134,10 @@ def render(
 
     With a colour release of the film as ``reference``, every frame it has takes its colour from
     it, and the model colours the rest (``reference``); ``aligned`` is the folder ``filmcolor
-    align`` wrote for these two files, or None to align them now. ``shots`` is a file of
+    align`` wrote for these two files, or None to align them now. Stills as ``reference`` (a
+    picture, a folder or pattern of them) are found in the film and each one's colour carried
+    through its shot (``stills``); a release and stills together (a list) are both used, a still
+    ruling its shot, each with its aligned folder in ``aligned`` (a list). ``shots`` is a file of
     decisions per shot (``shots``). ``audio`` is the sound to put with the film (a WAV, ... or
     another video's audio) in place of its own. ``runner``: see ``render_film``."""
     settings = with_options(settings, RenderSettings, options)
@@ -148,19 +155,32 @@ def render(
         )
     check_new(out, overwrite)
     decisions = Decisions(read_shots(shots)) if shots is not None else Decisions()
+    if image and (reference is not None or shots is not None):
+        raise FilmcolorError(f"{src}: --reference and --shots are for a film, not a photograph")
+    (video, video_aligned), (stills, stills_aligned) = _references(reference, aligned)
+    pictures = decisions.stills()
+    found = None
+    if not image and (stills is not None or pictures):  # stills first: a bad one stops it soon
+        film = probe(src, settings.input_fps)
+        in_shots = shots_file_stills(film, pictures)  # a shots file's stills, carried if found
+        decisions.carry(in_shots)
+        found = find_render_stills(film, stills, stills_aligned, [*in_shots.values()])
     loaded = load_model(model, settings.strength)
     predictor = Predictor(loaded, settings.device)
     if image:
-        if reference is not None or shots is not None:
-            raise FilmcolorError(f"{src}: --reference and --shots are for a film, not a photograph")
         seconds = render_image(src, out, predictor, settings.side_by_side, overwrite)
         return RenderResult(out, 1, seconds)
     made_from = {"model": identity(loaded.path), "model_film": model_film(loaded)}
     sources = Sources(predictor, decisions=decisions, made_from=made_from)
-    if reference is not None:
+    if video is not None:
         film = probe(src, settings.input_fps)
-        sources.release = load_release(film, reference, aligned, loaded.net, loaded.size, progress)
-        sources.made_from["reference"] = identity(Path(reference))
+        sources.release = load_release(
+            film, video, video_aligned, loaded.net, loaded.size, progress
+        )
+        sources.made_from["reference"] = identity(Path(video))
+    if found is not None:
+        sources.stills = Stills(film, found, transfers(film, found, predictor))
+        sources.made_from["stills"] = [identity(Path(s.file)) for s in found]
     return render_film(
         src,
         out,
@@ -182,6 +202,29 @@ def model_film(loaded: LoadedModel) -> dict | None:
         return {"name": Path(made["path"]).name, **{k: made[k] for k in keep}}
     except (KeyError, TypeError, OSError, ValueError):
         return None
+
+
+def _references(reference, aligned) -> tuple[tuple, tuple]:
+    """The colour release and the stills among ``reference`` (a path or several: at most one of
+    each), each with its aligned folder among ``aligned`` (a stills folder is the stills')."""
+    refs, folders = (
+        [] if x is None else [x] if isinstance(x, (str, Path)) else list(x)
+        for x in (reference, aligned)
+    )
+    video = [Path(r) for r in refs if not is_stills(r)]
+    stills = [Path(r) for r in refs if is_stills(r)]
+    if len(video) > 1 or len(stills) > 1:
+        raise FilmcolorError(
+            f"{refs[-1]}: --reference takes one colour release and one set of stills at most"
+        )
+    if len(folders) > len(refs):
+        raise FilmcolorError(f"{folders[-1]}: --aligned without a --reference it was aligned with")
+    for_stills = [f for f in folders if AlignedFolder(f).views() is not None]
+    for_video = [f for f in folders if f not in for_stills]
+    return (
+        (video[0] if video else None, for_video[0] if for_video else None),
+        (stills[0] if stills else None, for_stills[0] if for_stills else None),
+    )
 
 
 def render_film(

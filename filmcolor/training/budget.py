@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from ..dataset.batches import Batch
+from ..dataset.views import VIEWS
 from ..evaluation.metrics import colour_error_lab, lab
 from ..model.head import to_input, to_target
 from ..settings import TrainSettings
@@ -35,13 +36,16 @@ class Budget:
     train_split: int  # pairs in the training split
 
     @classmethod
-    def of(cls, settings: TrainSettings, ranges: dict[str, range]) -> Budget:
+    def of(cls, settings: TrainSettings, ranges: dict[str, range], stills: bool = False) -> Budget:
+        """The budget of a run; of stills, ``VIEWS`` random views of each an epoch (at most
+        ``--epoch-pairs``)."""
         val = ranges["val"]
         n = min(settings.val_pairs, len(val))
         picked = np.unique(np.linspace(val.start, val.stop - 1, n).astype(np.int64))
+        train = len(ranges["train"]) * (VIEWS if stills else 1)
         return cls(
             settings.epochs,
-            min(settings.epoch_pairs, len(ranges["train"])),
+            min(settings.epoch_pairs, train),
             picked,
             len(ranges["train"]),
         )

@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
@@ -37,6 +38,7 @@ from .. import __version__
 from ..alignment.folder import AlignedFolder
 from ..dataset.batches import batches
 from ..dataset.split import load_aligned, split_ranges
+from ..dataset.views import CALIBRATION_VIEWS, fixed_views, stills_ranges, view_batches
 from ..errors import FilmcolorError
 from ..evaluation.scoring import score_split
 from ..model.checkpoint import latest_run, load_model
@@ -64,6 +66,8 @@ class FilmDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         s = self.settings
+        if self.data.views() is not None:  # stills: random views of them
+            return view_batches(self.data, self.budget.train, s.batch_size, self.size, s.seed)
         return batches(
             self.data,
             self.ranges["train"],
@@ -80,6 +84,10 @@ class FilmDataModule(pl.LightningDataModule):
     def val_dataloader(self) -> DataLoader:
         s, val = self.settings, self.budget.val.tolist()
         return batches(self.data, val, s.batch_size, size=s.size, workers=self.workers)
+
+    @property
+    def size(self) -> int:
+        return self.settings.size or self.data.size
 
     @property
     def workers(self) -> int:
@@ -198,7 +206,10 @@ def train(
     ``callbacks`` are extra Lightning callbacks (they run before filmcolor's own)."""
     settings = with_options(settings, TrainSettings, options)
     dataset = load_aligned(data)
-    ranges = split_ranges(dataset.shots, settings.split, settings.snap)
+    if dataset.views() is None:
+        ranges = split_ranges(dataset.shots, settings.split, settings.snap)
+    else:  # stills: each is trained on, and scored
+        ranges = stills_ranges(len(dataset))
     run = _run_folder(run, resume, overwrite, settings)
     run.mkdir(parents=True, exist_ok=True)
     with _quiet_lightning():
@@ -225,13 +236,16 @@ def _train(
     size = settings.size or dataset.size
     module = Colorizer(settings, size, split, str(dataset.path.resolve()))
     train_pairs = slice(ranges["train"].start, ranges["train"].stop)
-    levels = module.net.calibrate(
+    known = (
         dataset.bw[train_pairs],
         dataset.colour[train_pairs],
         dataset.shots[train_pairs],
         dataset.frames[train_pairs],
-        settings.unseen,
     )
+    if dataset.views() is not None:  # a still's scene as its views show it, a second apart each
+        grey, rgb, index = fixed_views(dataset, size, CALIBRATION_VIEWS, settings.seed)
+        known = (grey, rgb, index, np.arange(len(index)) * 24)
+    levels = module.net.calibrate(*known, settings.unseen)
     checkpoint = ModelCheckpoint(
         dirpath=run,
         filename="best",
@@ -249,7 +263,7 @@ def _train(
             monitor="val/selection", mode="min", patience=settings.patience, check_finite=False
         ),
     ]
-    budget = Budget.of(settings, ranges)
+    budget = Budget.of(settings, ranges, dataset.views() is not None)
     data = FilmDataModule(dataset, ranges, settings, budget)
     per_epoch = -(-budget.train // settings.batch_size)
     steps = settings.epochs * per_epoch

@@ -6,4 +6,5 @@
 - ``real``: restorers' pairs built from the real clips in ../shared/data/real (scans overscanned,
   DVDs, variable rate, rotated) with what is known of each
 - ``long_pair`` and ``long_edit``: a feature-length pair cut from a short one
+- ``stills``: DAVIS shots one after another in B&W, the first frame of each a colour still
 """

@@ -7,4 +7,5 @@
 - ``release_colour``: the colour release's own colour, as decoded and steadied, against the truth
 - ``chroma_edges``: whether the release's chroma gains from the B&W scan's edges
 - ``masters``: masters rendered from a scan, checked format by format
+- ``stills``: a film coloured from stills against the truth (PSNR, SSIM, colour error), and floors
 """

@@ -8,4 +8,5 @@
 - ``decisions``: a shots file's decisions by frame, as render obeys them (``Decisions``)
 - ``report_plot``: OUT_report.png, where the film took the release's colour
 - ``timeline``: OUT.otio (and OUT.edl), the film shot by shot for an editor
+- ``carried``: each shot's still, how far its colour was carried, and the frames it was lost on
 """

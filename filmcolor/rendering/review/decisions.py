@@ -4,9 +4,10 @@ rendered film's frames.
 By default a frame takes the colour release's colour where it has the frame (as much as its blend
 weight says) and the model's elsewhere. A shot or a range of frames can ask for the model's colour
 alone (``model``: the release is not used, nor the model matched to it), ``grey``, or ``release``;
-a strength scales the a*b* shown; a still makes the model's colour take the still's a*b* mean and
-spread (the shot's model colour so far against the still's, as the release's transfer does); a
-shift places the release by hand. Decisions are looked up by frame, so that each piece of a render
+a strength scales the a*b* shown; a still found in the film is carried through its shot
+(``stills``), and one that is not makes the model's colour take the still's a*b* mean and spread
+(the shot's model colour so far against the still's, as the release's transfer does); a shift
+places the release by hand. Decisions are looked up by frame, so that each piece of a render
 (``pieces``), in whatever process, obeys them alike.
 """
 
@@ -117,17 +118,26 @@ class Decisions:
         d, shot = self.at(i)
         if d.colour == "grey":
             return np.zeros_like(ab), False, 0.0
-        if shot in self._stills:
+        matched = shot in self._stills  # a still not carried: its mean and spread matched
+        if matched:
             ab = self._stills[shot].match(ab)
-        used = release is not None and (
-            d.colour == "release" or (d.colour is None and d.still is None)
-        )
+        used = release is not None and (d.colour == "release" or (d.colour is None and not matched))
         if used:
             ab = release(ab)
         strength = 1.0 if d.strength is None else d.strength
         if strength != 1.0:
             ab = ab * np.float32(strength)
         return ab, used, strength
+
+    def stills(self) -> dict[int, Path]:
+        """The stills the file gives, by shot."""
+        return {s: d.still for s, d in self.shots.items() if d.still is not None}
+
+    def carry(self, shots) -> None:
+        """The stills of ``shots`` are carried through them (``stills``): their mean and spread
+        are no longer matched, and their colour is used as a release's is."""
+        for s in shots:
+            self._stills.pop(s, None)
 
     def changes(self, first: int, last: int, default_colour: str) -> dict:
         """What the file changed for the review's shot of frames ``first``..``last``."""

@@ -29,6 +29,7 @@ import cv2
 import numpy as np
 
 from ...colour import LIGHTNESS, lab_to_rgb, rgb_to_ab
+from . import carried
 
 
 class Source(StrEnum):
@@ -38,6 +39,8 @@ class Source(StrEnum):
     BLEND = "blend"  # the release's giving way to the model's
     MODEL = "model"
     GREY = "grey"
+    STILL = "still"  # a still's colour, carried through its shot
+    LOST = "lost"  # a shot's still's colour lost: the model's matched to it
 
 
 SOURCES = tuple(Source)
@@ -56,6 +59,7 @@ WARNINGS = {
     "seam": f"the colour jumps by more than {SEAM_JUMP:g} a*b* where release and model meet",
     "grey": "near grey, where the release has it in colour",
     "pale": f"the model's colour paled by the familiarity gate (below {PALE_GATE:g})",
+    "lost": carried.WARNING,
 }
 
 
@@ -99,6 +103,8 @@ class FrameFacts:
     gate: float | None  # the familiarity gate's strength, where the model has one
     strength: float  # the strength the shots file asked for
     placed: Callable[[], np.ndarray | None]  # the release's frame placed on the picture (RGB)
+    carried: float | None = None  # in a shot with a still: the share carried from it
+    still: Callable[[], np.ndarray] | None = None  # on a still's frame: it, placed on the picture
 
 
 class Review:
@@ -116,6 +122,7 @@ class Review:
         self.runs: list[list] = []  # [shot, kind, first, last]
         self.current: _Shot | None = None
         self.latest: tuple | None = None
+        self.stills = carried.CarriedReview()
 
     def add(self, f: FrameFacts) -> None:
         """A frame's facts, as it is composed (frames in order)."""
@@ -131,7 +138,9 @@ class Review:
         small = cv2.resize(ab, size, interpolation=cv2.INTER_AREA)
         model_small = cv2.resize(f.model_ab, size, interpolation=cv2.INTER_AREA)
         chroma = float(np.hypot(small[..., 0], small[..., 1]).mean())
-        kind = self._kind(f.weight, f.strength, chroma)
+        kind = self._kind(f.weight, f.strength, chroma, f.carried)
+        if f.carried is not None:
+            self.stills.add(i, f.carried, f.still, s.size)
         s.kinds[kind] += 1
         s.weight += f.weight
         s.has += f.has
@@ -167,9 +176,11 @@ class Review:
                 s.candidates = s.candidates[::2]
                 s.step *= 2
 
-    def _kind(self, weight: float, strength: float, chroma: float) -> int:
+    def _kind(self, weight: float, strength: float, chroma: float, share: float | None) -> int:
         if strength == 0:
             return SOURCES.index(Source.GREY)
+        if share is not None:
+            return SOURCES.index(Source.STILL if share >= carried.LOST else Source.LOST)
         if weight >= 0.999:
             return SOURCES.index(Source.RELEASE)
         if weight > 0.001:
@@ -228,6 +239,9 @@ class Review:
             ),
             "size": s.size,
         }
+        figures, self.thumbs[s.shot]["still"] = self.stills.close(
+            lambda what, rgb: self._save(s.shot, what, rgb)
+        )
         errors = np.array(s.errors) if s.errors else None
         row = {
             "shot": s.shot,
@@ -248,6 +262,7 @@ class Review:
             "chroma": s.chroma / n,
             "flicker": float(np.mean(s.flicker)) if s.flicker else None,
             "seam_jump": _seam(s.means),
+            **figures,
         }
         if errors is not None:
             model, output, grey = errors.mean(axis=0)
@@ -326,10 +341,12 @@ def _join(a: dict, ta: dict, b: dict, tb: dict) -> tuple[dict, dict]:
     row["gate_min"] = min(lows) if lows else None
     jumps = [x for x in (a.get("seam_jump"), b.get("seam_jump")) if x is not None]
     row["seam_jump"] = max(jumps) if jumps else None
+    row.update(carried.join(a, b))
     if row.get("error") is not None and row.get("grey_error"):
         row["error_ratio"] = row["error"] / row["grey_error"]
     middle = ta if na >= nb else tb
     thumbs = dict(middle, colour=[ta["colour"][0], middle["colour"][1], tb["colour"][2]])
+    thumbs["still"] = ta.get("still") or tb.get("still")
     thumbs["frames"] = [ta["frames"][0], middle["frames"][1], tb["frames"][2]]
     return row, thumbs
 

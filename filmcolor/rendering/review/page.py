@@ -24,6 +24,7 @@ from typing import NamedTuple
 import jinja2
 
 from ...io.files import atomic_dir, atomic_file
+from . import carried
 from .decisions import Decisions
 from .facts import (
     COLOURED,
@@ -41,13 +42,14 @@ from .shots_toml import shots_text
 class Column(NamedTuple):
     """A column of the page: its header, the row's figure it sorts by (None: not sortable), the
     macro of ``cells.html`` that draws its cell, the cell's class, and whether it is shown only
-    with a colour release."""
+    with a colour release, or with stills."""
 
     header: str
     sort: str | None
     cell: str
     css: str = ""
     release_only: bool = False
+    stills_only: bool = False
 
     @property
     def data(self) -> str:
@@ -61,6 +63,7 @@ COLUMNS = [
     Column("B&W", None, "bw"),
     Column("filmcolor: first, middle, last", None, "colour", "thumbs"),
     Column("Colour release", None, "release", release_only=True),
+    Column("Still", "carried", "still", stills_only=True),
     Column("Source", "release_share", "source", "source"),
     Column("Registration", "residual_px", "registration", "num", release_only=True),
     Column("Gate", "gate", "gate", "num"),
@@ -137,7 +140,9 @@ _TEMPLATES.filters["fmt"] = _figure
 
 def _names(thumbs: dict) -> list[str]:
     """The files of one shot's thumbnails."""
-    return [n for n in (thumbs["bw"], *thumbs["colour"], thumbs["release"]) if n]
+    return [
+        n for n in (thumbs["bw"], *thumbs["colour"], thumbs["release"], thumbs.get("still")) if n
+    ]
 
 
 def _timeline(data: dict) -> list[dict]:
@@ -160,7 +165,11 @@ def review_page(data: dict, thumbs: dict[int, dict], folder: str) -> str:
         data=data,
         title=f"filmcolor review: {data['output']}",
         rows=[(dict(r, warning_count=len(r["warnings"])), thumbs[r["shot"]]) for r in rows],
-        columns=[c for c in COLUMNS if data["release"] or not c.release_only],
+        columns=[
+            c
+            for c in COLUMNS
+            if (data["release"] or not c.release_only) and (data["stills"] or not c.stills_only)
+        ],
         folder=folder,
         kinds=SOURCES,
         timeline=_timeline(data),
@@ -185,8 +194,11 @@ def warnings(row: dict) -> list[str]:
         out.append("grey")
     chosen_grey = row.get("overrides", {}).get("colour") == "grey"
     gate = row["model_gate"]
-    if gate is not None and gate < PALE_GATE and row["release_share"] < 0.5 and not chosen_grey:
+    pale = gate is not None and gate < PALE_GATE and row["release_share"] < 0.5
+    if pale and not chosen_grey and "carried" not in row:  # a still's shot: the model fills in
         out.append("pale")
+    if carried.warned(row):
+        out.append("lost")
     return out
 
 
@@ -237,6 +249,7 @@ def review_data(
             "frames": rows[-1]["last"] + 1 if rows else 0,
             "start_frame": start_frame,
             "release": review.release,
+            "stills": sum("carried" in r for r in rows),
             "shots_file": None if shots_file is None else str(shots_file),
             "done": None if done is None else done.to_json(),
             "warnings": WARNINGS,

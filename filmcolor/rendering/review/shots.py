@@ -13,7 +13,7 @@ decisions in force, to edit and pass back:
     strength = 0.5             # how much of that colour to show (0 to 4)
 
     [shots.14]
-    still = "stills/14.jpg"    # the model's colour matched to this picture's (a*b* mean, spread)
+    still = "stills/14.jpg"    # this frame of the shot, coloured: carried through the shot
     shift = [1.5, -2.0]        # the release placed by hand: pixels right, down (the page's figure)
 
     [frames."480-531"]         # the rendered film's frames, last included: colour and strength

@@ -31,7 +31,7 @@ HEADER = (
     'colour: "release" (its own colour where it has the frame, the model\'s elsewhere),',
     '  "model" (the model\'s alone) or "grey"; strength: how much of it to show (0 to 4).',
     "shift = [right, down]: the release placed by hand, pixels (the page's shift figure).",
-    "still = \"picture.jpg\": the model's colour matched to this picture's (path from here).",
+    'still = "picture.jpg": a frame of the shot coloured, carried through it (path from here).',
     'A range of frames: [frames."480-531"] with colour and strength.',
 )
 _TIMECODES = re.compile(r"# [\d:]+ - [\d:]+")  # a shot's header comment, as written here
