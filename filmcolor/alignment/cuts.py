@@ -2,8 +2,9 @@
 
 Two shots of like grey levels can follow each other with no cut a detector sees in the B&W film,
 while their colours tell them apart at once. So each cut found in the colour release (in colour)
-is brought onto the B&W film where the alignment pairs the frames either side of it, placed on the
-B&W frame that changes most within a frame or two of there, and kept where that change stands out
+is brought onto the B&W film where the alignment pairs the frames either side of it (or the frame
+after it, where the release lacks the end of the shot before), placed on the B&W frame that
+changes most within a frame or two of there, and kept where that change stands out
 from the frames around it (the B&W film changes there too: it is the same cut, not the release's
 own re-edit). A cut the B&W film already has, within ``NEAR`` frames, is not added twice.
 """
@@ -27,10 +28,14 @@ def merged_cuts(
     for c in colour_cuts:
         # the B&W frames shown with the colour frames either side of the cut
         after = np.flatnonzero(colour_of == c)
-        before = np.flatnonzero(colour_of == c - 1)
-        if not len(after) or not len(before) or not 0 < after[0] - before[-1] <= 2:
+        if not len(after) or after[0] == 0:
             continue
         b = int(after[0])
+        before = np.flatnonzero(colour_of[:b] == c - 1)
+        # the frame before shows the colour frame before, or none (the release lacks the end of
+        # the shot before: the B&W cut is where the pairs begin again)
+        if not (len(before) and b - before[-1] <= 2) and colour_of[b - 1] >= 0:
+            continue
         if any(abs(b - k) <= NEAR for k in found):
             continue
         lo, hi = max(1, b - AROUND), min(n, b + AROUND + 1)

@@ -27,3 +27,10 @@ def test_a_cut_of_the_release_alone_is_not_the_film_s():
     colour_of = np.arange(60)
     colour_of[40:] = -1  # and frames the release lacks
     assert merged_cuts([], [20, 45], colour_of, grey) == []
+
+
+def test_a_cut_where_the_release_lacks_the_end_of_the_shot_before():
+    grey = _grey()
+    colour_of = np.arange(60) - 5  # the release lacks B&W frames 25-29, the end of shot one
+    colour_of[25:30] = -1
+    assert merged_cuts([], [25], colour_of, grey) == [30]
