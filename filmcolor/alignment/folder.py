@@ -101,6 +101,7 @@ class Manifest:
         values["bw_cuts"] = tuple(int(c) for c in data["bw_cuts"])
         values["colour_fields"] = FieldStructure.from_json(data.get("colour_fields"))
         values["colour_decoding"] = Decoding.from_json(data.get("colour_decoding"))
+        values["stills"] = tuple(data.get("stills", ()))
         return cls(**values)
 
     def colour_frames(self, n: int, colour_frames: int | None = None) -> np.ndarray:

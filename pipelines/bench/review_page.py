@@ -69,7 +69,7 @@ def synthetic_review(folder: Path, shots: int) -> Path:
         timeline.append({"shot": s, "source": rows[-1]["source"], "first": first, "last": last})
     data = {
         "film": "bw.mp4", "output": "film.mp4", "fps": "24", "frames": shots * SHOT_FRAMES,
-        "start_frame": 0, "release": True, "shots_file": None,
+        "start_frame": 0, "release": True, "stills": 0, "shots_file": None,
         "done": {"rendered": [r["shot"] for r in rows if r["rendered"]], "reused": []},
         "warnings": WARNINGS, "timeline": timeline, "shots": rows,
     }  # fmt: skip

@@ -41,9 +41,10 @@ def score(pair: Path, aligned: Path) -> dict:
         manifest = AlignedFolder(aligned).manifest
         path = Path(manifest.inputs["color"]["path"])
         tc = clean_sources(picture_fields(path, manifest.colour_decoding, fields))
-    holes = list(AlignedFolder(aligned).manifest.colour_decoding.holes)
+    manifest = AlignedFolder(aligned).manifest if (aligned / "manifest.json").exists() else None
+    holes = list(manifest.colour_decoding.holes) if manifest else []
     if holes:  # a variable-rate release's pictures are slots of its grid, holes showing nothing
-        if len(tc) + len(holes) == AlignedFolder(aligned).manifest.colour_pictures:
+        if len(tc) + len(holes) == manifest.colour_pictures:
             slots = np.full(len(tc) + len(holes), -1)
             slots[np.setdiff1d(np.arange(len(slots)), holes)] = tc
             tc = slots
