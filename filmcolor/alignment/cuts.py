@@ -31,10 +31,9 @@ def merged_cuts(
         if not len(after) or after[0] == 0:
             continue
         b = int(after[0])
-        before = np.flatnonzero(colour_of[:b] == c - 1)
-        # the frame before shows the colour frame before, or none (the release lacks the end of
-        # the shot before: the B&W cut is where the pairs begin again)
-        if not (len(before) and b - before[-1] <= 2) and colour_of[b - 1] >= 0:
+        # a frame or two before show the colour frame before, or the one before shows none (the
+        # release lacks the end of the shot before: the B&W cut is where the pairs begin again)
+        if not ((colour_of[max(0, b - 2) : b] == c - 1).any() or colour_of[b - 1] < 0):
             continue
         if any(abs(b - k) <= NEAR for k in found):
             continue

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -174,7 +174,8 @@ def plan_render(
     src, out = Path(src), Path(out)
     info = probe(src, settings.input_fps)
     if info.sequence and not info.sequence.fps and not settings.input_fps and audio:
-        info = probe(src, _rate_of_sound(info, audio))
+        rate = _rate_of_sound(info, audio) or info.fps
+        info = replace(info, fps=rate, duration=info.frames / float(rate))
     start, duration = settings.start, settings.duration
     if start is not None and start >= info.duration:
         raise FilmcolorError(f"{src}: --start {start} is past its end ({info.duration:.1f} s)")

@@ -37,11 +37,10 @@ def score(pair: Path, aligned: Path) -> dict:
         int(t[k]) for rel, t in (("bw", tb), ("color", tc)) for k in truth[rel].get("faint", [])
     }
     fields = truth["color"].get("fields")
+    manifest = AlignedFolder(aligned).manifest if (aligned / "manifest.json").exists() else None
     if fields:
-        manifest = AlignedFolder(aligned).manifest
         path = Path(manifest.inputs["color"]["path"])
         tc = clean_sources(picture_fields(path, manifest.colour_decoding, fields))
-    manifest = AlignedFolder(aligned).manifest if (aligned / "manifest.json").exists() else None
     holes = list(manifest.colour_decoding.holes) if manifest else []
     if holes:  # a variable-rate release's pictures are slots of its grid, holes showing nothing
         if len(tc) + len(holes) == manifest.colour_pictures:
