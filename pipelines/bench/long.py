@@ -3,7 +3,7 @@ minutes.
 
     python -m pipelines.bench.long [--minutes 10,30,100] [-o bench-long] [--skip-train]
                                    [--render-minutes 1,10] [--model RUN]
-    python -m pipelines.bench.long --pair /work/cases/long/m30 --pair ...   # pairs already built
+    python -m pipelines.bench.long --pair bench-long/m30 --pair ...   # pairs already built
 
 For each length a pair is built with ``pipelines.cases.long_pair`` (``-o``/mN, kept: a second run
 skips the build; seed N, ``--reuse``), then, each measured as a process tree (wall, CPU seconds,

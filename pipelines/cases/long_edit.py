@@ -5,8 +5,7 @@ shows, reel by reel, and the truth that follows.
 A reel shows every shot of the source pair through a framing of its own (``draw_variants``), maybe
 backwards; each release's edit is a list of runs ``(event, frames)``, an event being
 ``("pic", framing, source id, gain)``, ``("card", text, background, foreground)`` or
-``("black",)``. The random draws come in one fixed order, so a seed makes one film (the pairs in
-/work/cases/long were made from the same draws).
+``("black",)``. The random draws come in one fixed order, so a seed makes one film.
 """
 
 from __future__ import annotations
