@@ -44,10 +44,10 @@ $(VNU_JAR):
 	npm install --prefix .tools --no-fund --no-audit --silent vnu-jar@$(VNU_VERSION)
 
 test: setup browser
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 fast: setup browser
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -n auto --dist loadfile -m "not slow"
 
 lint: setup
 	$(PY) -m ruff check $(CODE)

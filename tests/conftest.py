@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,6 +13,21 @@ import pytest
 from filmcolor.alignment.folder import AlignedFolder
 from pipelines.cases.sd_release import make_sd_release
 from pipelines.cases.synthetic import FilmSpec, make_film_pair
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (``make test``), each worker's torch and OpenCV, and the processes it
+    starts, take their share of the cores: every worker threading over every core loses more to
+    contention than it gains."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        import cv2
+        import torch
+
+        threads = max(1, (os.cpu_count() or 1) // int(workers))
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        torch.set_num_threads(threads)
+        cv2.setNumThreads(threads)
 
 
 def pytest_collection_modifyitems(items):

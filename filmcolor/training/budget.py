@@ -64,8 +64,8 @@ class Budget:
 
 
 def measure(module: torch.nn.Module, batch: Batch, device: torch.device) -> tuple[float, float]:
-    """Training and validation pairs per second of a copy of ``module`` on one batch: a few steps
-    of forward, loss, backward and update; forward, decoding and the colour error."""
+    """Training and validation pairs per second of a copy of ``module`` on one batch: a step of
+    forward, loss, backward and update; forward, decoding and the colour error."""
     module = copy.deepcopy(module).to(device)
     grey, rgb = to_input(batch.grey).to(device), to_target(batch.rgb).to(device)
     ab = batch.ab.to(device)
@@ -80,15 +80,14 @@ def measure(module: torch.nn.Module, batch: Batch, device: torch.device) -> tupl
         with torch.no_grad():
             colour_error_lab(lab(batch.rgb.byte().numpy()), module.net.decode(module(grey)))
 
+    step()  # the first step warms up (allocations, kernels); one of each is then timed
     rates = []
-    for fn, steps in ((step, 3), (validate, 2)):
-        fn()  # the first one warms up
+    for fn in (step, validate):
         _sync(device)
         start = time.perf_counter()
-        for _ in range(steps):
-            fn()
+        fn()
         _sync(device)
-        rates.append(steps * len(grey) / (time.perf_counter() - start))
+        rates.append(len(grey) / (time.perf_counter() - start))
     return rates[0], rates[1]
 
 

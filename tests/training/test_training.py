@@ -94,18 +94,20 @@ def test_size_resizes_the_pairs_as_they_are_read(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_processes_train_one_model_with_ddp(tmp_path):
+def test_two_processes_train_one_model_with_ddp(tmp_path, capsys):
     """Lightning's DDP on two CPU processes: one run folder, one model, metrics from rank 0."""
     import subprocess
     import sys
 
+    from filmcolor.cli import main
+
     data = make_dataset(tmp_path / "aligned", n=64)
     run = tmp_path / "run"
-    command = [sys.executable, "-m", "filmcolor", "-q", "train", str(data), "--accelerator", "cpu"]
-    command += ["--devices", "2", "--epochs", "2", "--batch-size", "8", "--unseen", "1"]
-    refused = subprocess.run(command, capture_output=True, text=True)
-    assert refused.returncode == 1 and "needs -o RUN" in refused.stderr
-    subprocess.run([*command, "-o", str(run)], check=True, timeout=600)
+    options = ["-q", "train", str(data), "--accelerator", "cpu", "--devices", "2"]
+    options += ["--epochs", "2", "--batch-size", "8", "--unseen", "1"]
+    assert main(options) == 1 and "needs -o RUN" in capsys.readouterr().err
+    command = [sys.executable, "-m", "filmcolor", *options, "-o", str(run)]
+    subprocess.run(command, check=True, timeout=600)
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epochs_run"] == 2 and (run / "best.ckpt").exists()
     hp = torch.load(run / "best.ckpt", weights_only=False)["hyper_parameters"]
