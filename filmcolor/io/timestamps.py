@@ -39,12 +39,15 @@ class Grid:
 
 
 def packet_times(path: Path) -> np.ndarray | None:
-    """The first video stream's packets' timestamps (seconds, in presentation order), or None
+    """The first video stream's packets' timestamps (seconds, in presentation order), from its
+    first keyframe on (a capture cut mid-GOP starts with packets no decoder can show); or None
     where some packets carry none (an MPEG program stream's B-frames: no grid to read)."""
-    info = ffmpeg.probe(str(path), select_streams="v:0", show_entries="packet=pts_time")
+    info = ffmpeg.probe(str(path), select_streams="v:0", show_entries="packet=pts_time,flags")
     packets = info.get("packets", [])
     if any("pts_time" not in p for p in packets):
         return None
+    keys = [i for i, p in enumerate(packets) if "K" in p.get("flags", "")]
+    packets = packets[keys[0] :] if keys else packets
     return np.sort(np.asarray([float(p["pts_time"]) for p in packets], np.float64))
 
 

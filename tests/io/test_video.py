@@ -9,6 +9,7 @@ from filmcolor.colour import rgb_to_ab
 from filmcolor.errors import VideoError
 from filmcolor.io.audio import sound_of
 from filmcolor.io.decoding import Decoding
+from filmcolor.io.timestamps import grid, packet_times
 from filmcolor.io.video import FrameReader, probe
 from filmcolor.io.writer import VideoWriter
 
@@ -131,3 +132,7 @@ def test_a_broadcast_capture_cut_mid_gop_is_read(tmp_path):
     info = probe(cut)
     read = sum(len(batch) for batch in FrameReader(info, size=(16, 16)))
     assert info.frames - 25 <= read < info.frames
+    # its timestamps start at its first keyframe: the packets before it hold no frame, and a
+    # steady rate stays one (not a variable rate missing frames)
+    times = packet_times(cut)
+    assert grid(times) is None and read <= len(times) <= read + 2  # + the B-frames it leads
