@@ -17,7 +17,11 @@ there once (colour carried frame to frame by warping blurs at every step; a posi
 3. **How far it is trusted.** Where even the best place does not look like the pixel, where the
    flow back to the previous frame and forth from it do not meet (something new or uncovered:
    forward-backward consistency), or where the place lies outside the still's picture, the
-   carried colour is trusted less (``trust``), and the model's colour takes its place there.
+   carried colour is trusted less (``trust``).
+4. **What fills in where it is lost.** The trusted colour around it (``filled``: trust-weighted
+   means over a narrow, a wider and a wide neighbourhood); the model's colour only where there is
+   next to none in the whole picture. The colour around a lost pixel is of the same shot and the
+   still's own, where a model trained on a few stills knows little.
 
 A shot is carried from each of its stills both ways (backwards from the first, forwards from the
 last); between two stills each frame takes both, weighted by their trust and by nearness.
@@ -35,6 +39,9 @@ PATCH = 5  # side of the neighbourhoods compared, pixels
 SHARPNESS = 4.0  # grey levels: how much better a match weighs e times as much
 FB_PX = 1.5  # pixels the flows back and forth may miss each other by (and a tenth of the motion)
 TRUST_LEVELS = 40.0  # grey levels of mismatch at which a pixel's colour is trusted e^-1 as much
+FILL_SCALES = (0.3, 0.075, 0.02)  # neighbourhoods lost colour is filled from (sigma / width)
+FILL_NEED = 0.3  # mean trust around a pixel at which that neighbourhood's colour fills it whole
+BASE_NEED = 0.02  # mean trust over the picture below which the model's colour fills in
 
 
 def _remap(x: np.ndarray, where: np.ndarray, border=cv2.BORDER_REPLICATE) -> np.ndarray:
@@ -101,6 +108,34 @@ class Carrier:
             total += weight[..., None] * ab[dy : dy + h, dx : dx + w]
             weights += weight
         return total / weights[..., None], best
+
+
+def filled(ab: np.ndarray, trust: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The carried ``ab`` as much as it is ``trust``ed, the rest filled from the trusted colour
+    around it: trust-weighted means over Gaussian neighbourhoods (normalized convolution),
+    widest first, each narrower one taking over where it holds trust enough (``FILL_NEED``);
+    ``base`` where even the widest holds next to none (``BASE_NEED``)."""
+    out = base
+    for i, scale in enumerate(FILL_SCALES):
+        sigma = scale * trust.shape[1]
+        weights = _blurred(trust, sigma)
+        mean = _blurred(ab * trust[..., None], sigma) / np.maximum(weights, 1e-6)[..., None]
+        share = np.clip(weights / (FILL_NEED if i else BASE_NEED), 0, 1)[..., None]
+        out = share * mean + (1 - share) * out
+    t = trust[..., None]
+    return (t * ab + (1 - t) * out).astype(np.float32)
+
+
+def _blurred(x: np.ndarray, sigma: float) -> np.ndarray:
+    """``x`` blurred by a Gaussian of ``sigma`` pixels: shrunk first, blurred small, enlarged
+    (a wide blur at full size costs as many pixels as its kernel is wide)."""
+    h, w = x.shape[:2]
+    f = max(1.0, sigma / 2)
+    small = cv2.resize(
+        x, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).reshape(x.shape)
 
 
 def carry_shot(
