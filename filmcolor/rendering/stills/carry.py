@@ -95,19 +95,21 @@ class Carrier:
         r = SNAP
         moved = cv2.copyMakeBorder(_remap(self.still, pos), r, r, r, r, cv2.BORDER_REPLICATE)
         ab = cv2.copyMakeBorder(_remap(self.ab, pos), r, r, r, r, cv2.BORDER_REPLICATE)
+        planes = [np.ascontiguousarray(ab[..., c]) for c in range(2)]
         shifts = [(dy, dx) for dy in range(2 * r + 1) for dx in range(2 * r + 1)]
         costs = [
             cv2.blur(cv2.absdiff(moved[dy : dy + h, dx : dx + w], grey), (PATCH, PATCH))
             for dy, dx in shifts
         ]
         best = np.minimum.reduce(costs)
-        total = np.zeros((h, w, 2), np.float32)
+        total = np.zeros((2, h, w), np.float32)
         weights = np.zeros((h, w), np.float32)
         for (dy, dx), cost in zip(shifts, costs):
-            weight = cv2.exp((best - cost) * np.float32(1 / SHARPNESS))
-            total += weight[..., None] * ab[dy : dy + h, dx : dx + w]
-            weights += weight
-        return total / weights[..., None], best
+            weight = cv2.exp(cv2.subtract(best, cost) * np.float32(1 / SHARPNESS))
+            for plane, sum_ in zip(planes, total):
+                cv2.accumulateProduct(plane[dy : dy + h, dx : dx + w], weight, sum_)
+            cv2.accumulate(weight, weights)
+        return np.dstack(total) / weights[..., None], best
 
 
 def filled(ab: np.ndarray, trust: np.ndarray, base: np.ndarray) -> np.ndarray:
