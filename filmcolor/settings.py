@@ -179,6 +179,9 @@ class TrainSettings:
         "is no evidence; 1: as strong as anywhere (docs/train.md)",
     )
     epochs: int = option(40, "most epochs to train")
+    stills_epochs: int = option(
+        15, "most epochs to train on stills (an aligned folder of stills; --epochs if fewer)"
+    )
     epoch_pairs: int = option(
         1000,
         "training pairs per epoch, drawn afresh each epoch from the whole training split (all of "
@@ -245,7 +248,15 @@ class TrainSettings:
             "a multiple of 8",
             self.size,
         )
-        for name in ("epochs", "batch_size", "patience", "epoch_pairs", "val_pairs", "num_nodes"):
+        for name in (
+            "epochs",
+            "stills_epochs",
+            "batch_size",
+            "patience",
+            "epoch_pairs",
+            "val_pairs",
+            "num_nodes",
+        ):
             _check(getattr(self, name) >= 1, name, "1 or more", getattr(self, name))
         _check(self.lr > 0, "lr", "above 0", self.lr)
         _check(0 <= self.unseen <= 1, "unseen", "between 0 and 1", self.unseen)

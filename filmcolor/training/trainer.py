@@ -23,7 +23,7 @@ import os
 import shutil
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -208,8 +208,9 @@ def train(
     dataset = load_aligned(data)
     if dataset.views() is None:
         ranges = split_ranges(dataset.shots, settings.split, settings.snap)
-    else:  # stills: each is trained on, and scored
+    else:  # stills: each is trained on, and scored; in minutes, not hours
         ranges = stills_ranges(len(dataset))
+        settings = replace(settings, epochs=min(settings.epochs, settings.stills_epochs))
     run = _run_folder(run, resume, overwrite, settings)
     run.mkdir(parents=True, exist_ok=True)
     with _quiet_lightning():

@@ -66,7 +66,9 @@ def true_frames(truth: dict, frames: Path) -> list[Path]:
 def film_frames(film: Path) -> Iterator[np.ndarray]:
     """A rendered film's frames as RGB, through the matrix its tags name."""
     info = probe(film)
-    matrix = colour_matrix(info.colour.matrix or "", info.colour.range or "", info.height, "")
+    matrix = colour_matrix(
+        info.colour.matrix or "", info.colour.range or "", (info.width, info.height), ""
+    )
     with FrameReader(info, size=(W, H), batch=16, decoding=Decoding(matrix=matrix[0])) as reader:
         for batch in reader:
             yield from batch

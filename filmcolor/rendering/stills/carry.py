@@ -10,13 +10,18 @@ there once (colour carried frame to frame by warping blurs at every step; a posi
    the chain's drift is taken out). Each pixel takes the guess whose neighbourhood, taken from
    the still's frame, looks most like its own. (The flow straight to the still's frame, tried as
    a third guess, took the wrong place in alike textures, 2 to 3 dB lower on bmx-trees.)
-2. **Where its colour lies.** Around that place, the still's colour is taken from the offsets
-   (up to ``SNAP`` pixels) whose neighbourhood matches the pixel's best, weighted by how well
-   they match: the colour's edges then sit on the frame's own edges, not on the flow's.
+2. **Where its colour lies.** Among the places of the pixel's neighbours (up to ``SNAP`` pixels
+   away), the still's colour is taken from those whose neighbourhood matches the pixel's best,
+   weighted by how well they match: the colour's edges then sit on the frame's own edges, not on
+   the flow's.
 3. **How far it is trusted.** Where even the best place does not look like the pixel, where the
    flow back to the previous frame and forth from it do not meet (something new or uncovered:
    forward-backward consistency), or where the place lies outside the still's picture, the
-   carried colour is trusted less (``trust``), and the model's colour takes its place there.
+   carried colour is trusted less (``trust``).
+4. **What fills in where it is lost.** The trusted colour around it (``filled``: trust-weighted
+   means over a narrow, a wider and a wide neighbourhood); the model's colour only where there is
+   next to none in the whole picture. The colour around a lost pixel is of the same shot and the
+   still's own, where a model trained on a few stills knows little.
 
 A shot is carried from each of its stills both ways (backwards from the first, forwards from the
 last); between two stills each frame takes both, weighted by their trust and by nearness.
@@ -34,6 +39,9 @@ PATCH = 5  # side of the neighbourhoods compared, pixels
 SHARPNESS = 4.0  # grey levels: how much better a match weighs e times as much
 FB_PX = 1.5  # pixels the flows back and forth may miss each other by (and a tenth of the motion)
 TRUST_LEVELS = 40.0  # grey levels of mismatch at which a pixel's colour is trusted e^-1 as much
+FILL_SCALES = (0.3, 0.075, 0.02)  # neighbourhoods lost colour is filled from (sigma / width)
+FILL_NEED = 0.3  # mean trust around a pixel at which that neighbourhood's colour fills it whole
+BASE_NEED = 0.02  # mean trust over the picture below which the model's colour fills in
 
 
 def _remap(x: np.ndarray, where: np.ndarray, border=cv2.BORDER_REPLICATE) -> np.ndarray:
@@ -80,18 +88,56 @@ class Carrier:
 
     def _snap(self, grey: np.ndarray, pos: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The still's colour around each pixel's place, weighted by how well each offset's
-        neighbourhood matches; and the best match's mismatch."""
-        costs, colours = [], []
-        for dy in range(-SNAP, SNAP + 1):
-            for dx in range(-SNAP, SNAP + 1):
-                p = pos + np.float32([dx, dy])
-                costs.append(self._mismatch(grey, p))
-                colours.append(_remap(self.ab, p))
-        costs = np.stack(costs)
-        best = costs.min(axis=0)
-        weights = np.exp(-(costs - best) / SHARPNESS)
-        ab = np.einsum("khw,khwc->hwc", weights, np.stack(colours)) / weights.sum(0)[..., None]
-        return ab.astype(np.float32), best
+        neighbourhood matches; and the best match's mismatch. The still is sampled at the places
+        once, and the offsets taken on that (the places of neighbouring pixels): 25 shifts of one
+        picture cost less than 25 samplings of the still."""
+        h, w = grey.shape
+        r = SNAP
+        moved = cv2.copyMakeBorder(_remap(self.still, pos), r, r, r, r, cv2.BORDER_REPLICATE)
+        ab = cv2.copyMakeBorder(_remap(self.ab, pos), r, r, r, r, cv2.BORDER_REPLICATE)
+        planes = [np.ascontiguousarray(ab[..., c]) for c in range(2)]
+        shifts = [(dy, dx) for dy in range(2 * r + 1) for dx in range(2 * r + 1)]
+        costs = [
+            cv2.blur(cv2.absdiff(moved[dy : dy + h, dx : dx + w], grey), (PATCH, PATCH))
+            for dy, dx in shifts
+        ]
+        best = np.minimum.reduce(costs)
+        total = np.zeros((2, h, w), np.float32)
+        weights = np.zeros((h, w), np.float32)
+        for (dy, dx), cost in zip(shifts, costs):
+            weight = cv2.exp(cv2.subtract(best, cost) * np.float32(1 / SHARPNESS))
+            for plane, sum_ in zip(planes, total):
+                cv2.accumulateProduct(plane[dy : dy + h, dx : dx + w], weight, sum_)
+            cv2.accumulate(weight, weights)
+        return np.dstack(total) / weights[..., None], best
+
+
+def filled(ab: np.ndarray, trust: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """The carried ``ab`` as much as it is ``trust``ed, the rest filled from the trusted colour
+    around it: trust-weighted means over Gaussian neighbourhoods (normalized convolution),
+    widest first, each narrower one taking over where it holds trust enough (``FILL_NEED``);
+    ``base`` where even the widest holds next to none (``BASE_NEED``)."""
+    out = base
+    for i, scale in enumerate(FILL_SCALES):
+        sigma = scale * trust.shape[1]
+        weights = _blurred(trust, sigma)
+        mean = _blurred(ab * trust[..., None], sigma) / np.maximum(weights, 1e-6)[..., None]
+        share = np.clip(weights / (FILL_NEED if i else BASE_NEED), 0, 1)[..., None]
+        out = share * mean + (1 - share) * out
+    t = trust[..., None]
+    return (t * ab + (1 - t) * out).astype(np.float32)
+
+
+def _blurred(x: np.ndarray, sigma: float) -> np.ndarray:
+    """``x`` blurred by a Gaussian of ``sigma`` pixels: shrunk first, blurred small, enlarged
+    (a wide blur at full size costs as many pixels as its kernel is wide)."""
+    h, w = x.shape[:2]
+    f = max(1.0, sigma / 2)
+    small = cv2.resize(
+        x, (max(1, round(w / f)), max(1, round(h / f))), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (0, 0), sigma / f, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR).reshape(x.shape)
 
 
 def carry_shot(

@@ -7,9 +7,10 @@ rendering, a stage of its own decodes the shots that have a still, small and gre
 each still's colour both ways through its shot along the film's motion (``carry``), a shot at a
 time: a shot's frames before its first still are coloured from the still backwards, so the shot
 is carried whole before its first frame is given out. Each frame then takes the carried colour
-as much as it is trusted there, and elsewhere the model's colour matched to the still (its a*b*
-mean and spread on the still's frame brought to the still's): where the still does not show the
-picture, where something new comes into view, where the motion loses track. Shots without a
+as much as it is trusted there, and elsewhere the trusted colour around it (``carry.filled``):
+where the still does not show the picture, where something new comes into view, where the
+motion loses track; the model's colour matched to the still (its a*b* mean and spread on the
+still's frame brought to the still's) only where the picture has next to none. Shots without a
 still take the model's colour, as without stills. A shot's carried colour is held until it is
 given out (about 1.5 MB a frame at 480 pixels across): memory grows with the longest shot that
 has a still, not with the film.
@@ -30,7 +31,7 @@ from ...colour import rgb_to_ab, rgb_to_grey
 from ...io.frames import frames_at
 from ...io.video import FrameReader, VideoInfo
 from ..predictor import ColourFn
-from .carry import carry_shot
+from .carry import carry_shot, filled
 
 log = logging.getLogger("filmcolor")
 
@@ -131,20 +132,23 @@ class Stills:
     ) -> np.ndarray:
         """The a*b* of film frame ``k`` at the size of the model's ``model`` (h, w, 2): the carried
         colour where it is trusted; elsewhere ``fill`` (the colour release's, where it has the
-        frame) or the model's matched to the shot's still."""
+        frame) or the trusted colour around it (``carry.filled``; the model's matched to the
+        shot's still where there is next to none)."""
         if carried is None:
             return model
         ab, trust = carried
         h, w = model.shape[:2]
-        ab = cv2.resize(ab.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        trust = cv2.resize(trust.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        t = self._transfer_of(k)
+        size = (trust.shape[1], trust.shape[0])
         if fill is not None:
-            model = fill
-        elif t is not None:
+            t = cv2.resize(trust.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+            ab = cv2.resize(ab.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+            return (t[..., None] * ab + (1 - t[..., None]) * fill).astype(np.float32)
+        if (t := self._transfer_of(k)) is not None:
             m_mean, m_sd, s_mean, s_sd = t
             model = (model - m_mean) * np.clip(s_sd / np.maximum(m_sd, 1e-3), *SPREAD) + s_mean
-        return (trust[..., None] * ab + (1 - trust[..., None]) * model).astype(np.float32)
+        base = cv2.resize(model.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+        ab = filled(ab.astype(np.float32), trust.astype(np.float32), base)
+        return cv2.resize(ab, (w, h), interpolation=cv2.INTER_LINEAR)
 
     def _transfer_of(self, k: int) -> np.ndarray | None:
         if not self.transfer:
