@@ -1,8 +1,8 @@
 """Score a render of a film case of pipelines.cases.real against its true colour (issue 34).
 
-    python -m pipelines.scores.real_colour FILM CASE [--real DIR] [--size 212]
+    python -m pipelines.scores.real_colour CASE FILM [FILM ...] [--aligned DIR] [--real DIR]
 
-FILM was rendered from CASE's B&W scan (a video, or an image sequence's folder or pattern). The
+Each FILM was rendered from CASE's B&W scan (a video, or an image sequence's folder or pattern). The
 scan was made from the film that ``pipelines.cases.real`` builds from the colour clips of DIR
 (../shared/data/real), so the true colour of the scan's frame k is that film's frame k, rebuilt
 here the same way. The render's picture is taken from where truth.json's ``geometry.bw`` puts it
@@ -11,12 +11,15 @@ it), and both are area-resized to SIZE pixels wide. Colour error: mean CIEDE2000
 lightness put in the render's frame (a*b* only, as ``filmcolor.evaluation.metrics`` scores), next
 to a grey film's; their ratio is what issue 34's target names. Groups: all frames, those the
 colour release shows (truth.json's ``color.source_frames``) and those it lacks, and, where the
-release has a logo, its box on the frames the release shows. Prints a table and one JSON line.
+release has a logo, its box on the frames the release shows; with ``--aligned`` (what the render
+was given), the frames it paired (the render took the release's colour) and those it left to the
+model. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 from pathlib import Path
 
@@ -36,7 +39,9 @@ REAL = next(
 )
 
 
-def score(film: Path, case: Path, real: Path = REAL, width: int = 212) -> dict:
+def score(film: Path, case: Path, real: Path = REAL, width: int = 212, true=None,
+          aligned: Path | None = None) -> dict:  # fmt: skip
+    """The groups' scores of ``film``; ``true``: the film already rebuilt (``the_film``'s)."""
     truth = json.loads((case / "truth.json").read_text())
     geo = truth["geometry"]["bw"]
     px, py, pw, ph = geo["picture"]
@@ -46,7 +51,7 @@ def score(film: Path, case: Path, real: Path = REAL, width: int = 212) -> dict:
     weave = np.zeros((len(ids), 2), int)
     if geo.get("weave_px"):
         weave = gate_weave(np.random.default_rng(7), len(ids))
-    true = the_film(real)[0]
+    true = the_film(real)[0] if true is None else true
     lbox = None
     if logo := truth["geometry"]["color"].get("logo"):  # release pixels -> compared pixels
         (cx, cy, cw, ch), s = truth["known"]["picture"]["color"], size[0]
@@ -77,6 +82,10 @@ def score(film: Path, case: Path, real: Path = REAL, width: int = 212) -> dict:
     frames = rows[:, 0].astype(int)
     groups = {"all": np.ones(len(rows), bool), "release has": shown[frames],
               "release lacks": ~shown[frames]}  # fmt: skip
+    if aligned:
+        with (aligned / "pairs.csv").open() as f:
+            paired = np.isin(frames, [int(r["bw_frame"]) for r in csv.DictReader(f)])
+        groups |= {"paired": paired, "unpaired": ~paired}
     for name, sel in [*groups.items(), ("logo box", None)]:
         r = np.array(logo_rows) if sel is None else rows[sel]
         if len(r):
@@ -89,20 +98,25 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("film", type=Path, help="the render of the case's scan")
     ap.add_argument("case", type=Path, help="the case's folder (its truth.json)")
+    ap.add_argument("films", type=Path, nargs="+", help="renders of the case's scan")
+    ap.add_argument("--aligned", type=Path, help="the aligned folder the renders were given")
     ap.add_argument("--real", type=Path, default=REAL, help="the real clips the film was made of")
     ap.add_argument("--size", type=int, default=212, help="width frames are compared at")
     args = ap.parse_args(argv)
-    result = score(args.film, args.case, args.real, args.size)
-    print(f"{'frames':<15}{'n':>5}{'colour error':>14}{'grey':>8}{'ratio':>8}")
-    for name, r in result.items():
-        print(
-            f"{name:<15}{r['frames']:>5}{r['colour_error']:>14.2f}{r['grey']:>8.2f}"
-            f"{r['ratio']:>8.3f}"
+    true, results = the_film(args.real)[0], {}
+    for film in args.films:
+        results[str(film)] = result = score(
+            film, args.case, args.real, args.size, true, args.aligned
         )
-    print(json.dumps({"film": str(args.film), "groups": result}, default=float))
-    return result
+        print(f"{film}\n{'frames':<15}{'n':>5}{'colour error':>14}{'grey':>8}{'ratio':>8}")
+        for name, r in result.items():
+            print(
+                f"{name:<15}{r['frames']:>5}{r['colour_error']:>14.2f}{r['grey']:>8.2f}"
+                f"{r['ratio']:>8.3f}"
+            )
+    print(json.dumps(results, default=float))
+    return results
 
 
 if __name__ == "__main__":
