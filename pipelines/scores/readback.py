@@ -1,17 +1,19 @@
 """A master's luma read back through ffmpeg as 16-bit grey, against the scan's (issue 34).
 
-    python -m pipelines.scores.readback SCAN MASTER [MASTER ...] [--via swscale|zscale] [--frames N]
+    python -m pipelines.scores.readback SCAN MASTER [...] [--via swscale|zscale] [--from K]
 
 SCAN and each MASTER (a video, or an image sequence's folder or pattern) are decoded by ffmpeg to
 ``gray16le``, as anyone checking a master would: ``--via swscale`` is ffmpeg's default conversion;
 ``--via zscale`` converts through zimg (``zscale``, video range to full for a Y'CbCr file, nothing
 for R'G'B' or grey). Prints per master the difference (master minus scan) in 10-bit levels: mean,
-RMS and largest, and the brightest value read; then one JSON line.
+RMS and largest, and the brightest value read; then one JSON line. ``--from K``: the masters are
+an excerpt starting at the scan's frame K (a render with ``--start``).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -36,15 +38,20 @@ def grey16(path: Path, via: str, frames: int | None):
     args += ["-frames:v", str(frames)] if frames else []
     args += ["-f", "rawvideo", "-pix_fmt", "gray16le", "-"]
     size = info.width * info.height * 2
-    with subprocess.Popen(args, stdout=subprocess.PIPE) as p:
+    p = subprocess.Popen(args, stdout=subprocess.PIPE)
+    try:
         while len(data := p.stdout.read(size)) == size:
             yield np.frombuffer(data, "<u2").reshape(info.height, info.width).astype(np.float64)
+    finally:  # read to the end, or left early (the other film ended): no broken pipe to report
+        p.kill()
+        p.wait()
 
 
-def compare(scan: Path, master: Path, via: str, frames: int | None = None) -> dict:
+def compare(scan: Path, master: Path, via: str, frames: int | None = None, at: int = 0) -> dict:
     n = total = squares = worst = brightest = 0.0
     count = 0
-    for a, b in zip(grey16(scan, "swscale", frames), grey16(master, via, frames)):
+    scanned = itertools.islice(grey16(scan, "swscale", frames and at + frames), at, None)
+    for a, b in zip(scanned, grey16(master, via, frames)):
         d = (b - a) / 64  # 16-bit codes -> 10-bit levels
         total, squares, n = total + d.sum(), squares + (d * d).sum(), n + d.size
         worst, brightest, count = max(worst, np.abs(d).max()), max(brightest, b.max()), count + 1
@@ -60,10 +67,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("masters", type=Path, nargs="+", help="masters rendered with --strength 0")
     ap.add_argument("--via", choices=("swscale", "zscale"), default="swscale")
     ap.add_argument("--frames", type=int, help="only the first N frames")
+    ap.add_argument("--from", dest="at", type=int, default=0, help="the masters' first scan frame")
     args = ap.parse_args(argv)
     out = {}
     for master in args.masters:
-        out[str(master)] = r = compare(args.scan, master, args.via, args.frames)
+        out[str(master)] = r = compare(args.scan, master, args.via, args.frames, args.at)
         levels = f"mean {r['mean']:+.3f}, RMS {r['rms']:.3f}, max {r['max']:.2f} (10-bit levels)"
         print(
             f"{master} via {args.via}: {r['frames']} frames, {levels}; brightest {r['brightest']}"
