@@ -23,8 +23,9 @@ from .offsets import Evidence, Segment, colour_index, segment
 
 THUMB = 16  # descriptor side: 16x16 = 256 values per frame
 MATCH = 0.7  # similarity above which a frame pair counts as showing the same picture
-# thumbnail standard deviation (grey levels) under which a frame shows too little to match
-FLAT = 3.0
+FLAT = 3.0  # thumbnail spread (grey levels) under which a frame shows too little to match
+GROUND = 1 / 32  # of a thumbnail's spread: this near its darkest or brightest is its ground
+GAPS_S = (0.25, 0.5, 1, 2, 4, 8, 14, 20, 40, 80)  # a match is paired with one this far on
 # Slopes (colour frames per B&W frame) that releases really have; a fitted slope this close to one
 # is snapped.
 COMMON_SLOPES = [
@@ -51,8 +52,18 @@ def descriptors(grey, box: Box) -> tuple[np.ndarray, np.ndarray]:
     for sl in chunks(n):
         flat = crop_resize(grey[sl], box, THUMB).reshape(sl.stop - sl.start, -1)
         contrast[sl] = flat.std(axis=1)
-        desc[sl] = signatures(flat)
+        desc[sl] = signatures(_ground_tied(flat, contrast[sl]))
     return desc, contrast
+
+
+def _ground_tied(thumbs: np.ndarray, contrast: np.ndarray) -> np.ndarray:
+    """uint8 thumbnails (n, k) with the values within ``GROUND`` of their spread of the darkest or
+    the brightest tied to it: a title card's black or white ground orders only its noise, which
+    differs from release to release; its lettering carries the order."""
+    t = thumbs.astype(np.float32)
+    near = (contrast * GROUND)[:, None]
+    lo, hi = t.min(axis=1, keepdims=True) + near, t.max(axis=1, keepdims=True) - near
+    return np.rint(np.clip(t, lo, np.maximum(lo, hi))).astype(np.uint8)
 
 
 def signatures(thumbs: np.ndarray) -> np.ndarray:
@@ -222,18 +233,7 @@ def _fit_slope_local(
     o = np.argsort(b, kind="stable")
     b, c, w = b[o], c[o], w[o]
     dbs, dcs, ws = [], [], []
-    for gap in (
-        0.25,
-        0.5,
-        1,
-        2,
-        4,
-        8,
-        14,
-        20,
-        40,
-        80,
-    ):  # seconds: each match against one that far on
+    for gap in GAPS_S:
         g = gap * fps
         j = np.searchsorted(b, b + g)
         i = np.flatnonzero(j < len(b))

@@ -19,6 +19,27 @@ def test_signatures_ignore_any_monotonic_change_of_tone():
     assert np.allclose(flat, 0), "a flat thumbnail has no order to show"
 
 
+@pytest.mark.parametrize("ground", ["black", "white"])
+def test_a_title_card_is_the_same_card_whatever_the_noise_on_its_ground(ground):
+    """Two releases of one still card (lettering on a black or white ground; each release's own
+    grain and level on the ground): the lettering says they are alike, the noise nothing."""
+    rng = np.random.default_rng(1)
+    card = np.zeros((3, 128, 128), np.float32)
+    for k, (y, x, w) in enumerate([(30, 20, 80), (40, 34, 60), (80, 30, 70)]):
+        card[k, y : y + 10, x : x + w] = 200  # a line of lettering
+        card[k, y + 20 : y + 26, x + 10 : x + w - 10] = 160
+    releases = [
+        np.clip(level + card + rng.normal(0, sd, card.shape), 0, 255)
+        for level, sd in ((4, 1.5), (11, 1.0))
+    ]
+    if ground == "white":
+        releases = [255 - r for r in releases]
+    a, b = (descriptors(r.astype(np.uint8), (0.1, 0.1, 0.9, 0.9))[0] for r in releases)
+    alike = a @ b.T
+    assert np.diag(alike).min() > 0.95, "the same card in the two releases"
+    assert (alike - np.diag(np.diag(alike) + 1)).max() < np.diag(alike).min(), "not another card"
+
+
 @pytest.mark.parametrize("slope", [1.0, 25 / 24, 24 / 25, 1.25])
 def test_the_slope_of_a_release_is_found_and_snapped(slope):
     rng = np.random.default_rng(0)
